@@ -1,0 +1,69 @@
+// The rule contract: one rule per file in `rules/`, metadata beside its check.
+import type { Category, Finding, Fix, LockMode, Severity, StatementFacts } from '../types.js';
+
+export interface RuleExample {
+  /** SQL that the rule must flag (docs + tests run it). */
+  bad: string;
+  /** The safe rewrite of `bad`; it must lint clean of this rule. */
+  good: string;
+  /** Notes shown under the example (e.g. "run outside a transaction"). */
+  note?: string;
+}
+
+export interface RuleMeta {
+  /** kebab-case; squawk's id where the hazard is the same. */
+  id: string;
+  /** One line. */
+  description: string;
+  category: Category;
+  defaultSeverity: Severity | 'off';
+  /** Short explanation of the hazard (markdown). */
+  hazard: string;
+  /** PostgreSQL major versions the rule applies to (inclusive bounds). */
+  pgVersions?: { min?: number; max?: number };
+  /** Lock the bad example takes, for the docs (e.g. 'ACCESS EXCLUSIVE'). */
+  lock?: LockMode;
+  /** The squawk rule id that flags the same hazard, for de-duplication. */
+  squawk?: string[];
+  /** Message templates keyed by id; `{name}` placeholders. */
+  messages: Record<string, string>;
+  examples: RuleExample[];
+}
+
+export interface RuleContext {
+  pgVersion: number;
+  /** Relations (schema-qualified) configured as large/busy: escalate severity there. */
+  largeTables: ReadonlySet<string>;
+  direction: 'up' | 'down';
+  /** All statements of the file, in order. */
+  statements: readonly StatementFacts[];
+  /** Was this relation created earlier in this file (so it is new and empty)? */
+  createdEarlier(relation: string, beforeIndex: number): boolean;
+  /** Was `SET lock_timeout` (or `SET LOCAL lock_timeout`) in effect before this statement? */
+  lockTimeoutSet(beforeIndex: number): boolean;
+  statementTimeoutSet(beforeIndex: number): boolean;
+  /** Resolve a possibly unqualified name with the search_path in effect at the statement. */
+  qualify(name: string, schema: string | undefined, atIndex: number): string;
+  /** Options for this rule from config (validated by the rule's own schema if any). */
+  options: Record<string, unknown>;
+}
+
+/** What a rule returns; the engine fills severity, category, engine, span defaults. */
+export interface Violation {
+  messageId: string;
+  data?: Record<string, string | number>;
+  /** Defaults to the statement's span; give a narrower one when known. */
+  span?: { line: number; column: number; endLine: number; endColumn: number };
+  relation?: string;
+  lockMode?: LockMode;
+  fix?: Fix;
+  /** Override the configured severity (e.g. escalate on large tables). */
+  severity?: Severity;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(stmt: StatementFacts, ctx: RuleContext): Violation[];
+}
+
+export type { Finding };
