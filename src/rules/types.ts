@@ -1,5 +1,5 @@
 // The rule contract: one rule per file in `rules/`, metadata beside its check.
-import type { Category, Finding, Fix, LockMode, Severity, StatementFacts } from '../types.js';
+import type { Category, Finding, Fix, LockMode, Severity, StatementFacts, TransactionMode } from '../types.js';
 
 export interface RuleExample {
   /** SQL that the rule must flag (docs + tests run it). */
@@ -8,6 +8,8 @@ export interface RuleExample {
   good: string;
   /** Notes shown under the example (e.g. "run outside a transaction"). */
   note?: string;
+  /** How the example runs (default `transaction`, like a plain migration file). */
+  transaction?: TransactionMode;
 }
 
 export interface RuleMeta {
@@ -25,6 +27,13 @@ export interface RuleMeta {
   lock?: LockMode;
   /** The squawk rule id that flags the same hazard, for de-duplication. */
   squawk?: string[];
+  /**
+   * Statement node tags the rule looks at (e.g. `AlterTableStmt`); the engine skips the
+   * rule on other statements. Absent: every statement.
+   */
+  nodes?: string[];
+  /** A warning from this rule becomes an error on a configured `largeTables` relation. */
+  escalateOnLargeTables?: boolean;
   /** Message templates keyed by id; `{name}` placeholders. */
   messages: Record<string, string>;
   examples: RuleExample[];

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# dbarch GitHub App. Build: docker build -t dbarch . ; run: see docs/app.md.
+
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts off: `prepare` would compile before the sources are copied.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY rules ./rules
+COPY scripts ./scripts
+RUN npm run build
+
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    LOG_FORMAT=json
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only; optional dependencies stay on so squawk-cli's
+# platform package (@squawk-cli/linux-x64 or linux-arm64) brings the squawk binary.
+RUN npm ci --omit=dev --ignore-scripts --include=optional \
+    && npm cache clean --force \
+    && node_modules/.bin/squawk --version
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY rules ./rules
+COPY app.yml ./
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/src/app/server.js"]

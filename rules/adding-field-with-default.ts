@@ -1,0 +1,87 @@
+import {
+  baseType,
+  batchedUpdate,
+  columnDef,
+  defaultClause,
+  existingAlter,
+  findConstraint,
+  isVolatileExpr,
+  plainAddColumn,
+  quoteIdent,
+  replaceStatement,
+  SERIAL_TYPES,
+  stmtText,
+} from '../src/rules/helpers.js';
+import type { Rule, Violation } from '../src/rules/types.js';
+
+export default {
+  meta: {
+    id: 'adding-field-with-default',
+    description: 'ADD COLUMN with a volatile DEFAULT (or any DEFAULT before PostgreSQL 11) rewrites the table.',
+    category: 'rewrite',
+    nodes: ['AlterTableStmt'],
+    defaultSeverity: 'error',
+    hazard:
+      'Since PostgreSQL 11 a constant default is stored in the catalog and `ADD COLUMN … DEFAULT` is instant. A ' +
+      'volatile default (`gen_random_uuid()`, `clock_timestamp()`, `random()`, a sequence, an unknown function) ' +
+      'must be computed per row, so PostgreSQL rewrites the whole table under an ACCESS EXCLUSIVE lock; before 11 ' +
+      'every default does. Add the column without a default, set the default for new rows, and backfill existing ' +
+      'rows in batches.',
+    lock: 'ACCESS EXCLUSIVE',
+    squawk: ['adding-field-with-default'],
+    messages: {
+      volatile:
+        'Column {column} is added to {relation} with the volatile default {expr}: the whole table is rewritten under an ACCESS EXCLUSIVE lock.',
+      oldVersion:
+        'Before PostgreSQL 11, adding column {column} with a default rewrites the whole of {relation} under an ACCESS EXCLUSIVE lock.',
+    },
+    examples: [
+      {
+        bad: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();',
+        good:
+          'ALTER TABLE users ADD COLUMN token uuid;\n' +
+          'ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();\n' +
+          '-- Backfill in batches (repeat until no rows are updated):\n' +
+          'UPDATE users SET token = gen_random_uuid()\n  WHERE ctid IN (SELECT ctid FROM users WHERE token IS NULL LIMIT 1000);',
+      },
+    ],
+  },
+  check(stmt, ctx) {
+    const at = existingAlter(stmt, ctx);
+    if (!at) return [];
+    const out: Violation[] = [];
+    for (const cmd of at.cmds) {
+      const col = columnDef(cmd.def);
+      if (cmd.subtype !== 'AT_AddColumn' || !col || SERIAL_TYPES.has(baseType(col.typeName))) continue;
+      const def = findConstraint(col, 'CONSTR_DEFAULT');
+      const rawDefault = def?.raw_expr ?? col.raw_default;
+      if (!rawDefault) continue;
+      if (as_null(rawDefault)) continue;
+      const volatile = isVolatileExpr(rawDefault);
+      if (!volatile && ctx.pgVersion >= 11) continue;
+      const column = col.colname ?? '?';
+      const expr = defaultClause(stmtText(stmt))?.expr ?? 'DEFAULT';
+      const colSql = quoteIdent(column);
+      const sql =
+        `${plainAddColumn(stmt)};\n` +
+        `ALTER TABLE ${at.table} ALTER COLUMN ${colSql} SET DEFAULT ${expr};\n` +
+        '-- Backfill in batches (repeat until no rows are updated):\n' +
+        `${batchedUpdate(at.table, colSql, expr)}`;
+      out.push({
+        messageId: volatile ? 'volatile' : 'oldVersion',
+        data: { column, relation: at.qualified, expr },
+        relation: at.qualified,
+        lockMode: 'ACCESS EXCLUSIVE',
+        fix: at.replaceable
+          ? replaceStatement(stmt, 'Add the column without a default, set the default, then backfill in batches.', sql)
+          : undefined,
+      });
+    }
+    return out;
+  },
+} satisfies Rule;
+
+/** `DEFAULT NULL` is no default at all. */
+function as_null(expr: unknown): boolean {
+  return !!expr && typeof expr === 'object' && 'A_Const' in expr && !!(expr as { A_Const: { isnull?: boolean } }).A_Const.isnull;
+}

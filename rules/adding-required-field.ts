@@ -1,0 +1,65 @@
+import {
+  columnDef,
+  constraintsOf,
+  existingAlter,
+  notNullSteps,
+  plainAddColumn,
+  replaceStatement,
+  SERIAL_TYPES,
+  baseType,
+} from '../src/rules/helpers.js';
+import type { Rule, Violation } from '../src/rules/types.js';
+
+export default {
+  meta: {
+    id: 'adding-required-field',
+    description: 'ADD COLUMN … NOT NULL without a DEFAULT fails on a table that has rows.',
+    category: 'integrity',
+    nodes: ['AlterTableStmt'],
+    defaultSeverity: 'error',
+    hazard:
+      'A new NOT NULL column without a default has no value for the existing rows: PostgreSQL rejects the ' +
+      'statement (`column … contains null values`) as soon as the table is not empty, so the migration works in ' +
+      'development and fails in production. It also breaks old application code that inserts without the column.',
+    squawk: ['adding-required-field'],
+    messages: {
+      required: 'New column {column} on {relation} is NOT NULL without a DEFAULT: this fails if the table has rows.',
+    },
+    examples: [
+      {
+        bad: 'ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;',
+        good:
+          'ALTER TABLE users ADD COLUMN tenant_id bigint;\n' +
+          '-- backfill tenant_id, then:\n' +
+          'ALTER TABLE users ADD CONSTRAINT users_tenant_id_not_null CHECK (tenant_id IS NOT NULL) NOT VALID;',
+      },
+    ],
+  },
+  check(stmt, ctx) {
+    const at = existingAlter(stmt, ctx);
+    if (!at) return [];
+    const out: Violation[] = [];
+    for (const cmd of at.cmds) {
+      const col = columnDef(cmd.def);
+      if (cmd.subtype !== 'AT_AddColumn' || !col) continue;
+      const cons = constraintsOf(col);
+      const notNull = col.is_not_null || cons.some((c) => c.contype === 'CONSTR_NOTNULL');
+      const filled =
+        col.raw_default ||
+        SERIAL_TYPES.has(baseType(col.typeName)) ||
+        cons.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
+      if (!notNull || filled) continue;
+      const column = col.colname ?? '?';
+      const sql = `${plainAddColumn(stmt)};\n-- Backfill ${column} in batches, then:\n${notNullSteps(at.table, at.relation.relname ?? '', column)}`;
+      out.push({
+        messageId: 'required',
+        data: { column, relation: at.qualified },
+        relation: at.qualified,
+        fix: at.replaceable
+          ? replaceStatement(stmt, 'Add the column nullable, backfill it, then enforce NOT NULL without a long lock.', sql)
+          : undefined,
+      });
+    }
+    return out;
+  },
+} satisfies Rule;

@@ -1,0 +1,22 @@
+import { as } from '../src/rules/helpers.js';
+import type { Rule } from '../src/rules/types.js';
+
+export default {
+  meta: {
+    id: 'ban-drop-database',
+    description: 'DROP DATABASE in a migration.',
+    category: 'backward-compatibility',
+    nodes: ['DropdbStmt'],
+    defaultSeverity: 'error',
+    hazard:
+      'Dropping a database destroys all of its data and breaks every application that connects to it. It does ' +
+      'not belong in an application migration.',
+    squawk: ['ban-drop-database'],
+    messages: { drop: 'DROP DATABASE {name} destroys the whole database.' },
+    examples: [{ bad: 'DROP DATABASE analytics;', good: '-- drop databases by hand, after a backup' }],
+  },
+  check(stmt) {
+    const drop = as(stmt.stmt.ast, 'DropdbStmt');
+    return drop ? [{ messageId: 'drop', data: { name: drop.dbname ?? '?' } }] : [];
+  },
+} satisfies Rule;

@@ -1,0 +1,32 @@
+import { as, qualifyRv, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import type { Rule } from '../src/rules/types.js';
+
+export default {
+  meta: {
+    id: 'ban-truncate-cascade',
+    description: 'TRUNCATE … CASCADE also empties every table that references the truncated ones.',
+    category: 'integrity',
+    nodes: ['TruncateStmt'],
+    defaultSeverity: 'warning',
+    hazard:
+      '`TRUNCATE … CASCADE` silently empties every table with a foreign key to the truncated tables, and the ' +
+      'tables referencing those, recursively. Name the tables explicitly (it fails instead if one is missed).',
+    squawk: ['ban-truncate-cascade'],
+    messages: { cascade: 'TRUNCATE {relation} CASCADE also empties every table that references it.' },
+    examples: [{ bad: 'TRUNCATE sessions CASCADE;', good: 'TRUNCATE sessions;' }],
+  },
+  check(stmt, ctx) {
+    const t = as(stmt.stmt.ast, 'TruncateStmt');
+    if (!t || t.behavior !== 'DROP_CASCADE') return [];
+    const relation = qualifyRv(ctx, as(t.relations?.[0], 'RangeVar'), stmt.stmt.index);
+    const fixed = stmtText(stmt).replace(/\s+CASCADE\s*$/i, '');
+    return [
+      {
+        messageId: 'cascade',
+        data: { relation },
+        relation,
+        fix: stmt.stmt.nested ? undefined : replaceStatement(stmt, 'Truncate only the named tables.', `${fixed};`),
+      },
+    ];
+  },
+} satisfies Rule;

@@ -1,0 +1,52 @@
+import { existingAlter, quoteIdent, renderType, columnDef } from '../src/rules/helpers.js';
+import type { Rule, Violation } from '../src/rules/types.js';
+
+export default {
+  meta: {
+    id: 'changing-column-type',
+    description: 'ALTER COLUMN … TYPE that rewrites the table under an ACCESS EXCLUSIVE lock.',
+    category: 'rewrite',
+    nodes: ['AlterTableStmt'],
+    defaultSeverity: 'error',
+    hazard:
+      'Most type changes rewrite the whole table and rebuild its indexes while holding an ACCESS EXCLUSIVE lock: ' +
+      'no reads or writes until it finishes. Only binary-compatible widenings are instant (`varchar(n)` to a ' +
+      'longer `varchar` or `text`, a larger `numeric` precision). Otherwise add a new column, keep it in sync ' +
+      '(trigger), backfill in batches, switch the application, then drop the old column.',
+    lock: 'ACCESS EXCLUSIVE',
+    squawk: ['changing-column-type'],
+    messages: {
+      rewrite:
+        'Changing the type of {relation}.{column} to {type} rewrites the whole table under an ACCESS EXCLUSIVE lock.',
+    },
+    examples: [
+      {
+        bad: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;',
+        good:
+          'ALTER TABLE orders ADD COLUMN id_new bigint;\n' +
+          '-- sync with a trigger, backfill in batches, then swap the columns in a later migration',
+      },
+      {
+        bad: "ALTER TABLE users ALTER COLUMN active TYPE boolean USING active = 'yes';",
+        good: 'ALTER TABLE users ALTER COLUMN name TYPE text;',
+        note: 'Widening varchar to text (or a longer varchar) needs no rewrite.',
+      },
+    ],
+  },
+  check(stmt, ctx) {
+    const at = existingAlter(stmt, ctx);
+    if (!at || !stmt.rewrites.includes(at.qualified)) return [];
+    const out: Violation[] = [];
+    for (const cmd of at.cmds) {
+      const col = columnDef(cmd.def);
+      if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !col) continue;
+      out.push({
+        messageId: 'rewrite',
+        data: { relation: at.qualified, column: quoteIdent(cmd.name), type: renderType(col.typeName) },
+        relation: at.qualified,
+        lockMode: 'ACCESS EXCLUSIVE',
+      });
+    }
+    return out;
+  },
+} satisfies Rule;

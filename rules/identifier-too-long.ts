@@ -1,0 +1,44 @@
+import type { Rule } from '../src/rules/types.js';
+
+/**
+ * Identifiers in the statement text (the parser already truncates them in the AST).
+ * String literals, dollar-quoted bodies and comments are skipped.
+ */
+function identifiers(text: string): string[] {
+  const out: string[] = [];
+  const token = /'(?:[^']|'')*'|\$([A-Za-z_]*)\$[\s\S]*?\$\1\$|--[^\n]*|\/\*[\s\S]*?\*\/|"((?:[^"]|"")+)"|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)/g;
+  for (const m of text.matchAll(token)) {
+    if (m[2] !== undefined) out.push(m[2].replace(/""/g, '"'));
+    else if (m[3] !== undefined) out.push(m[3]);
+  }
+  return out;
+}
+
+export default {
+  meta: {
+    id: 'identifier-too-long',
+    description: 'Identifiers longer than 63 bytes are silently truncated.',
+    category: 'integrity',
+    nodes: ['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'RenameStmt', 'CreateSeqStmt', 'ViewStmt', 'CreateTrigStmt', 'CreatePolicyStmt', 'CreateSchemaStmt', 'CreateTableAsStmt', 'CreateFunctionStmt', 'CreateDomainStmt', 'CompositeTypeStmt', 'CreateEnumStmt', 'CreateExtensionStmt'],
+    defaultSeverity: 'warning',
+    hazard:
+      'PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1) with only a NOTICE. Two long names that ' +
+      'share the first 63 bytes collide, and later migrations or code that use the full name do not find the ' +
+      'object.',
+    squawk: ['identifier-too-long'],
+    messages: { long: 'Identifier {name} is {bytes} bytes long and will be truncated to 63.' },
+    examples: [
+      {
+        bad: 'CREATE INDEX index_user_notification_preferences_on_user_id_and_notification_channel ON user_notification_preferences (user_id, notification_channel);',
+        good: 'CREATE INDEX user_notif_prefs_user_channel_idx ON user_notification_preferences (user_id, notification_channel);',
+      },
+    ],
+  },
+  check(stmt) {
+    const text = stmt.stmt.text;
+    // Cheap pre-check: ASCII identifiers need 64 characters in a row to be too long.
+    if (!/[\w$]{64}|[^\x00-\x7f]|"[^"]{64}/.test(text)) return [];
+    const long = new Set(identifiers(stmt.stmt.text).filter((id) => Buffer.byteLength(id, 'utf8') > 63));
+    return [...long].map((name) => ({ messageId: 'long', data: { name, bytes: Buffer.byteLength(name, 'utf8') } }));
+  },
+} satisfies Rule;

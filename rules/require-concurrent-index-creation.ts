@@ -1,0 +1,46 @@
+import { as, isNew, qualifyRv, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import type { Rule } from '../src/rules/types.js';
+
+export default {
+  meta: {
+    id: 'require-concurrent-index-creation',
+    description: 'CREATE INDEX on an existing table without CONCURRENTLY blocks writes while the index builds.',
+    category: 'locking',
+    nodes: ['IndexStmt'],
+    defaultSeverity: 'error',
+    hazard:
+      'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: reads continue, but every ' +
+      'INSERT, UPDATE and DELETE waits until the index is built, which takes minutes on a large table. ' +
+      '`CREATE INDEX CONCURRENTLY` builds it without blocking writes.',
+    lock: 'SHARE',
+    squawk: ['require-concurrent-index-creation'],
+    messages: {
+      plain: 'CREATE INDEX on {relation} without CONCURRENTLY blocks writes to the table while the index builds.',
+    },
+    examples: [
+      {
+        bad: 'CREATE INDEX users_email_idx ON users (email);',
+        good: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+        note: 'CONCURRENTLY cannot run inside a transaction block: run it in a migration without a transaction. If it fails it leaves an INVALID index: drop it and retry.',
+      },
+    ],
+  },
+  check(stmt, ctx) {
+    const idx = as(stmt.stmt.ast, 'IndexStmt');
+    if (!idx || idx.concurrent || !idx.relation) return [];
+    const relation = qualifyRv(ctx, idx.relation, stmt.stmt.index);
+    if (isNew(ctx, stmt, relation)) return [];
+    const fixed = stmtText(stmt).replace(/^(\s*create\s+(?:unique\s+)?index)\b/i, '$1 CONCURRENTLY');
+    return [
+      {
+        messageId: 'plain',
+        data: { relation },
+        relation,
+        lockMode: 'SHARE',
+        fix: stmt.stmt.nested
+          ? undefined
+          : replaceStatement(stmt, 'Build the index concurrently (outside a transaction).', `${fixed};`, true),
+      },
+    ];
+  },
+} satisfies Rule;

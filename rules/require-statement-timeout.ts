@@ -1,0 +1,44 @@
+import { perFile, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import type { Rule } from '../src/rules/types.js';
+import { blockingLock } from './require-timeout-settings.js';
+
+export default {
+  meta: {
+    id: 'require-statement-timeout',
+    description: 'No statement_timeout before a statement that holds a lock conflicting with application traffic.',
+    category: 'locking',
+    defaultSeverity: 'off',
+    hazard:
+      'Without `statement_timeout`, a statement that unexpectedly scans or rewrites a large table keeps its lock ' +
+      'for as long as it runs. A timeout bounds the outage; the migration fails and can be retried in a safer way.',
+    squawk: ['require-statement-timeout'],
+    messages: {
+      missing: '{kind} locks {relation} ({mode}) but no statement_timeout is set to bound how long it holds the lock.',
+    },
+    examples: [
+      {
+        bad: 'ALTER TABLE users ADD COLUMN nickname text;',
+        good: "SET statement_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;",
+      },
+    ],
+  },
+  check(stmt, ctx) {
+    const lock = blockingLock(stmt, ctx);
+    if (!lock || ctx.statementTimeoutSet(stmt.stmt.index)) return [];
+    const firstIndex = perFile(ctx, 'require-statement-timeout', () =>
+      ctx.statements.find((s) => blockingLock(s, ctx) && !ctx.statementTimeoutSet(s.stmt.index))?.stmt.index,
+    );
+    if (firstIndex !== stmt.stmt.index) return [];
+    return [
+      {
+        messageId: 'missing',
+        data: { kind: stmt.kind, mode: lock.mode, relation: lock.relation },
+        relation: lock.relation,
+        lockMode: lock.mode,
+        fix: stmt.stmt.nested
+          ? undefined
+          : replaceStatement(stmt, 'Set a statement_timeout before the statement.', `SET statement_timeout = '5s';\n${stmtText(stmt)};`),
+      },
+    ];
+  },
+} satisfies Rule;

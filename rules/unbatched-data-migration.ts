@@ -1,0 +1,107 @@
+import { as, isVolatileExpr, replaceStatement, stmtText, unbatchedDml } from '../src/rules/helpers.js';
+import type { Rule } from '../src/rules/types.js';
+import type { StatementFacts } from '../src/types.js';
+
+/** Split at top-level commas (outside parentheses and quotes). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'" || ch === '"') {
+      const close = text.indexOf(ch, i + 1);
+      if (close < 0) break;
+      i = close;
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((p) => p.trim());
+}
+
+/** A DO block that runs the statement in committed batches of 1000 rows (PG 11+, outside a transaction). */
+function batchedLoop(stmt: StatementFacts, table: string): string | undefined {
+  const text = stmtText(stmt);
+  const update = as(stmt.stmt.ast, 'UpdateStmt');
+  const del = as(stmt.stmt.ast, 'DeleteStmt');
+  if (update && (update.fromClause?.length || update.returningClause || update.withClause)) return undefined;
+  if (del && (del.usingClause?.length || del.returningClause || del.withClause)) return undefined;
+  let batch: string;
+  if (update) {
+    if ((update.targetList ?? []).some((t) => isVolatileExpr(as(t, 'ResTarget')?.val))) return undefined;
+    const m = /\bSET\s+([\s\S]+?)(?:\s+WHERE\s+([\s\S]+))?$/i.exec(text);
+    if (!m) return undefined;
+    const assignments = splitTopLevel(m[1]!);
+    const pending = assignments.map((a) => {
+      const eq = a.indexOf('=');
+      return `${a.slice(0, eq).trim()} IS DISTINCT FROM (${a.slice(eq + 1).trim()})`;
+    });
+    if (pending.some((p) => p.startsWith('('))) return undefined; // (a, b) = (…) row assignments
+    const where = [m[2] ? `(${m[2]})` : undefined, `(${pending.join(' OR ')})`].filter(Boolean).join(' AND ');
+    batch = `UPDATE ${table} SET ${m[1]}\n      WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1000);`;
+  } else {
+    const m = /\bWHERE\s+([\s\S]+)$/i.exec(text);
+    const where = m ? ` WHERE ${m[1]}` : '';
+    batch = `DELETE FROM ${table}\n      WHERE ctid IN (SELECT ctid FROM ${table}${where} LIMIT 1000);`;
+  }
+  return [
+    'DO $$',
+    'DECLARE',
+    '  batch_rows bigint;',
+    'BEGIN',
+    '  LOOP',
+    `    ${batch}`,
+    '    GET DIAGNOSTICS batch_rows = ROW_COUNT;',
+    '    EXIT WHEN batch_rows = 0;',
+    '    COMMIT;',
+    '  END LOOP;',
+    'END $$;',
+  ].join('\n');
+}
+
+export default {
+  meta: {
+    id: 'unbatched-data-migration',
+    description: 'An UPDATE or DELETE of existing rows in one statement inside a schema migration.',
+    category: 'locking',
+    nodes: ['UpdateStmt', 'DeleteStmt'],
+    defaultSeverity: 'warning',
+    escalateOnLargeTables: true,
+    hazard:
+      'One UPDATE/DELETE over a whole table locks every row it touches until the transaction commits (blocking ' +
+      'concurrent writes to them), holds back vacuum, bloats the table and can run for a long time; inside the ' +
+      "migration's transaction it also keeps every DDL lock taken before it. Backfill in small committed batches, " +
+      'outside the schema migration.',
+    messages: {
+      unbatched: '{kind} of {relation} touches all matching rows in one statement; run it in batches outside the schema migration.',
+    },
+    examples: [
+      {
+        bad: "UPDATE users SET plan = 'free' WHERE plan IS NULL;",
+        good:
+          "UPDATE users SET plan = 'free'\n  WHERE ctid IN (SELECT ctid FROM users WHERE plan IS NULL LIMIT 1000);",
+        note: 'Repeat until no rows are updated, committing between batches (the fix wraps it in a DO loop that commits; PostgreSQL 11+, outside a transaction).',
+      },
+    ],
+  },
+  check(stmt, ctx) {
+    const dml = unbatchedDml(stmt, ctx);
+    if (!dml) return [];
+    const only = dml.rv.inh === false ? 'ONLY ' : '';
+    const table = `${only}${stmtText(stmt).match(/^\s*(?:UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?([^\s(]+)/i)?.[1] ?? dml.relation}`;
+    const loop = stmt.stmt.nested || dml.rv.alias ? undefined : batchedLoop(stmt, table);
+    return [
+      {
+        messageId: 'unbatched',
+        data: { kind: dml.kind, relation: dml.relation },
+        relation: dml.relation,
+        fix: loop ? replaceStatement(stmt, 'Run it in committed batches of 1000 rows.', loop, true) : undefined,
+      },
+    ];
+  },
+} satisfies Rule;

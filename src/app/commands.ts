@@ -1,0 +1,373 @@
+// `/dbarch <command>` in pull request comments. Only `issue_comment.created` on pull requests,
+// never from bots (dbarch included, so it cannot loop), never from code blocks or quotes.
+// Unauthorised users get a short refusal that costs no tokens.
+import type { Context, Probot } from 'probot';
+import type { DbarchConfig } from '../config/schema.js';
+import type { RuleMeta } from '../rules/types.js';
+import type { Report } from '../types.js';
+import type { AgentDeps } from '../agent/architect.js';
+import { runRedesign, renderRedesign, REDESIGN_MARKER } from '../agent/redesign.js';
+import { codeBlock, codeSpan, capBody, inline, neutralize, REVIEW_MARKER } from '../agent/render.js';
+import { githubRepoAccess } from '../agent/repo.js';
+import type { MigrationInput, SnippetLinter } from '../agent/types.js';
+import { createSnippetLinter } from '../agent/lint.js';
+import { loadRepoConfig } from './config.js';
+import { CHECK_NAME, fetchFiles, listPullFiles } from './github.js';
+import type { AnalyzeFn } from './review.js';
+import type { Selector } from './select.js';
+
+export const COMMAND_MARKER = '<!-- dbarch:command -->';
+
+export const COMMANDS = ['redesign', 'review', 'explain', 'approve', 'help'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface ParsedCommand {
+  name: CommandName;
+  args: string;
+  /** What was typed when it was not a known command (answered with help). */
+  unknown?: string;
+}
+
+/**
+ * The first `/dbarch …` that starts a line outside fenced code blocks, indented code, block
+ * quotes and inline code spans. `/dbarch` alone, or an unknown word, means help.
+ */
+export function parseCommand(body: string): ParsedCommand | null {
+  const lines = body.replace(/\r\n?/g, '\n').split('\n');
+  let fence: string | null = null;
+  for (const raw of lines) {
+    const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(raw);
+    if (fence) {
+      if (fenceMatch && fenceMatch[1]?.[0] === fence[0] && (fenceMatch[1]?.length ?? 0) >= fence.length && raw.trim() === fenceMatch[1]) fence = null;
+      continue;
+    }
+    if (fenceMatch) {
+      fence = fenceMatch[1] ?? '```';
+      continue;
+    }
+    if (/^ {0,3}>/.test(raw) || /^( {4}|\t)/.test(raw)) continue;
+    const line = raw.replace(/(`+)[\s\S]*?\1/g, '');
+    const m = /^ {0,3}\/dbarch(?:\s+(\S+)(?:\s+(.*))?)?\s*$/i.exec(line);
+    if (!m || raw.trimStart().startsWith('`')) continue;
+    const word = (m[1] ?? 'help').toLowerCase();
+    const args = (m[2] ?? '').trim();
+    if ((COMMANDS as readonly string[]).includes(word)) return { name: word as CommandName, args };
+    return { name: 'help', args: '', unknown: word };
+  }
+  return null;
+}
+
+export const PERMISSION_LEVELS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const;
+export type PermissionLevel = (typeof PERMISSION_LEVELS)[number];
+
+export function permissionAtLeast(have: string, need: PermissionLevel): boolean {
+  const h = PERMISSION_LEVELS.indexOf(have as PermissionLevel);
+  return h >= 0 && h >= PERMISSION_LEVELS.indexOf(need);
+}
+
+export function isBotAuthor(sender: { type?: string; login?: string } | undefined | null): boolean {
+  return !sender || sender.type === 'Bot' || (sender.login ?? '').toLowerCase().endsWith('[bot]');
+}
+
+type CommentContext = Context<'issue_comment.created'>;
+
+export interface CommandRequest {
+  context: CommentContext;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  headSha: string;
+  sender: string;
+  installationId?: number;
+}
+
+export interface CommandDeps {
+  /** `/dbarch review`: re-run the App's full review of the PR head now. */
+  review(req: CommandRequest): Promise<void>;
+  /** The repository config (the App's loader; the default branch's `.github/dbarch.yml`). */
+  loadConfig(req: CommandRequest): Promise<DbarchConfig>;
+  /** The analyzer report and migration texts at head, for `/dbarch redesign`. */
+  analyzePull(req: CommandRequest, config: DbarchConfig): Promise<{ report: Report; files: MigrationInput[] }>;
+  /** Rule metadata: `/dbarch explain` and the agent's catalog. */
+  rules: readonly RuleMeta[];
+  /** Analyzer on a snippet, per config (the redesign lints every step with it). */
+  linter?(config: DbarchConfig): SnippetLinter;
+  /** Anthropic options, cache, limits, env for the agent. */
+  agent?: Omit<AgentDeps, 'repo' | 'rules' | 'lint'>;
+  /** Runs a long command (redesign) off the webhook path; awaited inline by default. */
+  schedule?(name: string, task: () => Promise<void>): Promise<void> | void;
+  now?(): Date;
+}
+
+export const HELP_TEXT = [
+  '**dbarch commands** (start a line with the command; write access required):',
+  '',
+  '- `/dbarch review`: re-run the full review of the current head now.',
+  '- `/dbarch redesign [instructions]`: an expand/contract plan for this pull request’s migrations, every step linted.',
+  '- `/dbarch explain <rule>`: what a rule guards against and its safe rewrite.',
+  '- `/dbarch approve <reason>`: mark the `dbarch` check of the current head as passing (maintainers); the approver and reason are recorded, and a new push re-evaluates.',
+  '- `/dbarch help`: this list.',
+].join('\n');
+
+async function permissionOf(req: CommandRequest): Promise<string> {
+  try {
+    const res = await req.context.octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+      owner: req.owner,
+      repo: req.repo,
+      username: req.sender,
+    });
+    const role = (res.data as { role_name?: string }).role_name;
+    // role_name distinguishes maintain/triage; `permission` folds them into write/read.
+    return role && (PERMISSION_LEVELS as readonly string[]).includes(role) ? role : res.data.permission;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return 'none';
+    throw err;
+  }
+}
+
+async function react(req: CommandRequest, content: 'eyes' | 'rocket' | 'confused'): Promise<void> {
+  await req.context.octokit.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', {
+    owner: req.owner,
+    repo: req.repo,
+    comment_id: req.context.payload.comment.id,
+    content,
+  });
+}
+
+async function reply(req: CommandRequest, body: string): Promise<void> {
+  await req.context.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    owner: req.owner,
+    repo: req.repo,
+    issue_number: req.pullNumber,
+    body: capBody(`${COMMAND_MARKER}\n${body}`),
+  });
+}
+
+export function renderExplain(rules: readonly RuleMeta[], id: string): string {
+  const wanted = id.trim().toLowerCase();
+  const rule = rules.find((r) => r.id === wanted || r.squawk?.includes(wanted));
+  if (!rule) {
+    const close = rules.filter((r) => wanted && (r.id.includes(wanted) || wanted.includes(r.id))).map((r) => codeSpan(r.id));
+    const known = rules.map((r) => codeSpan(r.id)).join(', ');
+    return wanted
+      ? `Unknown rule ${codeSpan(inline(wanted, 80))}.${close.length ? ` Did you mean ${close.join(', ')}?` : ''}\n\nKnown rules: ${known || '(none loaded)'}`
+      : `Usage: \`/dbarch explain <rule>\`. Known rules: ${known || '(none loaded)'}`;
+  }
+  const out = [
+    `### ${codeSpan(rule.id)}`,
+    '',
+    rule.description,
+    '',
+    `Category: ${rule.category} · default severity: ${rule.defaultSeverity}${rule.lock ? ` · lock: ${rule.lock}` : ''}${rule.pgVersions ? ` · PostgreSQL ${rule.pgVersions.min ?? ''}–${rule.pgVersions.max ?? ''}` : ''}${rule.squawk?.length ? ` · squawk: ${rule.squawk.map(codeSpan).join(', ')}` : ''}`,
+    '',
+    rule.hazard.trim(),
+  ];
+  for (const ex of rule.examples) {
+    out.push('', '**Hazard:**', codeBlock(ex.bad), '**Safe rewrite:**', codeBlock(ex.good));
+    if (ex.note) out.push(`_${ex.note}_`);
+  }
+  return out.join('\n');
+}
+
+interface CheckRunSummary {
+  id: number;
+  conclusion: string | null;
+  output: { title: string | null; summary: string | null };
+}
+
+async function findCheckRun(req: CommandRequest): Promise<CheckRunSummary | undefined> {
+  const res = await req.context.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+    owner: req.owner,
+    repo: req.repo,
+    ref: req.headSha,
+    check_name: CHECK_NAME,
+    filter: 'latest',
+    per_page: 100,
+  });
+  const run = res.data.check_runs.find((r) => r.name === CHECK_NAME);
+  return run ? { id: Number(run.id), conclusion: run.conclusion, output: { title: run.output.title, summary: run.output.summary } } : undefined;
+}
+
+export function approvalSummary(approver: string, reason: string, previous?: { conclusion: string | null; summary: string | null }): string {
+  const lines = [
+    `**Approved by ${codeSpan(approver)}** with \`/dbarch approve\`.`,
+    '',
+    `Reason: ${inline(reason, 1000)}`,
+    '',
+    `The analyzer’s verdict on this commit was: ${previous?.conclusion ?? 'not available'}. A new push re-evaluates the migrations.`,
+  ];
+  if (previous?.summary) lines.push('', '---', '', previous.summary);
+  return capBody(lines.join('\n'));
+}
+
+async function approve(req: CommandRequest, reason: string, now: Date): Promise<string> {
+  const existing = await findCheckRun(req);
+  const title = `Approved by ${req.sender}`;
+  const summary = approvalSummary(req.sender, reason, existing ? { conclusion: existing.conclusion, summary: existing.output.summary } : undefined);
+  if (existing) {
+    await req.context.octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+      owner: req.owner,
+      repo: req.repo,
+      check_run_id: existing.id,
+      status: 'completed',
+      conclusion: 'success',
+      completed_at: now.toISOString(),
+      output: { title, summary },
+    });
+  } else {
+    await req.context.octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+      owner: req.owner,
+      repo: req.repo,
+      name: CHECK_NAME,
+      head_sha: req.headSha,
+      status: 'completed',
+      conclusion: 'success',
+      completed_at: now.toISOString(),
+      output: { title, summary },
+    });
+  }
+  return `The \`dbarch\` check of ${codeSpan(req.headSha.slice(0, 12))} is marked as passing. Approver: ${codeSpan(req.sender)}. Reason: ${inline(reason, 1000)}\n\nA new push re-evaluates the migrations.`;
+}
+
+async function redesign(req: CommandRequest, deps: CommandDeps, instructions: string): Promise<string> {
+  const config = await deps.loadConfig(req);
+  const { report, files } = await deps.analyzePull(req, config);
+  if (report.files.length === 0) return 'This pull request changes no migration files: there is nothing to redesign.';
+  const pr = req.context.payload.issue;
+  const outcome = await runRedesign(
+    { files, report, config, instructions, pr: { title: pr.title, body: pr.body } },
+    {
+      ...deps.agent,
+      rules: deps.rules,
+      lint: deps.linter?.(config),
+      repo: githubRepoAccess(req.context.octokit, { owner: req.owner, repo: req.repo, sha: req.headSha }),
+    },
+  );
+  req.context.log.info({ source: outcome.source, usage: outcome.usage, costUsd: outcome.costUsd, reason: outcome.unavailableReason }, 'redesign finished');
+  return renderRedesign(outcome);
+}
+
+/** Wire the command handler into the App. */
+export function registerCommands(app: Probot, deps: CommandDeps): void {
+  app.on('issue_comment.created', async (context) => {
+    await handleComment(context, deps);
+  });
+}
+
+export async function handleComment(context: CommentContext, deps: CommandDeps): Promise<'ignored' | 'refused' | 'done' | 'failed'> {
+  const { payload } = context;
+  if (!payload.issue.pull_request) return 'ignored';
+  if (isBotAuthor(payload.sender) || isBotAuthor(payload.comment.user)) return 'ignored';
+  const body = payload.comment.body ?? '';
+  // Our own output quotes commands; never act on it even if posted by a user account.
+  if (body.includes(COMMAND_MARKER) || body.includes(REVIEW_MARKER) || body.includes(REDESIGN_MARKER)) return 'ignored';
+  const command = parseCommand(body);
+  if (!command) return 'ignored';
+
+  const owner = payload.repository.owner.login;
+  const repo = payload.repository.name;
+  const base = { context, owner, repo, pullNumber: payload.issue.number, sender: payload.sender.login, installationId: payload.installation?.id };
+  const provisional: CommandRequest = { ...base, headSha: '' };
+  await react(provisional, 'eyes');
+  try {
+    // Approve needs the repository's config (approvePermission); others need write.
+    let need: PermissionLevel = 'write';
+    let config: DbarchConfig | undefined;
+    if (command.name === 'approve') {
+      config = await deps.loadConfig(provisional);
+      need = config.commands.approvePermission;
+    }
+    const have = await permissionOf(provisional);
+    if (!permissionAtLeast(have, need)) {
+      context.log.info({ sender: base.sender, have, need, command: command.name }, 'dbarch command refused');
+      await reply(provisional, `Sorry, \`/dbarch ${command.name}\` needs ${need} permission on this repository or above.`);
+      await react(provisional, 'confused');
+      return 'refused';
+    }
+    const pull = await context.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: base.pullNumber });
+    const req: CommandRequest = { ...base, headSha: pull.data.head.sha };
+    context.log.info({ sender: base.sender, command: command.name, sha: req.headSha }, 'dbarch command');
+    switch (command.name) {
+      case 'help':
+        await reply(req, command.unknown ? `Unknown command ${codeSpan(inline(command.unknown, 60))}.\n\n${HELP_TEXT}` : HELP_TEXT);
+        break;
+      case 'explain':
+        await reply(req, renderExplain(deps.rules, command.args.split(/\s+/)[0] ?? ''));
+        break;
+      case 'approve': {
+        if (!command.args.trim()) {
+          await reply(req, 'Usage: `/dbarch approve <reason>`: the reason is recorded in the check summary.');
+          await react(req, 'confused');
+          return 'failed';
+        }
+        await reply(req, await approve(req, command.args.trim(), deps.now?.() ?? new Date()));
+        break;
+      }
+      case 'review':
+        await deps.review(req);
+        break;
+      case 'redesign': {
+        if (deps.schedule) {
+          // Off the webhook path: the task acknowledges on its own when it ends.
+          await deps.schedule('redesign', async () => {
+            try {
+              await reply(req, await redesign(req, deps, command.args));
+              await react(req, 'rocket');
+            } catch (err) {
+              await fail(req, command.name, err);
+            }
+          });
+          return 'done';
+        }
+        await reply(req, await redesign(req, deps, command.args));
+        break;
+      }
+    }
+    await react(req, 'rocket');
+    return 'done';
+  } catch (err) {
+    await fail(provisional, command.name, err);
+    return 'failed';
+  }
+}
+
+async function fail(req: CommandRequest, name: string, err: unknown): Promise<void> {
+  req.context.log.error({ err, command: name }, 'dbarch command failed');
+  try {
+    await reply(req, `\`/dbarch ${name}\` failed: ${neutralize(((err as Error).message ?? 'unknown error').slice(0, 300))}`);
+    await react(req, 'confused');
+  } catch {
+    // Nothing more to tell the user if GitHub itself is failing.
+  }
+}
+
+/**
+ * CommandDeps from the App's own pieces: config from `.github/dbarch.yml`, the PR's migrations
+ * selected by discovery and analysed (no trace: a redesign needs the lock model, not a replay).
+ */
+export function appCommandDeps(
+  base: { analyze: AnalyzeFn; select: Selector; rules: readonly RuleMeta[]; review: CommandDeps['review'] } & Partial<Omit<CommandDeps, 'review' | 'rules'>>,
+): CommandDeps {
+  const { analyze, select, ...rest } = base;
+  return {
+    loadConfig: async (req) => (await loadRepoConfig(req.context.octokit, { owner: req.owner, repo: req.repo })).config,
+    analyzePull: async (req, config) => {
+      const { files } = await listPullFiles(req.context.octokit, { owner: req.owner, repo: req.repo, pullNumber: req.pullNumber });
+      const present = files.filter((f) => f.status !== 'removed');
+      const selected = new Set(await select(present.map((f) => f.filename), config));
+      const migrations = present.filter((f) => selected.has(f.filename));
+      const contents = await fetchFiles(req.context.octokit, { owner: req.owner, repo: req.repo, sha: req.headSha, paths: migrations.map((f) => f.filename), maxBytes: config.maxFileBytes });
+      const inputs: MigrationInput[] = [];
+      for (const f of migrations) {
+        const c = contents.get(f.filename)?.content;
+        if (c === undefined) continue;
+        const text = (typeof c === 'string' ? c : new TextDecoder().decode(c)).replace(/^\uFEFF/, '');
+        inputs.push({ path: f.filename, content: text, patch: f.patch });
+      }
+      const report = await analyze({ files: inputs.map((f) => ({ path: f.path, content: f.content })), config, trace: false });
+      return { report, files: inputs };
+    },
+    linter: (config) => createSnippetLinter(analyze, config),
+    ...rest,
+  };
+}

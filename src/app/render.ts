@@ -1,0 +1,236 @@
+// Pure rendering of a Report into what the App writes: check output, annotations,
+// the summary comment and the inline review comments.
+import type { Finding, Report, Severity } from '../types.js';
+import { SEVERITY_RANK } from '../types.js';
+import type { Hunk } from './diff.js';
+import { hunkContaining } from './diff.js';
+import { SUMMARY_MARKER, formatMarkdown, renderLockTable, truncateMarkdown } from '../report/markdown.js';
+
+/** GitHub's limit for check output fields and comment bodies. */
+export const MAX_FIELD = 65_535;
+export const MAX_ANNOTATIONS_PER_REQUEST = 50;
+/** Each batch of 50 is one paced request; beyond this the most severe are kept. */
+export const MAX_ANNOTATIONS = 500;
+export { SUMMARY_MARKER };
+export const FINDING_MARKER = '<!-- dbarch:finding -->';
+
+export type AnnotationLevel = 'failure' | 'warning' | 'notice';
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: AnnotationLevel;
+  message: string;
+  title: string;
+  raw_details?: string;
+}
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+  text?: string;
+}
+
+export interface ReviewComment {
+  path: string;
+  line: number;
+  side: 'RIGHT';
+  start_line?: number;
+  start_side?: 'RIGHT';
+  body: string;
+}
+
+/** Facts about the PR that the rendering mentions. */
+export interface RenderNotes {
+  /** GitHub lists at most 3,000 files of a PR. */
+  fileListTruncated?: boolean;
+  /** Changed files that were not fetched or not analysed, with why. */
+  skipped?: { path: string; reason: string }[];
+  /** Migration files deleted by the PR. */
+  removed?: string[];
+  /** Annotations left out over the cap (the summary comment still lists every finding). */
+  annotationsOmitted?: number;
+}
+
+const LEVEL: Record<Severity, AnnotationLevel> = { error: 'failure', warning: 'warning', info: 'notice' };
+
+export function truncate(text: string, max = MAX_FIELD): string {
+  return truncateMarkdown(text, max, `_…truncated: GitHub allows ${max.toLocaleString('en-US')} characters here. Run \`npx dbarch lint\` for the full report._`);
+}
+
+export function allFindings(report: Report): { path: string; finding: Finding }[] {
+  return report.files.flatMap((f) => f.findings.map((finding) => ({ path: f.path, finding })));
+}
+
+export function failsGate(report: Report, failOn: Severity): boolean {
+  return allFindings(report).some(({ finding }) => SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[failOn]);
+}
+
+export function countsLine(report: Report): string {
+  const { errors, warnings, infos } = report.summary;
+  const parts = [plural(errors, 'error'), plural(warnings, 'warning'), plural(infos, 'notice')];
+  return parts.join(', ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function checkTitle(report: Report): string {
+  const { errors, warnings, infos, files } = report.summary;
+  const scope = `in ${plural(files, 'migration file')}`;
+  if (errors + warnings + infos === 0) return `No hazards found ${scope}`;
+  const parts = [];
+  if (errors) parts.push(plural(errors, 'error'));
+  if (warnings) parts.push(plural(warnings, 'warning'));
+  if (infos) parts.push(plural(infos, 'notice'));
+  return `${parts.join(', ')} ${scope}`;
+}
+
+function notesMarkdown(notes: RenderNotes): string[] {
+  const out: string[] = [];
+  if (notes.fileListTruncated) {
+    out.push('> [!WARNING]\n> This pull request changes more than 3,000 files; GitHub lists only the first 3,000, so later files were not reviewed.');
+  }
+  if (notes.annotationsOmitted) {
+    out.push(`${plural(notes.annotationsOmitted, 'lower-severity finding')} not annotated (at most ${MAX_ANNOTATIONS} annotations per check); the summary comment lists them.`);
+  }
+  if (notes.removed?.length) out.push(`Deleted migrations (not analysed): ${notes.removed.map((p) => `\`${p}\``).join(', ')}`);
+  if (notes.skipped?.length) {
+    out.push(`Skipped: ${notes.skipped.map((s) => `\`${s.path}\` (${s.reason})`).join(', ')}`);
+  }
+  return out;
+}
+
+export function buildCheckOutput(report: Report, notes: RenderNotes = {}): CheckOutput {
+  const summary = [
+    `**${countsLine(report)}** in ${plural(report.summary.files, 'migration file')} (${plural(report.summary.statements, 'statement')}).`,
+    ...notesMarkdown(notes),
+    '### Locks',
+    renderLockTable(report) || '_No table locks taken._',
+  ].join('\n\n');
+  return {
+    title: checkTitle(report),
+    summary: truncate(summary),
+    text: formatMarkdown(report, { maxLength: MAX_FIELD }),
+  };
+}
+
+/** The summary comment: the report's markdown (with the hidden marker) plus what the App noticed. */
+export function buildCommentBody(report: Report, notes: RenderNotes = {}): string {
+  const extra = notesMarkdown(notes);
+  return formatMarkdown(report, { maxLength: MAX_FIELD, footer: extra.length ? extra.join('\n\n') : undefined });
+}
+
+export function buildNoMigrationsCommentBody(headSha: string, notes: RenderNotes = {}): string {
+  return [
+    SUMMARY_MARKER,
+    `## dbarch`,
+    `As of ${headSha.slice(0, 7)} this pull request no longer changes any migration files, so there is nothing to review.`,
+    ...notesMarkdown(notes),
+  ].join('\n\n');
+}
+
+function severityIcon(s: Severity): string {
+  return s === 'error' ? '🛑' : s === 'warning' ? '⚠️' : 'ℹ️';
+}
+
+function fence(sql: string, lang = 'sql'): string {
+  const longest = Math.max(2, ...[...sql.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}${lang}\n${sql.replace(/\n$/, '')}\n${ticks}`;
+}
+
+function sentence(text: string): string {
+  return /[.!?:]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
+export function buildAnnotations(report: Report, max = MAX_ANNOTATIONS): { annotations: CheckAnnotation[]; omitted: number } {
+  let findings = allFindings(report);
+  const omitted = Math.max(0, findings.length - max);
+  if (omitted) findings = [...findings].sort((a, b) => SEVERITY_RANK[b.finding.severity] - SEVERITY_RANK[a.finding.severity]).slice(0, max);
+  const out: CheckAnnotation[] = [];
+  for (const { path, finding: f } of findings) {
+    const line = Math.max(1, f.line);
+    const a: CheckAnnotation = {
+      path,
+      start_line: line,
+      end_line: Math.max(line, f.endLine),
+      annotation_level: LEVEL[f.severity],
+      message: truncate(f.help ? `${f.message}\n\n${f.help}` : f.message, 64_000),
+      title: `${f.rule}`.slice(0, 255),
+    };
+    // Columns are only allowed on single-line annotations.
+    if (f.line === f.endLine && f.endColumn > f.column) {
+      a.start_column = f.column;
+      a.end_column = f.endColumn;
+    }
+    if (f.fix) a.raw_details = truncate(`${f.fix.description}\n\n${f.fix.sql}`, 64_000);
+    out.push(a);
+  }
+  return { annotations: out, omitted };
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface ReviewFile {
+  path: string;
+  source: string;
+  hunks: Hunk[];
+}
+
+/**
+ * Inline comments for warnings and errors on lines inside the diff, with a one-click
+ * suggestion when the fix replaces exactly the flagged statement.
+ */
+export function buildReviewComments(report: Report, files: ReadonlyMap<string, ReviewFile>): ReviewComment[] {
+  const out: ReviewComment[] = [];
+  for (const file of report.files) {
+    const rf = files.get(file.path);
+    if (!rf) continue;
+    for (const f of file.findings) {
+      if (SEVERITY_RANK[f.severity] < SEVERITY_RANK.warning) continue;
+      const suggestion = f.fix?.replaces ? suggestionFor(rf.source, f) : undefined;
+      const start = suggestion ? suggestion.startLine : f.line;
+      const end = suggestion ? suggestion.endLine : Math.max(f.line, f.endLine);
+      if (!hunkContaining(rf.hunks, start, end)) continue;
+      const parts = [FINDING_MARKER, `${severityIcon(f.severity)} **${f.rule}**: ${f.message}`];
+      if (f.help) parts.push(f.help);
+      if (f.fix) {
+        const outside = f.fix.outsideTransaction ? ' Run it outside a transaction block.' : '';
+        parts.push(`**Safe rewrite:** ${sentence(f.fix.description)}${outside}`);
+        parts.push(suggestion ? fence(suggestion.text, 'suggestion') : fence(f.fix.sql));
+      }
+      const c: ReviewComment = { path: file.path, line: end, side: 'RIGHT', body: truncate(parts.join('\n\n')) };
+      if (start !== end) {
+        c.start_line = start;
+        c.start_side = 'RIGHT';
+      }
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+/** Whole-line replacement text for a fix that replaces a statement span. */
+export function suggestionFor(source: string, f: Finding): { startLine: number; endLine: number; text: string } | undefined {
+  const span = f.fix?.replaces;
+  if (!span || !f.fix) return undefined;
+  if (span.offset < 0 || span.endOffset > source.length || span.endOffset < span.offset) return undefined;
+  const lineStart = source.lastIndexOf('\n', span.offset - 1) + 1;
+  let lineEnd = source.indexOf('\n', span.endOffset);
+  if (lineEnd < 0) lineEnd = source.length;
+  const before = source.slice(lineStart, span.offset);
+  let after = source.slice(span.endOffset, lineEnd).replace(/\r$/, '');
+  const sql = f.fix.sql.replace(/\s+$/, '');
+  // The span excludes the statement's semicolon; avoid doubling it.
+  if (sql.endsWith(';') && after.startsWith(';')) after = after.slice(1);
+  return { startLine: span.line, endLine: span.endLine, text: `${before}${sql}${after}` };
+}

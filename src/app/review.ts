@@ -1,0 +1,312 @@
+// One review of one PR head: fetch, analyse (pure), write once. Every path ends with the
+// check run completed; an internal error completes it as a failure saying what failed.
+import type { Logger } from 'pino';
+import type { DbarchConfig } from '../config/schema.js';
+import { ConfigError } from '../config/schema.js';
+import type { Report } from '../types.js';
+import { loadRepoConfig } from './config.js';
+import { parsePatchHunks } from './diff.js';
+import type { BlobContent, Conclusion, Octokit, PrFile } from './github.js';
+import {
+  completeCheckRun,
+  createCheckRun,
+  fetchFiles,
+  findSummaryComment,
+  listDirectories,
+  listPullFiles,
+  postReview,
+  upsertSummaryComment,
+} from './github.js';
+import type { PullInfo, ReviewJob } from './queue.js';
+import { SupersededError } from './queue.js';
+import type { CheckAnnotation, CheckOutput, RenderNotes, ReviewFile } from './render.js';
+import {
+  FINDING_MARKER,
+  SUMMARY_MARKER,
+  buildAnnotations,
+  buildCheckOutput,
+  buildCommentBody,
+  buildNoMigrationsCommentBody,
+  buildReviewComments,
+  failsGate,
+  truncate,
+} from './render.js';
+import type { Selector } from './select.js';
+import { historyDirsOf, needsContent } from './select.js';
+
+export interface AnalyzeInput {
+  files: { path: string; content: string | Uint8Array }[];
+  history?: { path: string; content: string | Uint8Array }[];
+  config: DbarchConfig;
+  trace?: boolean | { databaseUrl?: string };
+  signal?: AbortSignal;
+}
+export type AnalyzeFn = (input: AnalyzeInput) => Promise<Report>;
+
+/** What the architect agent gets after the deterministic review (issue 5). */
+export interface ArchitectContext {
+  octokit: Octokit;
+  log: Logger;
+  signal: AbortSignal;
+  config: DbarchConfig;
+  report: Report;
+  pull: { owner: string; repo: string; number: number; headSha: string };
+  files: { path: string; content: string; patch?: string }[];
+}
+export type ArchitectHook = (ctx: ArchitectContext) => Promise<void>;
+
+export interface ReviewDeps {
+  analyze: AnalyzeFn;
+  /** Advice only: runs after the verdict and the review, and its failure changes nothing. */
+  architect?: ArchitectHook;
+  select: Selector;
+  now: () => Date;
+  /** Earlier migrations fetched for the trace, at most. */
+  maxHistoryFiles: number;
+}
+
+export interface ReviewEnv {
+  octokit: Octokit;
+  log: Logger;
+  deps: ReviewDeps;
+  signal: AbortSignal;
+}
+
+export type ReviewOutcome =
+  | 'success'
+  | 'failure'
+  | 'no-migrations'
+  | 'draft-skipped'
+  | 'invalid-config'
+  | 'superseded'
+  | 'error'
+  | 'no-pull-request';
+
+export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewOutcome> {
+  const { octokit, log, deps, signal } = env;
+  const repo = { owner: job.owner, repo: job.repo };
+  let stage = 'finding the pull request';
+  let checkRunId: number | undefined;
+  let checkDone = false;
+  const complete = async (conclusion: Conclusion, output: CheckOutput, annotations?: CheckAnnotation[]) => {
+    stage = 'completing the check run';
+    await completeCheckRun(octokit, { ...repo, checkRunId: checkRunId!, conclusion, output, annotations, completedAt: deps.now().toISOString() });
+    checkDone = true;
+  };
+  try {
+    const pull = job.pull ?? (await fetchPull(octokit, job));
+    if (!pull) {
+      log.info({ sha: job.headSha }, 'no open pull request for this commit');
+      return 'no-pull-request';
+    }
+    stage = 'creating the check run';
+    checkRunId = await createCheckRun(octokit, { ...repo, headSha: job.headSha, startedAt: deps.now().toISOString() });
+    // A rerequest of an older commit refreshes its check but must not touch the PR's comment or review.
+    const isLatest = pull.headSha === job.headSha;
+
+    stage = 'reading .github/dbarch.yml';
+    let config: DbarchConfig;
+    try {
+      config = (await loadRepoConfig(octokit, repo)).config;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      await complete('failure', {
+        title: 'Invalid dbarch configuration',
+        summary: truncate(`${err.message}\n\nFix the configuration on the default branch; dbarch does not fall back to defaults.`),
+      });
+      return 'invalid-config';
+    }
+    if (pull.draft && !config.drafts) {
+      await complete('neutral', {
+        title: 'Draft pull request: not reviewed',
+        summary: 'dbarch reviews this pull request when it is marked ready for review (set `drafts: true` in `.github/dbarch.yml` to review drafts).',
+      });
+      return 'draft-skipped';
+    }
+
+    stage = 'listing the pull request files';
+    const { files, truncated, migrationFiles, removed } = await listMigrations(octokit, deps, { ...repo, pull, config });
+    const notes: RenderNotes = { fileListTruncated: truncated, removed, skipped: [] };
+
+    if (migrationFiles.length === 0) {
+      signal.throwIfAborted();
+      const summary = truncated
+        ? 'No migration files among the first 3,000 changed files (GitHub lists no more than that).'
+        : 'This pull request does not change any migration files.';
+      await complete('success', { title: 'No migration changes', summary });
+      if (isLatest) {
+        stage = 'updating the summary comment';
+        const existing = await findSummaryComment(octokit, { ...repo, pullNumber: pull.number, marker: SUMMARY_MARKER });
+        signal.throwIfAborted();
+        if (existing) {
+          await upsertSummaryComment(octokit, { ...repo, pullNumber: pull.number, existing, body: buildNoMigrationsCommentBody(job.headSha, notes) });
+        }
+      }
+      return 'no-migrations';
+    }
+
+    stage = `fetching ${migrationFiles.length} migration file(s) at ${job.headSha.slice(0, 7)}`;
+    const contents = await fetchFiles(octokit, { ...repo, sha: job.headSha, paths: migrationFiles.map((f) => f.filename), maxBytes: config.maxFileBytes });
+    const analysed = collect(contents, notes);
+
+    let history: AnalyzeInput['history'];
+    if (config.trace.enabled) {
+      stage = 'fetching earlier migrations for the trace';
+      history = await fetchHistory(octokit, deps, { ...repo, baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes });
+    }
+
+    signal.throwIfAborted();
+    stage = 'analysing the migrations';
+    const report = await deps.analyze({ files: analysed, history, config, trace: config.trace.enabled, signal });
+    signal.throwIfAborted();
+
+    // The verdict first: a required check should not wait for the comment and the review.
+    const failed = failsGate(report, config.failOn);
+    const { annotations, omitted } = buildAnnotations(report);
+    notes.annotationsOmitted = omitted;
+    await complete(failed ? 'failure' : 'success', buildCheckOutput(report, notes), annotations);
+
+    if (isLatest) {
+      stage = 'updating the summary comment';
+      const existing = await findSummaryComment(octokit, { ...repo, pullNumber: pull.number, marker: SUMMARY_MARKER });
+      signal.throwIfAborted();
+      await upsertSummaryComment(octokit, { ...repo, pullNumber: pull.number, existing, body: buildCommentBody(report, notes) });
+
+      stage = 'posting the inline review';
+      const reviewFiles = new Map<string, ReviewFile>();
+      for (const f of migrationFiles) {
+        const c = contents.get(f.filename)?.content;
+        const source = typeof c === 'string' ? c : c ? new TextDecoder().decode(c) : undefined;
+        if (source !== undefined) reviewFiles.set(f.filename, { path: f.filename, source: source.replace(/^\uFEFF/, ''), hunks: parsePatchHunks(f.patch) });
+      }
+      const comments = buildReviewComments(report, reviewFiles);
+      signal.throwIfAborted();
+      await postReview(octokit, {
+        ...repo,
+        pullNumber: pull.number,
+        headSha: job.headSha,
+        comments,
+        marker: FINDING_MARKER,
+        body: 'dbarch found hazards on changed lines. The summary comment lists all findings.',
+      });
+
+      if (deps.architect && config.agent.enabled) {
+        stage = 'running the architect review';
+        const files = [...reviewFiles.values()].map((f) => ({ path: f.path, content: f.source, patch: migrationFiles.find((m) => m.filename === f.path)?.patch }));
+        try {
+          await deps.architect({ octokit, log, signal, config, report, pull: { ...repo, number: pull.number, headSha: job.headSha }, files });
+        } catch (err) {
+          if (signal.aborted) throw err;
+          log.warn({ err }, 'architect review failed; the check verdict stands');
+        }
+      }
+    }
+    return failed ? 'failure' : 'success';
+  } catch (err) {
+    if (checkRunId === undefined) throw err;
+    const superseded = signal.aborted && signal.reason instanceof SupersededError;
+    try {
+      if (superseded) {
+        // A completed verdict for that commit stands; only the shared comment/review are skipped.
+        if (!checkDone) {
+          await complete('cancelled', { title: 'Superseded by a newer push', summary: `This run was cancelled: ${(signal.reason as Error).message}.` });
+        }
+        return 'superseded';
+      }
+      const failedStage = stage;
+      log.error({ err, stage: failedStage }, 'review failed');
+      await complete('failure', {
+        title: 'dbarch could not finish',
+        summary: truncate(`dbarch failed while ${failedStage}:\n\n\`\`\`\n${describeError(err)}\n\`\`\`\n\nRe-run the check to try again.`),
+      });
+    } catch (completeErr) {
+      log.error({ err: completeErr }, 'could not complete the check run');
+      throw completeErr;
+    }
+    return 'error';
+  }
+}
+
+export interface PullMigrations {
+  files: PrFile[];
+  truncated: boolean;
+  /** Changed (not deleted) migration files. */
+  migrationFiles: PrFile[];
+  /** Migration files the PR deletes. */
+  removed: string[];
+}
+
+const MAX_CONTENT_PROBES = 50;
+
+/** The PR's changed files and which of them are migrations. */
+export async function listMigrations(
+  octokit: Octokit,
+  deps: Pick<ReviewDeps, 'select'>,
+  ref: { owner: string; repo: string; pull: Pick<PullInfo, 'number' | 'changedFiles' | 'headSha'>; config: DbarchConfig },
+): Promise<PullMigrations> {
+  const { files, truncated } = await listPullFiles(octokit, { owner: ref.owner, repo: ref.repo, pullNumber: ref.pull.number, changedFiles: ref.pull.changedFiles });
+  const present = files.filter((f) => f.status !== 'removed');
+  const paths = present.map((f) => f.filename);
+  let selected = new Set(await deps.select(paths, ref.config));
+  // Some frameworks are only recognisable by content: read those few files (one query) and ask again.
+  const unsure = needsContent(paths.filter((p) => !selected.has(p)), ref.config).slice(0, MAX_CONTENT_PROBES);
+  if (unsure.length) {
+    const probed = await fetchFiles(octokit, { owner: ref.owner, repo: ref.repo, sha: ref.pull.headSha, paths: unsure, maxBytes: ref.config.maxFileBytes });
+    const text = (p: string) => {
+      const c = probed.get(p)?.content;
+      return typeof c === 'string' ? c : undefined;
+    };
+    selected = new Set(await deps.select(paths, ref.config, text));
+  }
+  const removed = await deps.select(files.filter((f) => f.status === 'removed').map((f) => f.filename), ref.config);
+  return { files, truncated, migrationFiles: present.filter((f) => selected.has(f.filename)), removed };
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const status = (err as { status?: number }).status;
+    return `${status ? `HTTP ${status}: ` : ''}${err.message}`.replace(/```/g, "'''");
+  }
+  return String(err);
+}
+
+function collect(contents: Map<string, BlobContent>, notes: RenderNotes): AnalyzeInput['files'] {
+  const out: AnalyzeInput['files'] = [];
+  for (const [path, blob] of contents) {
+    if (blob.content === undefined) notes.skipped!.push({ path, reason: blob.error ?? 'no content' });
+    else out.push({ path, content: blob.content });
+  }
+  return out;
+}
+
+async function fetchPull(octokit: Octokit, job: ReviewJob): Promise<PullInfo | undefined> {
+  type Pr = { number: number; state: string; draft?: boolean; changed_files?: number; head: { sha: string }; base: { sha: string; ref: string } };
+  let pr: Pr | undefined;
+  if (job.pullNumber !== undefined) {
+    pr = (await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner: job.owner, repo: job.repo, pull_number: job.pullNumber })).data as Pr;
+  } else {
+    const { data } = await octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { owner: job.owner, repo: job.repo, commit_sha: job.headSha });
+    pr = (data as Pr[]).find((p) => p.state === 'open' && p.head.sha === job.headSha);
+  }
+  if (!pr || pr.state !== 'open') return undefined;
+  return { number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, baseRef: pr.base.ref, draft: pr.draft ?? false, changedFiles: pr.changed_files };
+}
+
+async function fetchHistory(
+  octokit: Octokit,
+  deps: ReviewDeps,
+  ref: { owner: string; repo: string; baseSha: string; changed: PrFile[]; migrations: string[]; config: DbarchConfig; notes: RenderNotes },
+): Promise<AnalyzeInput['history']> {
+  const dirs = historyDirsOf(ref.migrations);
+  const atBase = await listDirectories(octokit, { owner: ref.owner, repo: ref.repo, sha: ref.baseSha, dirs });
+  const changed = new Set(ref.changed.flatMap((f) => [f.filename, f.previous_filename ?? '']));
+  const candidates = (await deps.select(atBase, ref.config)).filter((p) => !changed.has(p)).sort();
+  // Replay needs the oldest first; a cut keeps the start and says so.
+  const picked = candidates.slice(0, deps.maxHistoryFiles);
+  if (candidates.length > picked.length) {
+    ref.notes.skipped!.push({ path: dirs.join(', '), reason: `history capped at ${deps.maxHistoryFiles} earlier migrations for the trace` });
+  }
+  if (picked.length === 0) return [];
+  const contents = await fetchFiles(octokit, { owner: ref.owner, repo: ref.repo, sha: ref.baseSha, paths: picked, maxBytes: ref.config.maxFileBytes });
+  return [...contents.values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! }));
+}

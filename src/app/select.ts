@@ -1,0 +1,35 @@
+// Which changed paths are migrations: discovery (src/migrations) decides, from paths alone
+// (the PR's files are not fetched before we know which ones matter).
+import type { DbarchConfig } from '../config/schema.js';
+import { discover } from '../migrations/discover.js';
+
+/** `readFile` gives the text of some files when discovery needs to look inside them. */
+export type Selector = (
+  paths: readonly string[],
+  config: DbarchConfig,
+  readFile?: (path: string) => string | undefined,
+) => Promise<string[]> | string[];
+
+export const discoverySelector: Selector = (paths, config, readFile) =>
+  discover({ paths: [...paths], config, readFile: readFile ?? (() => undefined) }).migrations.map((m) => m.path);
+
+const SCRIPT = /\.(js|cjs|mjs|ts|cts|mts|py|rb)$/;
+
+/** Scripts discovery could not place from the path alone (e.g. TypeORM/Knex files in any folder): worth reading. */
+export function needsContent(paths: readonly string[], config: DbarchConfig): string[] {
+  return discover({ paths: [...paths], config, readFile: () => undefined }).ignored.filter((p) => SCRIPT.test(p));
+}
+
+/** Per-migration folder layouts (`<dir>/<version>_name/up.sql`) look one level higher for siblings. */
+const FOLDER_FILE = /^(up|down|migration|change|revert|deploy|verify)\.sql$/i;
+
+export function historyDirsOf(migrations: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const p of migrations) {
+    const parts = p.split('/');
+    const name = parts.pop() ?? '';
+    if (FOLDER_FILE.test(name) && parts.length) parts.pop();
+    dirs.add(parts.join('/'));
+  }
+  return [...dirs].sort();
+}

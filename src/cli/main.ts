@@ -1,0 +1,315 @@
+// `dbarch` command line: parse options, read files, call analyze(), format, exit code.
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, parseConfig, type DbarchConfig } from '../config/schema.js';
+import { changedSince, discover as discoverMigrations, repoRoot, splitByChanged } from '../migrations/index.js';
+import type { DiscoverInput, DiscoveryResult } from '../migrations/types.js';
+import { FORMATS, formatReport, reportFails, type Format } from '../report/index.js';
+import { packageInfo } from '../report/version.js';
+import { SEVERITIES, type Report, type Severity } from '../types.js';
+
+export interface AnalyzeInput {
+  files: { path: string; content: string | Uint8Array }[];
+  history?: { path: string; content: string | Uint8Array }[];
+  config: DbarchConfig;
+  trace?: boolean | { databaseUrl?: string };
+}
+
+export interface CliDeps {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  /** Color the text format (default: stdout is a TTY and NO_COLOR is unset). */
+  color: boolean;
+  analyze: (input: AnalyzeInput) => Promise<Report>;
+  discover: (input: DiscoverInput) => DiscoveryResult;
+  /** Files changed since a git ref: absolute, or relative to `cwd`. */
+  changedSince: (ref: string, cwd: string) => string[] | Promise<string[]>;
+}
+
+class UsageError extends Error {}
+
+const USAGE = `Usage: dbarch lint [options] [paths...]
+
+Reviews PostgreSQL migrations: lock modes, table rewrites and zero-downtime hazards,
+each with a safe rewrite. Paths may be files or directories (default: .).
+
+Options:
+  --format <text|json|sarif|markdown>  output format (default: text)
+  --pg-version <N>                     PostgreSQL major version, 10-18 (default: config, else 15)
+  --config <file>                      YAML or JSON config (default: .github/dbarch.yml or dbarch.yml)
+  --fail-on <error|warning|info>       lowest severity that exits 1 (default: config, else error)
+  --since <git-ref>                    lint only migrations added or changed since the ref
+  --engines <builtin,squawk>           engines to run (default: both)
+  --trace                              replay the migrations in embedded Postgres (PGlite)
+  --database-url <url>                 trace against this PostgreSQL instead (implies --trace)
+  --max-file-bytes <N>                 skip larger files with an info finding (default 2097152)
+  --output <file>                      write the report to a file instead of stdout
+  --no-color                           plain text output
+  -h, --help                           show this help
+  -V, --version                        print the version
+
+Exit codes: 0 nothing reaches --fail-on, 1 something does, 2 usage or config error.
+`;
+
+const OPTIONS = {
+  format: { type: 'string' },
+  'pg-version': { type: 'string' },
+  config: { type: 'string' },
+  'fail-on': { type: 'string' },
+  since: { type: 'string' },
+  trace: { type: 'boolean' },
+  'database-url': { type: 'string' },
+  engines: { type: 'string' },
+  'max-file-bytes': { type: 'string' },
+  output: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  color: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise<number> {
+  const stdout = deps.stdout ?? ((t: string) => void process.stdout.write(t));
+  const stderr = deps.stderr ?? ((t: string) => void process.stderr.write(t));
+  try {
+    return await run(argv, { ...deps, stdout, stderr });
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      stderr(`dbarch: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdout' | 'stderr'>): Promise<number> {
+  const { values, positionals } = parseArgv(argv);
+  if (values.version) {
+    deps.stdout(`${packageInfo().version}\n`);
+    return 0;
+  }
+  if (values.help || positionals[0] === 'help') {
+    deps.stdout(USAGE);
+    return 0;
+  }
+  const [command, ...paths] = positionals;
+  if (command === undefined) throw new UsageError('missing command: use `dbarch lint <paths>` (see dbarch --help)');
+  if (command !== 'lint') throw new UsageError(`unknown command '${command}' (see dbarch --help)`);
+
+  const cwd = deps.cwd ?? process.cwd();
+  const format = oneOf('--format', values.format ?? 'text', FORMATS);
+  const config = loadConfig(values.config, cwd);
+  applyOverrides(config, values);
+  const failOn = config.failOn;
+
+  const inputs = paths.length ? paths : ['.'];
+  const candidates = collectFiles(inputs, cwd);
+  const discover = deps.discover ?? discoverMigrations;
+  const readCache = new Map<string, Buffer | undefined>();
+  const read = (key: string): Buffer | undefined => {
+    if (!readCache.has(key)) {
+      const abs = candidates.byKey.get(key)?.abs;
+      try {
+        readCache.set(key, abs ? readFileSync(abs) : undefined);
+      } catch {
+        readCache.set(key, undefined);
+      }
+    }
+    return readCache.get(key);
+  };
+  const found = discover({
+    paths: [...candidates.byKey.keys()],
+    config,
+    readFile: (key) => read(key)?.toString('utf8'),
+  });
+  const migrationKeys = new Set(found.migrations.map((m) => m.path));
+  // A file named on the command line is always linted, migration or not.
+  const explicit = [...candidates.byKey.values()].filter((c) => c.explicit && !migrationKeys.has(c.key)).map((c) => c.key);
+  let targets = [...found.migrations.map((m) => m.path), ...explicit];
+  let history: string[] = [];
+
+  if (values.since !== undefined) {
+    let changed: string[];
+    try {
+      changed = await (deps.changedSince ?? changedFilesSince)(values.since, cwd);
+    } catch (err) {
+      throw new UsageError(`--since ${values.since}: ${gitMessage(err)}`);
+    }
+    const changedAbs = new Set(changed.map((p) => resolve(cwd, p)));
+    const changedKeys = [...candidates.byKey.values()].filter((c) => changedAbs.has(c.abs)).map((c) => c.key);
+    const split = splitByChanged(found.migrations, changedKeys);
+    const changedExplicit = explicit.filter((key) => changedKeys.includes(key));
+    targets = [...split.targets.map((m) => m.path), ...changedExplicit];
+    history = split.history.map((m) => m.path);
+    if (!targets.length) deps.stderr(`dbarch: no migrations changed since ${values.since}\n`);
+  }
+
+  const analyze = deps.analyze ?? (await import('../analyze.js')).analyze;
+  const asInput = (key: string) => ({ path: key, content: read(key) ?? new Uint8Array() });
+  const traceUrl = values['database-url'];
+  const report = await analyze({
+    files: targets.map(asInput),
+    ...(history.length ? { history: history.map(asInput) } : {}),
+    config,
+    ...(values.trace || traceUrl ? { trace: traceUrl ? { databaseUrl: traceUrl } : true } : {}),
+  });
+
+  // Report paths as the user sees them (keys drop leading ../ so discovery globs match).
+  const sources = new Map<string, string>();
+  for (const file of report.files) {
+    const c = candidates.byKey.get(file.path);
+    const display = c?.display ?? file.path;
+    if (format === 'text') {
+      const bytes = read(file.path);
+      if (bytes) sources.set(display, new TextDecoder().decode(bytes).replace(/^\uFEFF/, ''));
+    }
+    file.path = display;
+  }
+
+  const color = !values.output && !values['no-color'] && (values.color ?? deps.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR));
+  const output = formatReport(format, report, { color, sources });
+  if (values.output) writeFileSync(resolve(cwd, values.output), output);
+  else deps.stdout(output);
+  return reportFails(report, failOn) ? 1 : 0;
+}
+
+type Values = ReturnType<typeof parseArgv>['values'];
+
+function parseArgv(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const message = e.message;
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const opt = /'([^']+)'/.exec(message)?.[1] ?? message;
+      throw new UsageError(`unknown option ${opt} (see dbarch --help)`);
+    }
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const opt = /'(-[^ ']+)/.exec(message)?.[1];
+      if (opt && /ambiguous/.test(message)) throw new UsageError(`option ${opt} needs a value (write ${opt}=<value> for one starting with -)`);
+      throw new UsageError(opt ? `option ${opt} ${/missing/.test(message) ? 'needs a value' : 'takes no value'}` : firstLine(message));
+    }
+    throw new UsageError(firstLine(message));
+  }
+}
+
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`invalid ${option} '${value}': expected one of ${allowed.join(', ')}`);
+}
+
+function applyOverrides(config: DbarchConfig, values: Values): void {
+  if (values['pg-version'] !== undefined) {
+    const v = values['pg-version'];
+    const n = /^\d+$/.test(v) ? Number(v) : NaN;
+    if (!(n >= 10 && n <= 18)) throw new UsageError(`invalid --pg-version '${v}': expected a PostgreSQL major version from 10 to 18`);
+    config.pgVersion = n;
+  }
+  if (values['fail-on'] !== undefined) config.failOn = oneOf<Severity>('--fail-on', values['fail-on'], SEVERITIES);
+  if (values.engines !== undefined) {
+    const list = values.engines.split(',').map((s) => s.trim()).filter(Boolean);
+    const engines = list.map((e) => oneOf('--engines', e, ['builtin', 'squawk'] as const));
+    if (!engines.length) throw new UsageError("invalid --engines '': expected builtin, squawk or both");
+    config.engines = [...new Set(engines)];
+  }
+  if (values['max-file-bytes'] !== undefined) {
+    const v = values['max-file-bytes'];
+    if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`invalid --max-file-bytes '${v}': expected a positive integer`);
+    config.maxFileBytes = Number(v);
+  }
+}
+
+const DEFAULT_CONFIGS = ['.github/dbarch.yml', '.github/dbarch.yaml', 'dbarch.yml', 'dbarch.yaml'];
+
+export function loadConfig(explicit: string | undefined, cwd: string): DbarchConfig {
+  const path = explicit ?? DEFAULT_CONFIGS.find((p) => existsSync(join(cwd, p)));
+  if (!path) return parseConfig({});
+  const abs = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch {
+    throw new UsageError(`config file not found: ${path}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`invalid YAML/JSON in ${path}: ${firstLine((err as Error).message)}`);
+  }
+  return parseConfig(raw ?? {}, path);
+}
+
+interface Candidate {
+  /** Path given to discovery and analyze: relative to cwd, `/`-separated, no leading ../ or /. */
+  key: string;
+  /** Path shown in reports: relative to cwd when inside it, else as resolved. */
+  display: string;
+  abs: string;
+  explicit: boolean;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+
+function collectFiles(inputs: string[], cwd: string): { byKey: Map<string, Candidate> } {
+  const byKey = new Map<string, Candidate>();
+  const add = (abs: string, explicit: boolean) => {
+    const rel = relative(cwd, abs).split(sep).join('/');
+    const display = rel === '' ? '.' : isAbsolute(rel) ? abs : rel;
+    const key = display.replace(/^(\.\.\/)+/, '').replace(/^\/+/, '');
+    const prev = byKey.get(key);
+    if (prev) {
+      prev.explicit ||= explicit;
+      return;
+    }
+    byKey.set(key, { key, display, abs, explicit });
+  };
+  for (const input of inputs) {
+    const abs = resolve(cwd, input);
+    let stat;
+    try {
+      stat = statSync(abs);
+    } catch {
+      throw new UsageError(`path not found: ${input}`);
+    }
+    if (stat.isDirectory()) walk(abs, (file) => add(file, false));
+    else add(abs, true);
+  }
+  return { byKey };
+}
+
+function walk(dir: string, visit: (file: string) => void): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    // Dirent types do not follow symlinks, so a link loop cannot trap the walk.
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) walk(full, visit);
+    } else if (e.isFile()) visit(full);
+  }
+}
+
+function changedFilesSince(ref: string, cwd: string): string[] {
+  const root = repoRoot(cwd);
+  return changedSince(ref, cwd).map((p) => resolve(root, p));
+}
+
+function gitMessage(err: unknown): string {
+  const e = err as Error & { stderr?: Buffer | string };
+  const stderr = e.stderr ? String(e.stderr).trim() : '';
+  return firstLine(stderr || e.message);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}

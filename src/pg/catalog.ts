@@ -1,0 +1,296 @@
+// What the lock model may know about the existing schema: indexes and their tables,
+// column types, sequences, foreign keys. Filled from earlier statements (of this file
+// or of the migration history) so DROP INDEX, ALTER COLUMN TYPE and DROP TABLE can be
+// judged precisely; without it the model falls back to documented assumptions.
+import type { Node } from '@pgsql/types';
+import { type AnyNode, qualifyList, qualifyName, readRelations, relationName, SERIAL_TYPES, stringList, typeBase, typeNameToString } from './names.js';
+
+export interface ConstraintInfo {
+  type: 'foreign' | 'check' | 'primary' | 'unique' | 'exclusion' | 'notnull';
+  /** Referenced table of a foreign key. */
+  references?: string;
+}
+
+export interface CatalogView {
+  tableOfIndex(index: string): string | undefined;
+  columnType(table: string, column: string): string | undefined;
+  isSequence(relation: string): boolean;
+  constraint(table: string, name: string): ConstraintInfo | undefined;
+  /** Tables this table's foreign keys reference. */
+  referencedBy(table: string): string[];
+  isKnown(relation: string): boolean;
+  /** Tables whose foreign keys reference this table. */
+  referencing(table: string): string[];
+  /** Relations a view / materialized view reads. */
+  viewReads(view: string): string[];
+  /** Views / materialized views that read this relation. */
+  viewsReading(relation: string): string[];
+  /** Direct children: partitions (`partition: true`) and inheritance children. */
+  children(table: string): { relation: string; partition: boolean }[];
+  isPartitioned(table: string): boolean;
+  /** Tables with a column of this type (matched by the type's name, schema ignored). */
+  tablesUsingType(typeName: string): string[];
+  /** Relations (tables, views, sequences, indexes) known in a schema. */
+  relationsInSchema(schema: string): string[];
+}
+
+export class Catalog implements CatalogView {
+  private readonly indexes = new Map<string, string>();
+  private readonly columns = new Map<string, Map<string, string>>();
+  private readonly sequences = new Set<string>();
+  private readonly constraints = new Map<string, Map<string, ConstraintInfo>>();
+  private readonly relations = new Set<string>();
+  private readonly reads = new Map<string, string[]>();
+  private readonly partitioned = new Set<string>();
+  private readonly childLinks = new Map<string, Map<string, boolean>>();
+  /** Relations dropped in this layer: hides them in the base. */
+  private readonly dropped = new Set<string>();
+  /** `parent>child` links removed in this layer (DETACH, NO INHERIT). */
+  private readonly unlinked = new Set<string>();
+
+  /** `base` is read through, never written: a file's catalog layered over the history's. */
+  constructor(private readonly base?: CatalogView) {}
+
+  private hidden(relation: string): boolean {
+    return this.dropped.has(relation);
+  }
+  tableOfIndex(index: string): string | undefined {
+    return this.indexes.get(index) ?? (this.hidden(index) ? undefined : this.base?.tableOfIndex(index));
+  }
+  columnType(table: string, column: string): string | undefined {
+    // '' marks a column dropped or renamed away in this layer
+    const local = this.columns.get(table)?.get(column);
+    if (local !== undefined) return local || undefined;
+    return this.hidden(table) ? undefined : this.base?.columnType(table, column);
+  }
+  isSequence(relation: string): boolean {
+    return this.sequences.has(relation) || (!this.hidden(relation) && (this.base?.isSequence(relation) ?? false));
+  }
+  constraint(table: string, name: string): ConstraintInfo | undefined {
+    return this.constraints.get(table)?.get(name) ?? (this.hidden(table) ? undefined : this.base?.constraint(table, name));
+  }
+  referencedBy(table: string): string[] {
+    const refs = new Set<string>(this.hidden(table) ? [] : (this.base?.referencedBy(table) ?? []));
+    for (const c of this.constraints.get(table)?.values() ?? []) if (c.references) refs.add(c.references);
+    return [...refs];
+  }
+  referencing(table: string): string[] {
+    const out = new Set<string>((this.base?.referencing(table) ?? []).filter((t) => !this.hidden(t)));
+    for (const [t, byName] of this.constraints)
+      for (const c of byName.values()) if (c.references === table && t !== table) out.add(t);
+    return [...out];
+  }
+  viewReads(view: string): string[] {
+    return this.reads.get(view) ?? (this.hidden(view) ? [] : (this.base?.viewReads(view) ?? []));
+  }
+  viewsReading(relation: string): string[] {
+    const out = new Set<string>((this.base?.viewsReading(relation) ?? []).filter((v) => !this.hidden(v) && !this.reads.has(v)));
+    for (const [view, reads] of this.reads) if (reads.includes(relation)) out.add(view);
+    return [...out];
+  }
+  children(table: string): { relation: string; partition: boolean }[] {
+    const out = new Map<string, boolean>();
+    if (!this.hidden(table))
+      for (const c of this.base?.children(table) ?? [])
+        if (!this.hidden(c.relation) && !this.unlinked.has(`${table}>${c.relation}`)) out.set(c.relation, c.partition);
+    for (const [child, partition] of this.childLinks.get(table) ?? []) out.set(child, partition);
+    return [...out].map(([relation, partition]) => ({ relation, partition }));
+  }
+  isPartitioned(table: string): boolean {
+    return this.partitioned.has(table) || (!this.hidden(table) && (this.base?.isPartitioned(table) ?? false));
+  }
+  tablesUsingType(typeName: string): string[] {
+    const name = typeName.split('.').pop()!;
+    const out = new Set<string>((this.base?.tablesUsingType(typeName) ?? []).filter((t) => !this.hidden(t)));
+    for (const [table, cols] of this.columns)
+      for (const type of cols.values()) if (type && typeBase(type).split('.').pop() === name) out.add(table);
+    return [...out];
+  }
+  relationsInSchema(schema: string): string[] {
+    const out = new Set<string>((this.base?.relationsInSchema(schema) ?? []).filter((r) => !this.hidden(r)));
+    for (const set of [this.relations, this.sequences, new Set(this.indexes.keys())])
+      for (const r of set) if (r.startsWith(`${schema}.`)) out.add(r);
+    return [...out];
+  }
+  private link(parent: string, child: string, partition: boolean): void {
+    let links = this.childLinks.get(parent);
+    if (!links) this.childLinks.set(parent, (links = new Map()));
+    links.set(child, partition);
+    this.unlinked.delete(`${parent}>${child}`);
+  }
+  private unlink(parent: string, child: string): void {
+    this.childLinks.get(parent)?.delete(child);
+    this.unlinked.add(`${parent}>${child}`);
+  }
+  isKnown(relation: string): boolean {
+    if (this.relations.has(relation) || this.indexes.has(relation) || this.sequences.has(relation)) return true;
+    return !this.hidden(relation) && (this.base?.isKnown(relation) ?? false);
+  }
+
+  /** Record what a statement (already executed) created, changed or dropped. */
+  observe(ast: Node | undefined, searchPath: readonly string[]): void {
+    if (!ast) return;
+    const [type, raw] = Object.entries(ast as AnyNode)[0] ?? [];
+    const n = raw as AnyNode;
+    if (!type || !n) return;
+    switch (type) {
+      case 'CreateStmt': {
+        const table = relationName(n.relation, searchPath);
+        this.relations.add(table);
+        this.dropped.delete(table);
+        if (n.partspec) this.partitioned.add(table);
+        for (const p of (n.inhRelations ?? []) as AnyNode[])
+          if (p.RangeVar) this.link(relationName(p.RangeVar, searchPath), table, !!n.partbound);
+        for (const elt of (n.tableElts ?? []) as AnyNode[]) {
+          if (elt.ColumnDef) this.addColumn(table, elt.ColumnDef, searchPath);
+          if (elt.Constraint) this.addConstraint(table, elt.Constraint, searchPath, undefined);
+        }
+        break;
+      }
+      case 'CreateTableAsStmt':
+      case 'ViewStmt': {
+        const rv = type === 'ViewStmt' ? n.view : n.into?.rel;
+        if (rv) {
+          const rel = relationName(rv, searchPath);
+          this.relations.add(rel);
+          this.reads.set(rel, [...new Set(readRelations(n.query, searchPath))]);
+        }
+        break;
+      }
+      case 'CreateSeqStmt':
+        this.sequences.add(relationName(n.sequence, searchPath));
+        break;
+      case 'IndexStmt': {
+        const table = relationName(n.relation, searchPath);
+        if (n.idxname) this.indexes.set(qualifyName(n.idxname, table.split('.')[0], searchPath), table);
+        break;
+      }
+      case 'AlterTableStmt': {
+        const table = relationName(n.relation, searchPath);
+        for (const c of (n.cmds ?? []) as AnyNode[]) {
+          const cmd = c.AlterTableCmd as AnyNode | undefined;
+          if (!cmd) continue;
+          if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) this.addColumn(table, cmd.def.ColumnDef, searchPath);
+          else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && cmd.def?.ColumnDef?.typeName)
+            this.column(table).set(cmd.name, typeNameToString(cmd.def.ColumnDef.typeName));
+          else if (cmd.subtype === 'AT_DropColumn' && cmd.name) this.column(table).set(cmd.name, '');
+          else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint)
+            this.addConstraint(table, cmd.def.Constraint, searchPath, undefined);
+          else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.constraints.get(table)?.delete(cmd.name);
+          else if (n.objtype !== 'OBJECT_INDEX' && cmd.def?.PartitionCmd?.name) {
+            const part = relationName(cmd.def.PartitionCmd.name, searchPath);
+            if (cmd.subtype === 'AT_AttachPartition') this.link(table, part, true);
+            else if (cmd.subtype === 'AT_DetachPartition') this.unlink(table, part);
+          } else if (cmd.subtype === 'AT_AddInherit' && cmd.def?.RangeVar)
+            this.link(relationName(cmd.def.RangeVar, searchPath), table, false);
+          else if (cmd.subtype === 'AT_DropInherit' && cmd.def?.RangeVar)
+            this.unlink(relationName(cmd.def.RangeVar, searchPath), table);
+        }
+        break;
+      }
+      case 'RenameStmt': {
+        if (!n.relation) break;
+        const rel = relationName(n.relation, searchPath);
+        const renamed = qualifyName(n.newname, rel.split('.')[0], searchPath);
+        if (n.renameType === 'OBJECT_COLUMN' && n.subname) {
+          const t = this.columnType(rel, n.subname);
+          if (t) {
+            this.column(rel).set(n.subname, '');
+            this.column(rel).set(n.newname, t);
+          }
+        } else if (n.renameType === 'OBJECT_INDEX') {
+          const t = this.tableOfIndex(rel);
+          if (t) {
+            this.indexes.delete(rel);
+            this.indexes.set(renamed, t);
+          }
+          this.dropped.add(rel);
+        } else if (n.renameType === 'OBJECT_TABLE') {
+          for (const map of [this.columns, this.constraints] as Map<string, unknown>[]) {
+            const v = map.get(rel);
+            if (v) {
+              map.delete(rel);
+              map.set(renamed, v);
+            }
+          }
+          for (const [idx, t] of this.indexes) if (t === rel) this.indexes.set(idx, renamed);
+          this.relations.delete(rel);
+          this.relations.add(renamed);
+          this.dropped.add(rel);
+        }
+        break;
+      }
+      case 'DropStmt': {
+        for (const obj of (n.objects ?? []) as AnyNode[]) {
+          const names = stringList(obj.List?.items);
+          if (names.length === 0) continue;
+          const rel = qualifyList(names, searchPath);
+          this.indexes.delete(rel);
+          this.sequences.delete(rel);
+          this.columns.delete(rel);
+          this.constraints.delete(rel);
+          this.relations.delete(rel);
+          this.reads.delete(rel);
+          this.partitioned.delete(rel);
+          this.childLinks.delete(rel);
+          this.dropped.add(rel);
+        }
+        break;
+      }
+    }
+  }
+
+  private column(table: string): Map<string, string> {
+    let cols = this.columns.get(table);
+    if (!cols) this.columns.set(table, (cols = new Map()));
+    return cols;
+  }
+
+  private addColumn(table: string, def: AnyNode, searchPath: readonly string[]): void {
+    if (!def.colname || !def.typeName) return;
+    const type = typeNameToString(def.typeName);
+    this.column(table).set(def.colname, type);
+    const schema = table.split('.')[0];
+    if (SERIAL_TYPES.has(type)) this.sequences.add(qualifyName(`${table.split('.')[1]}_${def.colname}_seq`, schema, searchPath));
+    for (const c of (def.constraints ?? []) as AnyNode[])
+      if (c.Constraint) this.addConstraint(table, c.Constraint, searchPath, def.colname);
+  }
+
+  private addConstraint(table: string, con: AnyNode, searchPath: readonly string[], column: string | undefined): void {
+    const bare = table.split('.')[1];
+    const schema = table.split('.')[0];
+    const cols: string[] = column ? [column] : stringList(con.keys ?? con.fk_attrs);
+    let info: ConstraintInfo | undefined;
+    let defaultName: string | undefined;
+    switch (con.contype) {
+      case 'CONSTR_FOREIGN':
+        info = { type: 'foreign', references: relationName(con.pktable, searchPath) };
+        defaultName = `${bare}_${cols.join('_')}_fkey`;
+        break;
+      case 'CONSTR_CHECK':
+        info = { type: 'check' };
+        defaultName = column ? `${bare}_${column}_check` : undefined;
+        break;
+      case 'CONSTR_PRIMARY':
+        info = { type: 'primary' };
+        defaultName = `${bare}_pkey`;
+        break;
+      case 'CONSTR_UNIQUE':
+        info = { type: 'unique' };
+        defaultName = `${bare}_${cols.join('_')}_key`;
+        break;
+      case 'CONSTR_EXCLUSION':
+        info = { type: 'exclusion' };
+        break;
+      default:
+        return;
+    }
+    const name = con.conname ?? con.indexname ?? defaultName;
+    if (!name) return;
+    let byName = this.constraints.get(table);
+    if (!byName) this.constraints.set(table, (byName = new Map()));
+    byName.set(name, info);
+    if (info.type === 'primary' || info.type === 'unique' || info.type === 'exclusion')
+      this.indexes.set(qualifyName(con.indexname ?? name, schema, searchPath), table);
+  }
+}

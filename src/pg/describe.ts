@@ -1,0 +1,841 @@
+// The static lock model: what one statement locks, rewrites and scans, judged from its AST
+// with PostgreSQL's real lock levels (AlterTableGetLockLevel in tablecmds.c, the docs'
+// "Explicit Locking" chapter and each command's reference page).
+import type { Node } from '@pgsql/types';
+import type { LockMode, StatementEffect } from '../types.js';
+import type { CatalogView } from './catalog.js';
+import { lockModeFromNumber, lockRank } from './locks.js';
+import {
+  type AnyNode,
+  isVolatileDefault,
+  qualifyList,
+  qualifyName,
+  readRangeVars,
+  relationName,
+  SERIAL_TYPES,
+  stringList,
+  typeNameToString,
+  walk,
+} from './names.js';
+import { typeChangeRewrites } from './typechange.js';
+
+export interface DescribeContext {
+  searchPath: readonly string[];
+  pgVersion: number;
+  /** What is known of the existing schema; optional, sharpens DROP INDEX / ALTER TYPE / FKs. */
+  catalog?: CatalogView;
+}
+
+class EffectBuilder {
+  kind = '';
+  transactional = true;
+  private readonly locks = new Map<string, LockMode>();
+  readonly rewrites = new Set<string>();
+  readonly scans = new Set<string>();
+  readonly creates = new Set<string>();
+  readonly drops = new Set<string>();
+
+  lock(relation: string, mode: LockMode): void {
+    const cur = this.locks.get(relation);
+    if (cur === undefined || lockRank(mode) > lockRank(cur)) this.locks.set(relation, mode);
+  }
+
+  build(): StatementEffect {
+    return {
+      kind: this.kind,
+      locks: [...this.locks].map(([relation, mode]) => ({ relation, mode })),
+      rewrites: [...this.rewrites],
+      scans: [...this.scans],
+      transactional: this.transactional,
+      creates: [...this.creates],
+      drops: [...this.drops],
+    };
+  }
+}
+
+/** Partitions and inheritance children, recursively (the catalog must know them). */
+function descendants(table: string, ctx: DescribeContext, partitionsOnly = false): string[] {
+  const out: string[] = [];
+  const seen = new Set([table]);
+  const todo = [table];
+  while (todo.length && ctx.catalog) {
+    for (const child of ctx.catalog.children(todo.pop()!)) {
+      if (seen.has(child.relation) || (partitionsOnly && !child.partition)) continue;
+      seen.add(child.relation);
+      out.push(child.relation);
+      todo.push(child.relation);
+    }
+  }
+  return out;
+}
+
+/** Lock a relation and, unless ONLY was written, everything that inherits from it (`inh` is omitted when false). */
+function lockTree(e: EffectBuilder, rv: AnyNode, mode: LockMode, ctx: DescribeContext): string {
+  const rel = relationName(rv, ctx.searchPath);
+  e.lock(rel, mode);
+  if (rv.inh === true) for (const d of descendants(rel, ctx)) e.lock(d, mode);
+  return rel;
+}
+
+/** `CreateFunctionStmt` → `CREATE FUNCTION`: the fallback kind for statements not modelled. */
+function kindFromNodeType(type: string): string {
+  return type
+    .replace(/Stmt$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
+}
+
+const OBJECT_WORDS: Record<string, string> = {
+  OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+  OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE',
+  OBJECT_TABCONSTRAINT: 'CONSTRAINT',
+  OBJECT_EVENT_TRIGGER: 'EVENT TRIGGER',
+  OBJECT_FDW: 'FOREIGN DATA WRAPPER',
+  OBJECT_FOREIGN_SERVER: 'SERVER',
+  OBJECT_STATISTIC_EXT: 'STATISTICS',
+};
+function objectWord(objtype: string | undefined): string {
+  if (!objtype) return 'TABLE';
+  return OBJECT_WORDS[objtype] ?? objtype.replace(/^OBJECT_/, '').replace(/_/g, ' ');
+}
+
+const RELATION_OBJECTS = new Set([
+  'OBJECT_TABLE',
+  'OBJECT_INDEX',
+  'OBJECT_VIEW',
+  'OBJECT_MATVIEW',
+  'OBJECT_SEQUENCE',
+  'OBJECT_FOREIGN_TABLE',
+]);
+
+/** Storage parameters ALTER TABLE … SET (…) changes under SHARE UPDATE EXCLUSIVE (reloptions.c). */
+function relOptionLock(name: string): LockMode {
+  const n = name.replace(/^toast\./, '');
+  if (
+    n === 'fillfactor' ||
+    n === 'parallel_workers' ||
+    n === 'toast_tuple_target' ||
+    n === 'vacuum_index_cleanup' ||
+    n === 'vacuum_truncate' ||
+    n === 'vacuum_max_eager_freeze_failure_rate' ||
+    n === 'log_autovacuum_min_duration' ||
+    n.startsWith('autovacuum_')
+  )
+    return 'SHARE UPDATE EXCLUSIVE';
+  return 'ACCESS EXCLUSIVE';
+}
+
+/** Defaults that make ADD COLUMN write every row (PG ≥ 11 stores constant defaults in the catalog). */
+function addColumnRewrites(def: AnyNode, pgVersion: number): boolean {
+  const type = def.typeName ? typeNameToString(def.typeName) : '';
+  if (SERIAL_TYPES.has(type)) return true;
+  for (const c of (def.constraints ?? []) as AnyNode[]) {
+    const con = c.Constraint as AnyNode | undefined;
+    if (!con) continue;
+    if (con.contype === 'CONSTR_IDENTITY') return true;
+    if (con.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') return true;
+    if (con.contype === 'CONSTR_DEFAULT') {
+      const expr = con.raw_expr as AnyNode | undefined;
+      const isNull = expr?.A_Const?.isnull === true;
+      if (isNull) continue;
+      if (pgVersion < 11 || isVolatileDefault(expr as Node)) return true;
+    }
+  }
+  return false;
+}
+
+function constraintEffect(
+  e: EffectBuilder,
+  table: string,
+  con: AnyNode,
+  ctx: DescribeContext,
+  inNewTable: boolean,
+): LockMode {
+  const validated = con.skip_validation !== true;
+  switch (con.contype) {
+    case 'CONSTR_FOREIGN': {
+      // FK triggers are added to both tables: at least CREATE TRIGGER's lock on each
+      if (con.pktable) {
+        const referenced = relationName(con.pktable, ctx.searchPath);
+        if (referenced !== table) e.lock(referenced, 'SHARE ROW EXCLUSIVE');
+      }
+      if (validated && !inNewTable) e.scans.add(table);
+      return 'SHARE ROW EXCLUSIVE';
+    }
+    case 'CONSTR_CHECK':
+    case 'CONSTR_NOTNULL':
+      if (validated && !inNewTable) e.scans.add(table);
+      return 'ACCESS EXCLUSIVE';
+    case 'CONSTR_PRIMARY':
+    case 'CONSTR_UNIQUE':
+    case 'CONSTR_EXCLUSION':
+      // USING INDEX adopts a built index; otherwise the index is built under the lock
+      if (!con.indexname && !inNewTable) e.scans.add(table);
+      return 'ACCESS EXCLUSIVE';
+    default:
+      return 'ACCESS EXCLUSIVE';
+  }
+}
+
+/** A USING clause that is just the column (or the column cast to the new type) changes nothing. */
+function usingTransforms(using: AnyNode | undefined, column: string | undefined, to: string): boolean {
+  if (!using) return false;
+  const isColumn = (n: AnyNode | undefined) => {
+    const fields = stringList(n?.ColumnRef?.fields);
+    return fields.length > 0 && fields[fields.length - 1] === column;
+  };
+  if (isColumn(using)) return false;
+  if (using.TypeCast && isColumn(using.TypeCast.arg) && typeNameToString(using.TypeCast.typeName) === to) return false;
+  return true;
+}
+
+function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: AnyNode, ctx: DescribeContext): LockMode {
+  const def = cmd.def as AnyNode | undefined;
+  switch (cmd.subtype as string) {
+    case 'AT_AddColumn':
+    case 'AT_AddColumnToView': {
+      const col = def?.ColumnDef as AnyNode | undefined;
+      if (col) {
+        if (addColumnRewrites(col, ctx.pgVersion)) e.rewrites.add(table);
+        for (const c of (col.constraints ?? []) as AnyNode[]) {
+          const con = c.Constraint as AnyNode | undefined;
+          if (!con) continue;
+          if (['CONSTR_FOREIGN', 'CONSTR_CHECK', 'CONSTR_PRIMARY', 'CONSTR_UNIQUE'].includes(con.contype))
+            constraintEffect(e, table, con, ctx, false);
+        }
+      }
+      return 'ACCESS EXCLUSIVE';
+    }
+    case 'AT_AlterColumnType': {
+      const col = def?.ColumnDef as AnyNode | undefined;
+      if (col?.typeName) {
+        const to = typeNameToString(col.typeName);
+        const from = cmd.name ? ctx.catalog?.columnType(table, cmd.name) : undefined;
+        if (typeChangeRewrites(from, to, usingTransforms(col.raw_default, cmd.name, to))) e.rewrites.add(table);
+      }
+      return 'ACCESS EXCLUSIVE';
+    }
+    case 'AT_SetNotNull':
+      e.scans.add(table);
+      return 'ACCESS EXCLUSIVE';
+    case 'AT_AddConstraint':
+    case 'AT_ReAddConstraint':
+      return def?.Constraint ? constraintEffect(e, table, def.Constraint, ctx, false) : 'ACCESS EXCLUSIVE';
+    case 'AT_ValidateConstraint': {
+      e.scans.add(table);
+      const info = cmd.name ? ctx.catalog?.constraint(table, cmd.name) : undefined;
+      // validating an FK reads the referenced table with SELECT … FOR KEY SHARE
+      if (info?.type === 'foreign' && info.references && info.references !== table)
+        e.lock(info.references, 'ROW SHARE');
+      return 'SHARE UPDATE EXCLUSIVE';
+    }
+    case 'AT_DropColumn':
+      if (cmd.behavior === 'DROP_CASCADE') for (const v of dependentViews(table, ctx)) e.lock(v, 'ACCESS EXCLUSIVE');
+      return 'ACCESS EXCLUSIVE';
+    case 'AT_DropConstraint': {
+      const info = cmd.name ? ctx.catalog?.constraint(table, cmd.name) : undefined;
+      // dropping an FK drops its triggers on the referenced table too
+      if (info?.type === 'foreign' && info.references && info.references !== table)
+        e.lock(info.references, 'ACCESS EXCLUSIVE');
+      return 'ACCESS EXCLUSIVE';
+    }
+    case 'AT_SetStatistics':
+    case 'AT_SetOptions':
+    case 'AT_ResetOptions':
+    case 'AT_ClusterOn':
+    case 'AT_DropCluster':
+    case 'AT_DetachPartitionFinalize':
+    case 'AT_ReAddStatistics':
+      return 'SHARE UPDATE EXCLUSIVE';
+    case 'AT_EnableTrig':
+    case 'AT_EnableAlwaysTrig':
+    case 'AT_EnableReplicaTrig':
+    case 'AT_EnableTrigAll':
+    case 'AT_EnableTrigUser':
+    case 'AT_DisableTrig':
+    case 'AT_DisableTrigAll':
+    case 'AT_DisableTrigUser':
+      return 'SHARE ROW EXCLUSIVE';
+    case 'AT_SetLogged':
+    case 'AT_SetUnLogged':
+    case 'AT_SetAccessMethod':
+    case 'AT_SetTableSpace':
+      // SET TABLESPACE copies the files; on an index it copies the index only
+      e.rewrites.add(table);
+      return 'ACCESS EXCLUSIVE';
+    case 'AT_SetRelOptions':
+    case 'AT_ResetRelOptions': {
+      if (objtype === 'OBJECT_VIEW') return 'ACCESS EXCLUSIVE';
+      let mode: LockMode = 'SHARE UPDATE EXCLUSIVE';
+      for (const item of (def?.List?.items ?? []) as AnyNode[]) {
+        const name = item.DefElem?.defnamespace
+          ? `${item.DefElem.defnamespace}.${item.DefElem.defname}`
+          : (item.DefElem?.defname ?? '');
+        if (relOptionLock(name) === 'ACCESS EXCLUSIVE') mode = 'ACCESS EXCLUSIVE';
+      }
+      return mode;
+    }
+    case 'AT_AddInherit':
+      if (def?.RangeVar) e.lock(relationName(def.RangeVar, ctx.searchPath), 'SHARE UPDATE EXCLUSIVE');
+      return 'ACCESS EXCLUSIVE';
+    case 'AT_DropInherit':
+      if (def?.RangeVar) e.lock(relationName(def.RangeVar, ctx.searchPath), 'ACCESS SHARE');
+      return 'ACCESS EXCLUSIVE';
+    case 'AT_AttachPartition': {
+      const part = def?.PartitionCmd?.name;
+      if (part) {
+        const partition = relationName(part, ctx.searchPath);
+        if (objtype === 'OBJECT_INDEX') {
+          e.lock(partition, 'SHARE UPDATE EXCLUSIVE');
+          return 'SHARE UPDATE EXCLUSIVE';
+        }
+        // the partition is scanned to prove the bound unless a CHECK already implies it
+        e.lock(partition, 'ACCESS EXCLUSIVE');
+        e.scans.add(partition);
+      }
+      // PostgreSQL 12 lowered the parent's lock from ACCESS EXCLUSIVE
+      return ctx.pgVersion >= 12 ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+    }
+    case 'AT_DetachPartition': {
+      const concurrent = def?.PartitionCmd?.concurrent === true;
+      const part = def?.PartitionCmd?.name;
+      const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+      if (part) e.lock(relationName(part, ctx.searchPath), mode);
+      if (concurrent) e.transactional = false;
+      return mode;
+    }
+    default:
+      // Every other subcommand (DROP COLUMN, SET DEFAULT, DROP NOT NULL, storage,
+      // compression, identity, row security, replica identity, rules, owner, OF, …)
+      // takes ACCESS EXCLUSIVE; unknown ones too, which is the safe side.
+      return 'ACCESS EXCLUSIVE';
+  }
+}
+
+/** Subcommands PostgreSQL applies to every partition / inheritance child as well. */
+const RECURSING_SUBCOMMANDS = new Set([
+  'AT_AddColumn',
+  'AT_DropColumn',
+  'AT_AlterColumnType',
+  'AT_ColumnDefault',
+  'AT_SetNotNull',
+  'AT_DropNotNull',
+  'AT_SetStatistics',
+  'AT_SetOptions',
+  'AT_ResetOptions',
+  'AT_SetStorage',
+  'AT_SetCompression',
+  'AT_AddConstraint',
+  'AT_DropConstraint',
+  'AT_ValidateConstraint',
+  'AT_AddIdentity',
+  'AT_SetIdentity',
+  'AT_DropIdentity',
+  'AT_SetExpression',
+  'AT_DropExpression',
+]);
+
+function alterTable(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  const objtype = (n.objtype as string) ?? 'OBJECT_TABLE';
+  e.kind = `ALTER ${objectWord(objtype)}`;
+  if (!n.relation) return;
+  const table = relationName(n.relation, ctx.searchPath);
+  const children = n.relation.inh === true && objtype !== 'OBJECT_INDEX' ? descendants(table, ctx) : [];
+  let mode: LockMode | undefined;
+  for (const c of (n.cmds ?? []) as AnyNode[]) {
+    const cmd = c.AlterTableCmd as AnyNode | undefined;
+    if (!cmd) continue;
+    const rewrote = e.rewrites.has(table);
+    const m = alterTableCmd(e, table, objtype, cmd, ctx);
+    if (mode === undefined || lockRank(m) > lockRank(mode)) mode = m;
+    if (RECURSING_SUBCOMMANDS.has(cmd.subtype))
+      for (const child of children) {
+        e.lock(child, m);
+        if (!rewrote && e.rewrites.has(table)) e.rewrites.add(child);
+        if (e.scans.has(table)) e.scans.add(child);
+      }
+    // an attached / detached partition brings its own partitions along
+    const part = cmd.def?.PartitionCmd?.name;
+    if (part && objtype !== 'OBJECT_INDEX' && (cmd.subtype === 'AT_AttachPartition' || cmd.subtype === 'AT_DetachPartition')) {
+      const partition = relationName(part, ctx.searchPath);
+      const partMode = cmd.subtype === 'AT_AttachPartition' ? 'ACCESS EXCLUSIVE' : m;
+      for (const d of descendants(partition, ctx)) e.lock(d, partMode);
+    }
+  }
+  e.lock(table, mode ?? 'ACCESS EXCLUSIVE');
+}
+
+function lockReads(e: EffectBuilder, node: unknown, ctx: DescribeContext, mode: LockMode = 'ACCESS SHARE'): void {
+  for (const rv of readRangeVars(node)) lockTree(e, rv, mode, ctx);
+}
+
+function hasOption(options: unknown, name: string): boolean {
+  return ((options ?? []) as AnyNode[]).some((o) => {
+    if (o.DefElem?.defname !== name) return false;
+    const arg = o.DefElem.arg as AnyNode | undefined;
+    if (!arg) return true;
+    if (arg.Boolean) return arg.Boolean.boolval === true;
+    if (arg.Integer) return arg.Integer.ival !== 0 && arg.Integer.ival !== undefined;
+    const s = (arg.String?.sval ?? '').toLowerCase();
+    return !['false', 'off', '0', 'no'].includes(s);
+  });
+}
+
+function createTable(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  e.kind = 'CREATE TABLE';
+  const table = relationName(n.relation, ctx.searchPath);
+  e.creates.add(table);
+  for (const elt of (n.tableElts ?? []) as AnyNode[]) {
+    if (elt.TableLikeClause?.relation) e.lock(relationName(elt.TableLikeClause.relation, ctx.searchPath), 'ACCESS SHARE');
+    const cons: AnyNode[] = [];
+    if (elt.Constraint) cons.push(elt.Constraint);
+    for (const c of (elt.ColumnDef?.constraints ?? []) as AnyNode[]) if (c.Constraint) cons.push(c.Constraint);
+    for (const con of cons) if (con.contype === 'CONSTR_FOREIGN') constraintEffect(e, table, con, ctx, true);
+  }
+  // CREATE TABLE … PARTITION OF locks the parent exclusively; INHERITS only self-exclusively
+  const parentMode: LockMode = n.partbound ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
+  for (const p of (n.inhRelations ?? []) as AnyNode[])
+    if (p.RangeVar) e.lock(relationName(p.RangeVar, ctx.searchPath), parentMode);
+  if (n.partbound) e.kind = 'CREATE TABLE PARTITION OF';
+}
+
+/** Views reading a relation, and the views reading those. */
+function dependentViews(rel: string, ctx: DescribeContext): string[] {
+  const out: string[] = [];
+  const todo = [rel];
+  const seen = new Set(todo);
+  while (todo.length && ctx.catalog)
+    for (const v of ctx.catalog.viewsReading(todo.pop()!))
+      if (!seen.has(v)) {
+        seen.add(v);
+        out.push(v);
+        todo.push(v);
+      }
+  return out;
+}
+
+function dropCascade(e: EffectBuilder, rel: string, ctx: DescribeContext, cascade: boolean): void {
+  e.lock(rel, 'ACCESS EXCLUSIVE');
+  e.drops.add(rel);
+  if (cascade) for (const v of dependentViews(rel, ctx)) if (!e.drops.has(v)) dropCascade(e, v, ctx, true);
+}
+
+function dropStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  const removeType = n.removeType as string;
+  const concurrent = n.concurrent === true;
+  const cascade = n.behavior === 'DROP_CASCADE';
+  e.kind = `DROP ${objectWord(removeType)}${concurrent ? ' CONCURRENTLY' : ''}`;
+  for (const obj of (n.objects ?? []) as AnyNode[]) {
+    const names = obj.List ? stringList(obj.List.items) : obj.String ? [obj.String.sval] : [];
+    if (names.length === 0 && obj.TypeName) {
+      const name = qualifyList(stringList(obj.TypeName.names), ctx.searchPath);
+      e.drops.add(name);
+      if (cascade) for (const t of ctx.catalog?.tablesUsingType(name) ?? []) e.lock(t, 'ACCESS EXCLUSIVE');
+      continue;
+    }
+    if (names.length === 0) continue;
+    if (RELATION_OBJECTS.has(removeType)) {
+      const rel = qualifyList(names, ctx.searchPath);
+      e.drops.add(rel);
+      if (removeType === 'OBJECT_INDEX') {
+        const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+        e.lock(ctx.catalog?.tableOfIndex(rel) ?? rel, mode);
+      } else {
+        e.lock(rel, 'ACCESS EXCLUSIVE');
+        // the referenced tables lose this table's FK triggers
+        for (const ref of ctx.catalog?.referencedBy(rel) ?? []) if (ref !== rel) e.lock(ref, 'ACCESS EXCLUSIVE');
+        // partitions go with their table; inheritance children and views only with CASCADE
+        for (const d of descendants(rel, ctx, !cascade)) dropCascade(e, d, ctx, cascade);
+        if (cascade) for (const v of dependentViews(rel, ctx)) dropCascade(e, v, ctx, true);
+      }
+    } else if (removeType === 'OBJECT_TRIGGER' || removeType === 'OBJECT_POLICY' || removeType === 'OBJECT_RULE') {
+      e.lock(qualifyList(names.slice(0, -1), ctx.searchPath), 'ACCESS EXCLUSIVE');
+    } else if (removeType === 'OBJECT_SCHEMA') {
+      e.drops.add(names[0] ?? '?');
+      if (cascade) for (const rel of ctx.catalog?.relationsInSchema(names[0] ?? '') ?? []) dropCascade(e, rel, ctx, true);
+    } else {
+      const name = qualifyList(names, ctx.searchPath);
+      e.drops.add(name);
+      // dropping a type / domain CASCADE drops the columns that use it
+      if (cascade && (removeType === 'OBJECT_TYPE' || removeType === 'OBJECT_DOMAIN'))
+        for (const t of ctx.catalog?.tablesUsingType(name) ?? []) e.lock(t, 'ACCESS EXCLUSIVE');
+    }
+  }
+  if (concurrent) e.transactional = false;
+}
+
+function renameStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  const renameType = n.renameType as string;
+  const relType = (n.relationType as string) ?? 'OBJECT_TABLE';
+  if (!n.relation) {
+    e.kind = `ALTER ${objectWord(renameType)} RENAME`;
+    return;
+  }
+  const rel = relationName(n.relation, ctx.searchPath);
+  if (renameType === 'OBJECT_COLUMN' || renameType === 'OBJECT_TABCONSTRAINT') {
+    e.kind = `ALTER ${objectWord(relType)} RENAME ${renameType === 'OBJECT_COLUMN' ? 'COLUMN' : 'CONSTRAINT'}`;
+    lockTree(e, n.relation, 'ACCESS EXCLUSIVE', ctx);
+  } else if (renameType === 'OBJECT_TRIGGER' || renameType === 'OBJECT_POLICY' || renameType === 'OBJECT_RULE') {
+    e.kind = `ALTER ${objectWord(renameType)} RENAME`;
+    e.lock(rel, 'ACCESS EXCLUSIVE');
+  } else {
+    e.kind = `ALTER ${objectWord(renameType)} RENAME`;
+    // PostgreSQL 12+ renames an index under SHARE UPDATE EXCLUSIVE
+    const mode: LockMode =
+      renameType === 'OBJECT_INDEX' && ctx.pgVersion >= 12 ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+    e.lock(rel, mode);
+    e.drops.add(rel);
+    e.creates.add(qualifyName(n.newname, rel.split('.')[0], ctx.searchPath));
+  }
+}
+
+function vacuumStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  const full = hasOption(n.options, 'full');
+  const isVacuum = n.is_vacuumcmd === true;
+  e.kind = isVacuum ? (full ? 'VACUUM FULL' : 'VACUUM') : 'ANALYZE';
+  // ANALYZE alone may run in a transaction block; VACUUM never
+  e.transactional = !isVacuum;
+  const mode: LockMode = full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
+  for (const r of (n.rels ?? []) as AnyNode[]) {
+    const rv = r.VacuumRelation?.relation;
+    if (!rv) continue;
+    const rel = relationName(rv, ctx.searchPath);
+    e.lock(rel, mode);
+    if (full) e.rewrites.add(rel);
+    e.scans.add(rel);
+  }
+}
+
+function reindexStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  const concurrent = hasOption(n.params, 'concurrently');
+  e.kind = concurrent ? 'REINDEX CONCURRENTLY' : 'REINDEX';
+  const kind = n.kind as string;
+  if (concurrent || kind === 'REINDEX_OBJECT_SCHEMA' || kind === 'REINDEX_OBJECT_DATABASE' || kind === 'REINDEX_OBJECT_SYSTEM')
+    e.transactional = false;
+  if (!n.relation) return;
+  const rel = relationName(n.relation, ctx.searchPath);
+  if (kind === 'REINDEX_OBJECT_INDEX') {
+    const table = ctx.catalog?.tableOfIndex(rel);
+    if (concurrent) {
+      e.lock(table ?? rel, 'SHARE UPDATE EXCLUSIVE');
+    } else {
+      // the table is locked SHARE (reads and the index build only), the index exclusively
+      if (table) e.lock(table, 'SHARE');
+      e.lock(rel, 'ACCESS EXCLUSIVE');
+    }
+    if (table) e.scans.add(table);
+  } else {
+    e.lock(rel, concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE');
+    e.scans.add(rel);
+    // a partitioned table is reindexed partition by partition, one transaction each
+    if (kind === 'REINDEX_OBJECT_TABLE' && ctx.catalog?.isPartitioned(rel)) e.transactional = false;
+  }
+}
+
+function dmlStmt(e: EffectBuilder, type: string, n: AnyNode, ctx: DescribeContext): void {
+  e.kind = type === 'InsertStmt' ? 'INSERT' : type === 'UpdateStmt' ? 'UPDATE' : type === 'DeleteStmt' ? 'DELETE' : 'MERGE';
+  lockReads(e, n, ctx);
+  if (n.relation) lockTree(e, n.relation, 'ROW EXCLUSIVE', ctx);
+}
+
+function lockOwnedBy(e: EffectBuilder, options: unknown, ctx: DescribeContext): void {
+  for (const o of (options ?? []) as AnyNode[]) {
+    if (o.DefElem?.defname !== 'owned_by') continue;
+    const names = stringList(o.DefElem.arg?.List?.items);
+    if (names.length >= 2) e.lock(qualifyList(names.slice(0, -1), ctx.searchPath), 'ACCESS SHARE');
+  }
+}
+
+function selectStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  e.kind = 'SELECT';
+  const clauses = ((n.lockingClause ?? []) as AnyNode[]).map((c) => c.LockingClause as AnyNode);
+  const lockedNames = new Set(clauses.flatMap((c) => ((c?.lockedRels ?? []) as AnyNode[]).map((r) => r.RangeVar?.relname)));
+  const lockAll = clauses.some((c) => !c?.lockedRels?.length);
+  for (const rv of readRangeVars(n)) {
+    // FOR UPDATE/SHARE [OF …] takes ROW SHARE on the locked tables
+    const locked = clauses.length > 0 && (lockAll || lockedNames.has(rv.alias?.aliasname ?? rv.relname) || lockedNames.has(rv.relname));
+    lockTree(e, rv, locked ? 'ROW SHARE' : 'ACCESS SHARE', ctx);
+  }
+  if (n.intoClause?.rel) {
+    e.kind = 'SELECT INTO';
+    e.creates.add(relationName(n.intoClause.rel, ctx.searchPath));
+  }
+}
+
+const TRANSACTION_KINDS: Record<string, string> = {
+  TRANS_STMT_BEGIN: 'BEGIN',
+  TRANS_STMT_START: 'BEGIN',
+  TRANS_STMT_COMMIT: 'COMMIT',
+  TRANS_STMT_ROLLBACK: 'ROLLBACK',
+  TRANS_STMT_SAVEPOINT: 'SAVEPOINT',
+  TRANS_STMT_RELEASE: 'RELEASE SAVEPOINT',
+  TRANS_STMT_ROLLBACK_TO: 'ROLLBACK TO SAVEPOINT',
+  TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
+  TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
+  TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
+};
+
+/**
+ * Describe what one statement does: its strongest lock per relation, rewrites, scans,
+ * whether it may run in a transaction block, and what it creates/drops. Unqualified
+ * names resolve to the first schema of `searchPath`.
+ */
+export function describeStatement(ast: Node, ctx: DescribeContext): StatementEffect {
+  const e = new EffectBuilder();
+  const entry = Object.entries(ast as AnyNode)[0];
+  if (!entry) {
+    e.kind = 'unparsed';
+    return e.build();
+  }
+  const [type, raw] = entry;
+  const n = (raw ?? {}) as AnyNode;
+  e.kind = kindFromNodeType(type);
+  switch (type) {
+    case 'AlterTableStmt':
+      alterTable(e, n, ctx);
+      break;
+    case 'RenameStmt':
+      renameStmt(e, n, ctx);
+      break;
+    case 'AlterObjectSchemaStmt':
+      e.kind = `ALTER ${objectWord(n.objectType)} SET SCHEMA`;
+      if (n.relation && RELATION_OBJECTS.has(n.objectType)) {
+        const rel = relationName(n.relation, ctx.searchPath);
+        e.lock(rel, 'ACCESS EXCLUSIVE');
+        e.drops.add(rel);
+        e.creates.add(qualifyName(n.relation.relname, n.newschema, ctx.searchPath));
+      }
+      break;
+    case 'IndexStmt': {
+      const concurrent = n.concurrent === true;
+      e.kind = concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX';
+      const table = relationName(n.relation, ctx.searchPath);
+      const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE';
+      e.lock(table, mode);
+      e.scans.add(table);
+      // an index on a partitioned table is built on every partition (unless ON ONLY)
+      if (n.relation.inh === true)
+        for (const p of descendants(table, ctx, true)) {
+          e.lock(p, mode);
+          e.scans.add(p);
+        }
+      if (n.idxname) e.creates.add(qualifyName(n.idxname, table.split('.')[0], ctx.searchPath));
+      if (concurrent) e.transactional = false;
+      break;
+    }
+    case 'DropStmt':
+      dropStmt(e, n, ctx);
+      break;
+    case 'CreateStmt':
+      createTable(e, n, ctx);
+      break;
+    case 'CreateTableAsStmt': {
+      const matview = n.objtype === 'OBJECT_MATVIEW';
+      e.kind = matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS';
+      if (n.into?.rel) e.creates.add(relationName(n.into.rel, ctx.searchPath));
+      lockReads(e, n.query, ctx);
+      break;
+    }
+    case 'ViewStmt': {
+      e.kind = 'CREATE VIEW';
+      const view = relationName(n.view, ctx.searchPath);
+      e.creates.add(view);
+      lockReads(e, n.query, ctx);
+      // replacing an existing view swaps its rule under ACCESS EXCLUSIVE
+      if (n.replace && ctx.catalog?.isKnown(view)) e.lock(view, 'ACCESS EXCLUSIVE');
+      break;
+    }
+    case 'RefreshMatViewStmt': {
+      const concurrent = n.concurrent === true;
+      e.kind = concurrent ? 'REFRESH MATERIALIZED VIEW CONCURRENTLY' : 'REFRESH MATERIALIZED VIEW';
+      const mv = relationName(n.relation, ctx.searchPath);
+      e.lock(mv, concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE');
+      for (const rel of ctx.catalog?.viewReads(mv) ?? []) e.lock(rel, 'ACCESS SHARE');
+      if (!concurrent) e.rewrites.add(mv);
+      break;
+    }
+    case 'VacuumStmt':
+      vacuumStmt(e, n, ctx);
+      break;
+    case 'ReindexStmt':
+      reindexStmt(e, n, ctx);
+      break;
+    case 'ClusterStmt':
+      e.kind = 'CLUSTER';
+      if (n.relation) {
+        const rel = relationName(n.relation, ctx.searchPath);
+        e.lock(rel, 'ACCESS EXCLUSIVE');
+        e.rewrites.add(rel);
+        e.scans.add(rel);
+      } else {
+        e.transactional = false;
+      }
+      break;
+    case 'TruncateStmt':
+      e.kind = n.behavior === 'DROP_CASCADE' ? 'TRUNCATE CASCADE' : 'TRUNCATE';
+      for (const r of (n.relations ?? []) as AnyNode[]) {
+        if (!r.RangeVar) continue;
+        const rel = lockTree(e, r.RangeVar, 'ACCESS EXCLUSIVE', ctx);
+        // CASCADE truncates every table whose FKs reference it, transitively
+        if (n.behavior === 'DROP_CASCADE' && ctx.catalog) {
+          const todo = [rel];
+          const seen = new Set(todo);
+          while (todo.length) {
+            for (const ref of ctx.catalog.referencing(todo.pop()!))
+              if (!seen.has(ref)) {
+                seen.add(ref);
+                todo.push(ref);
+                e.lock(ref, 'ACCESS EXCLUSIVE');
+              }
+          }
+        }
+      }
+      break;
+    case 'LockStmt': {
+      e.kind = 'LOCK TABLE';
+      const mode = lockModeFromNumber(typeof n.mode === 'number' ? n.mode : 8);
+      for (const r of (n.relations ?? []) as AnyNode[]) if (r.RangeVar) lockTree(e, r.RangeVar, mode, ctx);
+      break;
+    }
+    case 'CreateTrigStmt':
+      e.kind = n.isconstraint ? 'CREATE CONSTRAINT TRIGGER' : 'CREATE TRIGGER';
+      if (n.relation) {
+        const table = relationName(n.relation, ctx.searchPath);
+        e.lock(table, 'SHARE ROW EXCLUSIVE');
+        // row triggers on a partitioned table are cloned to every partition
+        if (n.row) for (const p of descendants(table, ctx, true)) e.lock(p, 'SHARE ROW EXCLUSIVE');
+      }
+      if (n.constrrel) e.lock(relationName(n.constrrel, ctx.searchPath), 'ACCESS SHARE');
+      break;
+    case 'CommentStmt': {
+      e.kind = `COMMENT ON ${objectWord(n.objtype)}`;
+      const names = stringList(n.object?.List?.items);
+      if (n.objtype === 'OBJECT_COLUMN' && names.length >= 2)
+        e.lock(qualifyList(names.slice(0, -1), ctx.searchPath), 'SHARE UPDATE EXCLUSIVE');
+      else if (RELATION_OBJECTS.has(n.objtype) && names.length >= 1)
+        e.lock(qualifyList(names, ctx.searchPath), 'SHARE UPDATE EXCLUSIVE');
+      else if (n.objtype === 'OBJECT_TABCONSTRAINT' || n.objtype === 'OBJECT_TRIGGER' || n.objtype === 'OBJECT_POLICY') {
+        // the object is looked up through its table, which is only read-locked
+        if (names.length >= 2) e.lock(qualifyList(names.slice(0, -1), ctx.searchPath), 'ACCESS SHARE');
+      }
+      break;
+    }
+    case 'InsertStmt':
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+    case 'MergeStmt':
+      dmlStmt(e, type, n, ctx);
+      break;
+    case 'SelectStmt':
+      selectStmt(e, n, ctx);
+      break;
+    case 'CopyStmt':
+      e.kind = n.is_from ? 'COPY FROM' : 'COPY TO';
+      if (n.relation) e.lock(relationName(n.relation, ctx.searchPath), n.is_from ? 'ROW EXCLUSIVE' : 'ACCESS SHARE');
+      if (n.query) lockReads(e, n.query, ctx);
+      break;
+    case 'CreateSeqStmt':
+      e.kind = 'CREATE SEQUENCE';
+      e.creates.add(relationName(n.sequence, ctx.searchPath));
+      lockOwnedBy(e, n.options, ctx);
+      break;
+    case 'AlterSeqStmt':
+      e.kind = 'ALTER SEQUENCE';
+      // nextval() takes ROW EXCLUSIVE on the sequence, so inserts using it wait
+      e.lock(relationName(n.sequence, ctx.searchPath), 'SHARE ROW EXCLUSIVE');
+      lockOwnedBy(e, n.options, ctx);
+      break;
+    case 'CreatePublicationStmt':
+    case 'AlterPublicationStmt':
+      e.kind = type === 'CreatePublicationStmt' ? 'CREATE PUBLICATION' : 'ALTER PUBLICATION';
+      walk(n.pubobjects, (key, value) => {
+        if ((key === 'pubtable' || key === 'PublicationTable') && value.relation)
+          e.lock(relationName(value.relation, ctx.searchPath), 'SHARE UPDATE EXCLUSIVE');
+      });
+      break;
+    case 'AlterDomainStmt': {
+      e.kind = 'ALTER DOMAIN';
+      const domain = stringList(n.typeName).join('.');
+      const con = n.def?.Constraint as AnyNode | undefined;
+      // a new domain CHECK is validated against every column of that domain
+      if (n.subtype === 'C' && con && con.skip_validation !== true)
+        for (const t of ctx.catalog?.tablesUsingType(domain) ?? []) {
+          e.lock(t, 'SHARE');
+          e.scans.add(t);
+        }
+      if (n.subtype === 'V') for (const t of ctx.catalog?.tablesUsingType(domain) ?? []) e.lock(t, 'SHARE');
+      break;
+    }
+    case 'CreateEnumStmt':
+    case 'CompositeTypeStmt':
+    case 'CreateRangeStmt':
+      e.kind = 'CREATE TYPE';
+      if (type === 'CompositeTypeStmt' && n.typevar) e.creates.add(relationName(n.typevar, ctx.searchPath));
+      else e.creates.add(qualifyList(stringList(n.typeName), ctx.searchPath));
+      break;
+    case 'CreateDomainStmt':
+      e.kind = 'CREATE DOMAIN';
+      e.creates.add(qualifyList(stringList(n.domainname), ctx.searchPath));
+      break;
+    case 'AlterEnumStmt':
+      e.kind = n.oldVal ? 'ALTER TYPE RENAME VALUE' : 'ALTER TYPE ADD VALUE';
+      // before PostgreSQL 12 ADD VALUE cannot run inside a transaction block
+      if (!n.oldVal && ctx.pgVersion < 12) e.transactional = false;
+      break;
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+      e.kind = type === 'CreatePolicyStmt' ? 'CREATE POLICY' : 'ALTER POLICY';
+      if (n.table) e.lock(relationName(n.table, ctx.searchPath), 'ACCESS EXCLUSIVE');
+      break;
+    case 'RuleStmt':
+      e.kind = 'CREATE RULE';
+      if (n.relation) e.lock(relationName(n.relation, ctx.searchPath), 'ACCESS EXCLUSIVE');
+      break;
+    case 'CreateStatsStmt':
+      e.kind = 'CREATE STATISTICS';
+      for (const r of (n.relations ?? []) as AnyNode[])
+        if (r.RangeVar) e.lock(relationName(r.RangeVar, ctx.searchPath), 'SHARE UPDATE EXCLUSIVE');
+      break;
+    case 'GrantStmt':
+      e.kind = n.is_grant ? 'GRANT' : 'REVOKE';
+      break;
+    case 'GrantRoleStmt':
+      e.kind = n.is_grant ? 'GRANT ROLE' : 'REVOKE ROLE';
+      break;
+    case 'CreateFunctionStmt':
+      e.kind = n.is_procedure ? 'CREATE PROCEDURE' : 'CREATE FUNCTION';
+      break;
+    case 'DoStmt':
+      e.kind = 'DO';
+      break;
+    case 'CreateSchemaStmt': {
+      e.kind = 'CREATE SCHEMA';
+      const schema = (n.schemaname as string | undefined) ?? n.authrole?.RoleSpec?.rolename ?? '?';
+      e.creates.add(schema);
+      const inner: DescribeContext = { ...ctx, searchPath: [schema] };
+      for (const elt of (n.schemaElts ?? []) as AnyNode[]) {
+        const sub = describeStatement(elt as Node, inner);
+        for (const l of sub.locks) e.lock(l.relation, l.mode);
+        for (const c of sub.creates) e.creates.add(c);
+      }
+      break;
+    }
+    case 'CreateExtensionStmt':
+      e.kind = 'CREATE EXTENSION';
+      break;
+    case 'TransactionStmt':
+      e.kind = TRANSACTION_KINDS[n.kind as string] ?? 'TRANSACTION';
+      break;
+    case 'VariableSetStmt':
+      e.kind = n.kind === 'VAR_RESET' || n.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET';
+      break;
+    case 'CreatedbStmt':
+    case 'DropdbStmt':
+    case 'AlterSystemStmt':
+    case 'CreateTableSpaceStmt':
+    case 'DropTableSpaceStmt':
+      e.transactional = false;
+      break;
+  }
+  return e.build();
+}

@@ -1,0 +1,260 @@
+// Name resolution, type names and default-expression volatility: small AST helpers
+// the lock model and the rules share.
+import type { Node, RangeVar, TypeName } from '@pgsql/types';
+
+/** Loose view of an AST node: the typed union is too narrow to walk generically. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyNode = Record<string, any>;
+
+export const DEFAULT_SEARCH_PATH: readonly string[] = ['public'];
+
+/** Schema where unqualified names are created/resolved: the first real entry of the path. */
+export function currentSchema(searchPath: readonly string[]): string {
+  for (const s of searchPath) if (s !== '$user' && s !== '' && s !== 'pg_catalog') return s;
+  return 'public';
+}
+
+/** `schema.name`; an unqualified name resolves to the first schema of the search_path. */
+export function qualifyName(name: string, schema: string | undefined, searchPath: readonly string[]): string {
+  return `${schema || currentSchema(searchPath)}.${name}`;
+}
+
+/** Schema-qualified name of a RangeVar (temporary relations live in `pg_temp`). */
+export function relationName(rv: RangeVar, searchPath: readonly string[]): string {
+  const schema = rv.schemaname ?? (rv.relpersistence === 't' ? 'pg_temp' : undefined);
+  return qualifyName(rv.relname ?? '?', schema, searchPath);
+}
+
+/** Strings of a `[{String:{sval}}]` list (names, qualified names). */
+export function stringList(nodes: readonly Node[] | undefined): string[] {
+  const out: string[] = [];
+  for (const n of (nodes ?? []) as unknown as AnyNode[]) {
+    if (n.String) out.push(n.String.sval ?? '');
+    else if (n.A_Star) out.push('*');
+  }
+  return out;
+}
+
+/** Qualified name from a name list: `[schema, name]` or `[name]` (ignores a catalog prefix). */
+export function qualifyList(names: readonly string[], searchPath: readonly string[]): string {
+  const name = names[names.length - 1] ?? '?';
+  const schema = names.length >= 2 ? names[names.length - 2] : undefined;
+  return qualifyName(name, schema, searchPath);
+}
+
+const INTERNAL_TYPE_NAMES = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'float4',
+  'float8',
+  'bool',
+  'varchar',
+  'bpchar',
+  'numeric',
+  'timestamp',
+  'timestamptz',
+  'time',
+  'timetz',
+  'interval',
+  'bit',
+  'varbit',
+  'text',
+  'char',
+]);
+
+function constValue(n: AnyNode): string | undefined {
+  const c = n.A_Const;
+  if (!c) return n.ColumnRef ? stringList(n.ColumnRef.fields).join('.') : undefined;
+  if (c.ival) return String(c.ival.ival ?? 0);
+  if (c.fval) return String(c.fval.fval);
+  if (c.sval) return c.sval.sval ?? '';
+  return undefined;
+}
+
+/**
+ * Canonical text of a type: PostgreSQL's internal names for built-ins (`int4`, `int8`,
+ * `varchar(255)`, `bpchar(2)` for char(2), `timestamptz`, `numeric(10,2)`, `bool`),
+ * names as written for others (`serial`, `text`, `jsonb`, `uuid`, `citext`), schema kept
+ * when given and not pg_catalog (`public.mood`), and `[]` per array dimension.
+ */
+export function typeNameToString(typeName: TypeName): string {
+  const names = stringList(typeName.names);
+  let base: string;
+  if (names.length >= 2 && names[0] === 'pg_catalog') base = names.slice(1).join('.');
+  else base = names.join('.');
+  const mods = ((typeName.typmods ?? []) as AnyNode[]).map(constValue);
+  // interval typmods are a field bitmask, not something a reader recognises
+  if (mods.length > 0 && base !== 'interval' && mods.every((m) => m !== undefined)) base += `(${mods.join(',')})`;
+  const dims = typeName.arrayBounds?.length ?? 0;
+  return base + '[]'.repeat(dims);
+}
+
+/** Base name without modifiers or array brackets: `varchar(10)[]` → `varchar`. */
+export function typeBase(type: string): string {
+  return type.replace(/\[\]/g, '').replace(/\(.*\)$/, '');
+}
+
+export function isInternalTypeName(name: string): boolean {
+  return INTERNAL_TYPE_NAMES.has(name);
+}
+
+export const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
+/** Built-in functions that are VOLATILE: a column default calling one is evaluated per row. */
+const VOLATILE_FUNCTIONS = new Set([
+  'random',
+  'random_normal',
+  'setseed',
+  'gen_random_uuid',
+  'uuidv4',
+  'uuidv7',
+  'uuid_generate_v1',
+  'uuid_generate_v1mc',
+  'uuid_generate_v4',
+  'clock_timestamp',
+  'timeofday',
+  'nextval',
+  'setval',
+  'currval',
+  'lastval',
+  'txid_current',
+  'pg_current_xact_id',
+  'gen_random_bytes',
+]);
+
+/** Common built-ins that are STABLE or IMMUTABLE (evaluated once for ADD COLUMN … DEFAULT). */
+const NON_VOLATILE_FUNCTIONS = new Set([
+  'now',
+  'statement_timestamp',
+  'transaction_timestamp',
+  'timezone',
+  'current_setting',
+  'lower',
+  'upper',
+  'trim',
+  'btrim',
+  'ltrim',
+  'rtrim',
+  'concat',
+  'concat_ws',
+  'replace',
+  'substring',
+  'substr',
+  'left',
+  'right',
+  'length',
+  'coalesce',
+  'nullif',
+  'greatest',
+  'least',
+  'abs',
+  'round',
+  'floor',
+  'ceil',
+  'to_json',
+  'to_jsonb',
+  'json_build_object',
+  'jsonb_build_object',
+  'json_build_array',
+  'jsonb_build_array',
+  'array_fill',
+  'to_char',
+  'to_date',
+  'to_timestamp',
+  'to_number',
+  'date_trunc',
+  'date_part',
+  'make_date',
+  'make_timestamp',
+  'make_timestamptz',
+  'make_interval',
+  'md5',
+  'encode',
+  'decode',
+  'uuid_nil',
+  'uuid_ns_url',
+  'uuid_ns_dns',
+  'uuid_generate_v3',
+  'uuid_generate_v5',
+  'inet',
+  'point',
+  'int4range',
+  'int8range',
+  'tstzrange',
+  'tsrange',
+  'daterange',
+  'numrange',
+  'current_user',
+  'session_user',
+  'current_schema',
+  'current_database',
+  'pg_catalog.now',
+]);
+
+/**
+ * Whether a default expression is volatile, so ADD COLUMN … DEFAULT must write it into
+ * every row. now()/CURRENT_TIMESTAMP are STABLE (evaluated once). A function we don't
+ * know is treated as volatile: that is PostgreSQL's default for user functions.
+ */
+export function isVolatileDefault(expr: Node | undefined): boolean {
+  if (!expr) return false;
+  let volatile = false;
+  walk(expr as AnyNode, (key, value) => {
+    if (volatile) return false;
+    if (key === 'FuncCall') {
+      const name = stringList(value.funcname).at(-1)?.toLowerCase() ?? '';
+      if (VOLATILE_FUNCTIONS.has(name) || !NON_VOLATILE_FUNCTIONS.has(name)) {
+        volatile = true;
+        return false;
+      }
+    } else if (key === 'SubLink') {
+      volatile = true; // a subquery default is rejected by PostgreSQL anyway; never constant
+      return false;
+    }
+    return true;
+  });
+  return volatile;
+}
+
+/**
+ * Depth-first walk over a JSON AST. The visitor gets each object-valued property
+ * (`key` is the node type for `{ Type: {...} }` wrappers); returning false skips the subtree.
+ */
+export function walk(node: unknown, visit: (key: string, value: AnyNode) => boolean | void): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const item of node) walk(item, visit);
+    return;
+  }
+  const obj = node as AnyNode;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, visit);
+      continue;
+    }
+    if (visit(key, value) === false) continue;
+    walk(value, visit);
+  }
+}
+
+/** RangeVars a query reads (the wrapped ones: FROM, JOIN, subqueries), skipping CTE names. */
+export function readRangeVars(node: unknown): AnyNode[] {
+  const ctes = new Set<string>();
+  const found: AnyNode[] = [];
+  walk(node, (key, value) => {
+    if (key === 'CommonTableExpr' && value.ctename) ctes.add(value.ctename);
+    if (key !== 'RangeVar') return true;
+    found.push(value);
+    return false;
+  });
+  return found.filter((rv) => rv.schemaname || !ctes.has(rv.relname));
+}
+
+/** Relations a query reads (wrapped RangeVars), skipping CTE names. */
+export function readRelations(node: unknown, searchPath: readonly string[]): string[] {
+  return readRangeVars(node).map((rv) => relationName(rv, searchPath));
+}
+

@@ -1,0 +1,38 @@
+// The report formatters: one entry per `--format`.
+import type { Report } from '../types.js';
+import { formatJson } from './json.js';
+import { formatMarkdown, type MarkdownOptions } from './markdown.js';
+import { formatSarif, type SarifOptions } from './sarif.js';
+import { formatText } from './text.js';
+
+export const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface FormatOptions {
+  color?: boolean;
+  sources?: Map<string, string>;
+  markdown?: MarkdownOptions;
+  sarif?: SarifOptions;
+}
+
+export function formatReport(format: Format, report: Report, opts: FormatOptions = {}): string {
+  switch (format) {
+    case 'text':
+      return formatText(report, { color: opts.color, sources: opts.sources ?? new Map() });
+    case 'json':
+      return formatJson(report);
+    case 'sarif':
+      return formatSarif(report, opts.sarif);
+    case 'markdown':
+      return formatMarkdown(report, opts.markdown);
+  }
+}
+
+export { formatJson, toJsonReport } from './json.js';
+export { formatMarkdown, renderLockTable, truncateMarkdown, SUMMARY_MARKER, GITHUB_TEXT_LIMIT } from './markdown.js';
+export type { MarkdownOptions, LockTableOptions } from './markdown.js';
+export { formatSarif, toSarif } from './sarif.js';
+export type { SarifOptions } from './sarif.js';
+export { formatText, codeFrame } from './text.js';
+export type { TextOptions } from './text.js';
+export { reportFails, countsText, blocksText } from './common.js';

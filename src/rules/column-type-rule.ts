@@ -1,0 +1,42 @@
+// Factory for the data-modelling rules that judge a column's declared type.
+import { definedColumns, renderType, replaceColumnType, replaceStatement, stmtText, type DefinedColumn } from './helpers.js';
+import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
+import type { StatementFacts } from '../types.js';
+
+export interface ColumnTypeRuleSpec {
+  meta: RuleMeta;
+  matches(col: DefinedColumn, stmt: StatementFacts, ctx: RuleContext): boolean;
+  /** The type as written in SQL, to rewrite in the fix. */
+  typePattern?: RegExp;
+  replace?: (typeText: string, col: DefinedColumn) => string;
+  fixDescription?: string;
+}
+
+export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
+  return {
+    meta: spec.meta,
+    check(stmt, ctx) {
+      const hits = definedColumns(stmt, ctx).filter((c) => spec.matches(c, stmt, ctx));
+      if (!hits.length) return [];
+      let fixed: string | undefined = stmtText(stmt);
+      if (spec.typePattern && spec.replace && !stmt.stmt.nested) {
+        for (const col of hits) {
+          fixed = fixed && replaceColumnType(fixed, col.column, spec.typePattern, (t) => spec.replace!(t, col));
+        }
+      } else {
+        fixed = undefined;
+      }
+      return hits.map((col, i): Violation => {
+        const v: Violation = {
+          messageId: 'type',
+          data: { column: col.column, relation: col.relation, type: renderType(col.typeName) },
+          relation: col.relation,
+        };
+        if (i === 0 && fixed !== undefined) {
+          v.fix = replaceStatement(stmt, spec.fixDescription ?? 'Use the recommended type.', `${fixed};`);
+        }
+        return v;
+      });
+    },
+  };
+}

@@ -1,0 +1,302 @@
+// The rules engine: runs every enabled rule on every statement and turns violations into findings.
+import { defaultConfig, type DbarchConfig } from '../config/schema.js';
+import { buildFacts } from '../pg/index.js';
+import { parseSql } from '../sql/index.js';
+import type {
+  Category,
+  Direction,
+  Finding,
+  IgnoreDirectives,
+  Severity,
+  StatementFacts,
+  TransactionMode,
+} from '../types.js';
+import { as, names, tagOf } from './helpers.js';
+import { RULES } from './registry.js';
+import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
+
+export interface LintFactsOptions {
+  path: string;
+  config: DbarchConfig;
+  direction: Direction;
+  directives: IgnoreDirectives;
+  /** Overrides config.pgVersion (e.g. a migration set's own version). */
+  pgVersion?: number;
+  /** How the file runs; only used by rules about transaction control. Inferred when absent. */
+  transaction?: TransactionMode;
+  /** Run these rules instead of the registry (tests). */
+  rules?: readonly Rule[];
+}
+
+const LOCK_RULE_CATEGORIES: ReadonlySet<Category> = new Set(['locking', 'rewrite']);
+
+/** Effective severity of a rule from config, or undefined when it is disabled. */
+export function resolveSeverity(
+  meta: RuleMeta,
+  config: DbarchConfig,
+): { severity: Severity; configured: boolean } | undefined {
+  const setting = config.rules[meta.id];
+  const ruleSeverity = typeof setting === 'string' ? setting : setting?.severity;
+  if (ruleSeverity === 'off') return undefined;
+  if (ruleSeverity) return { severity: ruleSeverity, configured: true };
+  const categorySeverity = config.categories[meta.category];
+  if (categorySeverity === 'off') return undefined;
+  if (categorySeverity) return { severity: categorySeverity, configured: true };
+  if (meta.defaultSeverity === 'off') return undefined;
+  return { severity: meta.defaultSeverity, configured: false };
+}
+
+export function ruleApplies(meta: RuleMeta, pgVersion: number): boolean {
+  const v = meta.pgVersions;
+  if (!v) return true;
+  if (v.min !== undefined && pgVersion < v.min) return false;
+  if (v.max !== undefined && pgVersion > v.max) return false;
+  return true;
+}
+
+export function formatMessage(template: string, data: Record<string, string | number> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    data && key in data ? String(data[key]) : whole,
+  );
+}
+
+function isIgnored(meta: RuleMeta, stmt: StatementFacts, directives: IgnoreDirectives): boolean {
+  const ids = [meta.id, ...(meta.squawk ?? [])];
+  const hit = (set: Set<string> | undefined) => !!set && (set.has('*') || ids.some((id) => set.has(id)));
+  if (hit(directives.file)) return true;
+  if (hit(directives.byStatement.get(stmt.stmt.index))) return true;
+  const parent = stmt.stmt.nested?.parentIndex;
+  return parent !== undefined && hit(directives.byStatement.get(parent));
+}
+
+function settingValue(node: unknown): string | undefined {
+  const c = as(node, 'A_Const');
+  if (!c) return undefined;
+  if (c.sval) return c.sval.sval ?? '';
+  if (c.ival) return String(c.ival.ival ?? 0);
+  if (c.fval) return c.fval.fval ?? '';
+  return undefined;
+}
+
+const DISABLED_TIMEOUT = /^\s*0+\s*(ms|s|min)?\s*$/i;
+
+/** For each statement index, whether `name` was set (to a non-zero value) by an earlier statement. */
+function settingTimeline(statements: readonly StatementFacts[], name: string): Map<number, boolean> {
+  const before = new Map<number, boolean>();
+  let on = false;
+  for (const s of statements) {
+    before.set(s.stmt.index, on);
+    const set = as(s.stmt.ast, 'VariableSetStmt');
+    if (set && (set.name === name || set.kind === 'VAR_RESET_ALL')) {
+      if (set.kind === 'VAR_SET_VALUE') {
+        const value = settingValue(set.args?.[0]);
+        on = value !== undefined && !DISABLED_TIMEOUT.test(value);
+      } else {
+        on = false;
+      }
+    }
+    // SELECT set_config('lock_timeout', '5s', …)
+    const select = as(s.stmt.ast, 'SelectStmt');
+    if (select) {
+      for (const target of select.targetList ?? []) {
+        const fn = as(as(target, 'ResTarget')?.val, 'FuncCall');
+        if (fn && names(fn.funcname).pop() === 'set_config' && settingValue(fn.args?.[0]) === name) {
+          const value = settingValue(fn.args?.[1]);
+          on = value !== undefined && !DISABLED_TIMEOUT.test(value);
+        }
+      }
+    }
+  }
+  return before;
+}
+
+/** Build the per-file context the rules see. */
+export function buildContext(
+  facts: readonly StatementFacts[],
+  opts: { pgVersion: number; largeTables: Iterable<string>; direction: Direction },
+): Omit<RuleContext, 'options'> {
+  const byIndex = new Map(facts.map((f) => [f.stmt.index, f]));
+  const qualify = (name: string, schema: string | undefined, atIndex: number): string => {
+    if (schema) return `${schema}.${name}`;
+    const path = byIndex.get(atIndex)?.searchPath;
+    return `${path?.[0] ?? 'public'}.${name}`;
+  };
+  // First statement index at which each relation is created.
+  const createdAt = new Map<string, number>();
+  const noteCreated = (rel: string, index: number) => {
+    if (!createdAt.has(rel)) createdAt.set(rel, index);
+  };
+  for (const f of facts) {
+    const i = f.stmt.index;
+    for (const rel of f.creates) noteCreated(rel, i);
+    const ast = f.stmt.ast;
+    const create = as(ast, 'CreateStmt');
+    if (create?.relation?.relname) noteCreated(qualify(create.relation.relname, create.relation.schemaname, i), i);
+    const ctas = as(ast, 'CreateTableAsStmt');
+    const into = ctas?.into?.rel;
+    if (into?.relname) noteCreated(qualify(into.relname, into.schemaname, i), i);
+    const index = as(ast, 'IndexStmt');
+    if (index?.idxname) noteCreated(qualify(index.idxname, index.relation?.schemaname, i), i);
+    const view = as(ast, 'ViewStmt');
+    if (view?.view?.relname) noteCreated(qualify(view.view.relname, view.view.schemaname, i), i);
+    const seq = as(ast, 'CreateSeqStmt');
+    if (seq?.sequence?.relname) noteCreated(qualify(seq.sequence.relname, seq.sequence.schemaname, i), i);
+  }
+  const lockTimeout = settingTimeline(facts, 'lock_timeout');
+  const statementTimeout = settingTimeline(facts, 'statement_timeout');
+  const large = new Set<string>();
+  for (const t of opts.largeTables) large.add(t);
+  const largeTables: ReadonlySet<string> = {
+    has: (rel: string) => large.has(rel) || large.has(rel.slice(rel.indexOf('.') + 1)),
+    get size() {
+      return large.size;
+    },
+    forEach: large.forEach.bind(large),
+    entries: large.entries.bind(large),
+    keys: large.keys.bind(large),
+    values: large.values.bind(large),
+    [Symbol.iterator]: large[Symbol.iterator].bind(large),
+  } as ReadonlySet<string>;
+  return {
+    pgVersion: opts.pgVersion,
+    largeTables,
+    direction: opts.direction,
+    statements: facts,
+    createdEarlier: (relation, beforeIndex) => {
+      const at = createdAt.get(relation);
+      return at !== undefined && at < beforeIndex;
+    },
+    lockTimeoutSet: (beforeIndex) => lockTimeout.get(beforeIndex) ?? false,
+    statementTimeoutSet: (beforeIndex) => statementTimeout.get(beforeIndex) ?? false,
+    qualify,
+  };
+}
+
+/** Run every enabled rule on every statement of one file. */
+export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Finding[] {
+  const { config } = opts;
+  const pgVersion = opts.pgVersion ?? config.pgVersion;
+  const base = buildContext(facts, { pgVersion, largeTables: config.largeTables, direction: opts.direction });
+  const transaction = opts.transaction ?? inferTransaction(facts);
+  const findings: Finding[] = [];
+  const tags = facts.map((f) => tagOf(f.stmt.ast));
+  for (const rule of opts.rules ?? RULES) {
+    const { meta } = rule;
+    const resolved = resolveSeverity(meta, config);
+    if (!resolved || !ruleApplies(meta, pgVersion)) continue;
+    const setting = config.rules[meta.id];
+    const options = (typeof setting === 'object' ? setting.options : undefined) ?? {};
+    const ctx: RuleContext = { ...base, options: { transaction, ...options } };
+    const anyDirective = opts.directives.file.size > 0 || opts.directives.byStatement.size > 0;
+    const nodes = meta.nodes ? new Set(meta.nodes) : undefined;
+    for (let i = 0; i < facts.length; i++) {
+      const stmt = facts[i]!;
+      if (!stmt.stmt.ast || (nodes && !nodes.has(tags[i]!))) continue;
+      if (anyDirective && isIgnored(meta, stmt, opts.directives)) continue;
+      let violations: Violation[];
+      try {
+        violations = rule.check(stmt, ctx);
+      } catch (err) {
+        // A rule bug must not hide the other findings of the file.
+        findings.push({
+          rule: 'internal-error',
+          severity: 'info',
+          ...spanOf(stmt),
+          message: `Rule ${meta.id} failed on this statement: ${(err as Error).message}`,
+          engine: 'builtin',
+          statementIndex: stmt.stmt.index,
+        });
+        continue;
+      }
+      for (const v of violations) {
+        if (LOCK_RULE_CATEGORIES.has(meta.category) && v.relation && ctx.createdEarlier(v.relation, stmt.stmt.index)) {
+          continue;
+        }
+        findings.push(toFinding(rule, v, stmt, resolved, ctx, opts.direction));
+      }
+    }
+  }
+  return findings.sort(
+    (a, b) => (a.statementIndex ?? 0) - (b.statementIndex ?? 0) || a.line - b.line || a.column - b.column,
+  );
+}
+
+function spanOf(stmt: StatementFacts) {
+  const { line, column, endLine, endColumn } = stmt.stmt.span;
+  return { line, column, endLine, endColumn };
+}
+
+function toFinding(
+  rule: Rule,
+  v: Violation,
+  stmt: StatementFacts,
+  resolved: { severity: Severity; configured: boolean },
+  ctx: RuleContext,
+  direction: Direction,
+): Finding {
+  const { meta } = rule;
+  let severity: Severity = resolved.configured ? resolved.severity : (v.severity ?? resolved.severity);
+  if (meta.escalateOnLargeTables && severity === 'warning' && v.relation && ctx.largeTables.has(v.relation)) {
+    severity = 'error';
+  }
+  if (direction === 'down' && meta.category === 'backward-compatibility') severity = 'info';
+  const template = meta.messages[v.messageId] ?? v.messageId;
+  const finding: Finding = {
+    rule: meta.id,
+    severity,
+    category: meta.category,
+    ...(v.span ?? spanOf(stmt)),
+    message: formatMessage(template, v.data),
+    help: meta.hazard,
+    engine: 'builtin',
+    statementIndex: stmt.stmt.index,
+  };
+  if (v.relation) finding.relation = v.relation;
+  const lockMode = v.lockMode ?? (v.relation ? stmt.locks.find((l) => l.relation === v.relation)?.mode : undefined);
+  if (lockMode) finding.lockMode = lockMode;
+  if (v.fix) finding.fix = v.fix;
+  return finding;
+}
+
+/** 'transaction' when the first real statement already runs in a transaction block without a BEGIN. */
+function inferTransaction(facts: readonly StatementFacts[]): TransactionMode {
+  for (const f of facts) {
+    if (!f.stmt.ast) continue;
+    if (tagOf(f.stmt.ast) === 'TransactionStmt') return 'none';
+    return f.inTransaction ? 'transaction' : 'none';
+  }
+  return 'none';
+}
+
+
+export interface LintSqlOptions {
+  path?: string;
+  config?: DbarchConfig;
+  transaction?: TransactionMode;
+  pgVersion?: number;
+  direction?: Direction;
+  rules?: readonly Rule[];
+}
+
+/**
+ * Parse, model and lint one SQL text (the parser's notices included). Call `initParser()`
+ * from src/sql once before. Used to check that a fix lints clean.
+ */
+export function lintSql(sql: string, opts: LintSqlOptions = {}): Finding[] {
+  const config = opts.config ?? defaultConfig();
+  const pgVersion = opts.pgVersion ?? config.pgVersion;
+  const transaction = opts.transaction ?? (config.transaction === 'none' ? 'none' : 'transaction');
+  const path = opts.path ?? 'input.sql';
+  const parsed = parseSql(sql, { path, maxBytes: config.maxFileBytes });
+  const facts = buildFacts(parsed, { transaction, pgVersion });
+  const findings = lintFacts(facts, {
+    path,
+    config,
+    direction: opts.direction ?? 'up',
+    directives: parsed.directives,
+    pgVersion,
+    transaction,
+    ...(opts.rules ? { rules: opts.rules } : {}),
+  });
+  return [...parsed.notices, ...findings];
+}

@@ -1,0 +1,427 @@
+// The SQL parser of dbarch: the only door to libpg_query (PostgreSQL 18 grammar, WASM).
+// parseSql never throws: anything it cannot handle becomes a finding in `notices`.
+import { loadModule, parseSync, scanSync } from 'libpg-query';
+import type { Node, RawStmt } from '@pgsql/types';
+import type { Finding, ParsedFile, Span, SqlStatement } from '../types.js';
+import { decodeSource } from './decode.js';
+import { collectDirectives, directivesAbove } from './directives.js';
+import { lex, type Comment } from './lexer.js';
+import { LineIndex } from './lines.js';
+import { OffsetMap, indexAfterCodePoints } from './offsets.js';
+import { doBody, extractDoStatements } from './plpgsql.js';
+import { StatementSplitter, type Segment } from './split.js';
+
+export { LineIndex, type Position } from './lines.js';
+export { OffsetMap } from './offsets.js';
+export { parseDirective } from './directives.js';
+export { stringLiteralValue } from './plpgsql.js';
+
+export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+/** How deep `EXECUTE 'DO $$ … $$'` inside a DO block is followed. */
+const MAX_DO_DEPTH = 3;
+
+let ready = false;
+let loading: Promise<void> | undefined;
+
+/** Loads the WASM parser once; safe to call many times and concurrently. */
+export async function initParser(): Promise<void> {
+  if (ready) return;
+  loading ??= loadModule().then(() => {
+    ready = true;
+  });
+  await loading;
+}
+
+export function isParserReady(): boolean {
+  return ready;
+}
+
+export interface ParseOptions {
+  path: string;
+  /** Files larger than this many bytes are not parsed (default 2 MiB). */
+  maxBytes?: number;
+}
+
+interface SqlErrorLike {
+  message: string;
+  sqlDetails?: { cursorPosition?: number };
+}
+
+function isSqlError(err: unknown): err is SqlErrorLike {
+  return err instanceof Error && err.name === 'SqlError';
+}
+
+function notice(rule: string, severity: Finding['severity'], message: string, span: Span, statementIndex?: number): Finding {
+  const f: Finding = {
+    rule,
+    severity,
+    line: span.line,
+    column: span.column,
+    endLine: span.endLine,
+    endColumn: span.endColumn,
+    message,
+    engine: 'builtin',
+  };
+  if (statementIndex !== undefined) f.statementIndex = statementIndex;
+  return f;
+}
+
+function shorten(s: string, max = 80): string {
+  const oneLine = s.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+/** Parses a migration file into statements with exact spans. Synchronous; call initParser() first. */
+export function parseSql(source: string | Uint8Array, opts: ParseOptions): ParsedFile {
+  const file: ParsedFile = {
+    path: opts.path,
+    source: '',
+    statements: [],
+    directives: { file: new Set(), byStatement: new Map() },
+    notices: [],
+  };
+  try {
+    parseInto(file, source, opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    file.notices.sort((a, b) => a.line - b.line || a.column - b.column);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    const hint = ready ? '' : ' (initParser() was not awaited)';
+    const at = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+    file.notices.push(notice('internal-error', 'error', `dbarch could not parse ${opts.path}${hint}: ${detail}`, at));
+  }
+  return file;
+}
+
+function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: number): void {
+  const size = typeof source === 'string' ? Buffer.byteLength(source, 'utf8') : source.length;
+  if (size > maxBytes) {
+    const at = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+    file.notices.push(
+      notice('file-too-large', 'info', `File skipped: ${size} bytes is over the limit of ${maxBytes} bytes (maxFileBytes).`, at),
+    );
+    return;
+  }
+
+  const decoded = decodeSource(source);
+  const text = decoded.text;
+  file.source = text;
+  const lines = new LineIndex(text);
+  if (decoded.invalidByte !== undefined) {
+    const at = decoded.beforeInvalid!.length;
+    const span = lines.span(at, Math.min(at + 1, text.length));
+    file.notices.push(
+      notice(
+        'invalid-utf8',
+        'info',
+        `File is not valid UTF-8: byte ${decoded.invalidByte} (line ${span.line}, column ${span.column}) and any other invalid bytes were read as U+FFFD.`,
+        span,
+      ),
+    );
+  }
+
+  const lexed = lex(text);
+  for (const r of lexed.skipped) {
+    const span = lines.span(r.start, r.end);
+    if (r.kind === 'meta-command') {
+      file.notices.push(notice('skipped-meta-command', 'info', `psql meta-command skipped (not SQL): ${shorten(r.label)}`, span));
+    } else {
+      const rows = r.lines === 1 ? '1 line' : `${r.lines} lines`;
+      file.notices.push(notice('skipped-copy-data', 'info', `COPY data skipped (${rows}) after: ${shorten(r.label)}`, span));
+    }
+  }
+  if (lexed.segments.length === 0) {
+    file.directives = collectDirectives(text, lexed.comments, []);
+    return;
+  }
+
+  const parser = new FileParser(text, lexed.parserText, lexed.comments, lines);
+  const top = parser.parse();
+  const statements: SqlStatement[] = [];
+  const errors: Finding[] = [];
+  const topBounds: { index: number; offset: number; endOffset: number }[] = [];
+  const parentOf = new Map<number, number>();
+
+  const addNested = (parent: SqlStatement, depth: number): void => {
+    const ast = parent.ast;
+    if (!ast || !('DoStmt' in ast) || depth > MAX_DO_DEPTH) return;
+    let outcome: ReturnType<typeof extractDoStatements>;
+    try {
+      const info = doBody(ast.DoStmt.args, text, (byte) => parser.locToIndex(parent, byte));
+      if (!info || info.language.toLowerCase() !== 'plpgsql') return;
+      outcome = extractDoStatements(info, parent.span);
+    } catch (err) {
+      // A bug here must not cost the rest of the file.
+      outcome = { ok: false, message: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (!outcome.ok) {
+      file.notices.push(
+        notice('plpgsql-not-analysed', 'info', `DO block not analysed: PL/pgSQL parse failed: ${outcome.message}`, parent.span, parent.index),
+      );
+      return;
+    }
+    for (const n of outcome.nested) {
+      const child: SqlStatement = {
+        index: statements.length,
+        text: n.text,
+        span: lines.span(n.offset, n.endOffset),
+        ast: n.ast,
+        nested: { parentIndex: parent.index, via: n.via },
+      };
+      statements.push(child);
+      parentOf.set(child.index, parent.index);
+      // A DO block run by EXECUTE: its own location data is relative to the nested text.
+      if ('DoStmt' in n.ast) parser.registerNested(child, n);
+      addNested(child, depth + 1);
+    }
+  };
+
+  for (const t of top) {
+    const stmt: SqlStatement = { index: statements.length, text: t.text, span: t.span };
+    if (t.ast) stmt.ast = t.ast;
+    if (t.error) {
+      stmt.error = { message: t.error.message, span: t.error.span };
+      errors.push(notice(t.error.rule, 'error', t.error.message, t.error.span, stmt.index));
+    }
+    statements.push(stmt);
+    parser.registerTop(stmt, t.locBase);
+    topBounds.push({ index: stmt.index, offset: stmt.span.offset, endOffset: stmt.span.endOffset });
+    addNested(stmt, 1);
+  }
+
+  file.statements = statements;
+  file.notices.push(...errors);
+  const directives = collectDirectives(text, lexed.comments, topBounds);
+  for (const [child, parent] of parentOf) {
+    const inherited = directives.byStatement.get(parent);
+    const own = directivesAbove(text, statements[child]!.span.offset);
+    if (!inherited && own.length === 0) continue;
+    directives.byStatement.set(child, new Set([...(inherited ?? []), ...own]));
+  }
+  file.directives = directives;
+}
+
+interface TopStatement {
+  text: string;
+  span: Span;
+  ast?: Node;
+  error?: { message: string; span: Span; rule: 'syntax-error' | 'internal-error' };
+  /** How to turn a libpg_query location inside this statement into a file index. */
+  locBase: LocBase;
+}
+
+type LocBase = { kind: 'file'; byteBase: number } | { kind: 'text'; map: OffsetMap; offset: number };
+
+class FileParser {
+  private readonly offsets: OffsetMap;
+  private readonly commentByStart = new Map<number, number>();
+  private readonly commentByEnd = new Map<number, number>();
+  private readonly bases = new Map<SqlStatement, LocBase>();
+
+  constructor(
+    private readonly source: string,
+    private readonly text: string,
+    comments: Comment[],
+    private readonly lines: LineIndex,
+  ) {
+    this.offsets = new OffsetMap(text);
+    for (const c of comments) {
+      this.commentByStart.set(c.start, c.end);
+      this.commentByEnd.set(c.end, c.start);
+    }
+  }
+
+  registerTop(stmt: SqlStatement, base: LocBase): void {
+    // Only DO statements need their AST locations mapped (to find the body).
+    if (stmt.ast && 'DoStmt' in stmt.ast) this.bases.set(stmt, base);
+  }
+
+  registerNested(stmt: SqlStatement, n: { text: string; offset: number }): void {
+    // Locations in a nested statement's AST are relative to its own text. They only map
+    // onto the file when that text sits there verbatim.
+    if (this.source.startsWith(n.text, n.offset)) {
+      this.bases.set(stmt, { kind: 'text', map: new OffsetMap(n.text), offset: n.offset });
+    }
+  }
+
+  /** File string index of a libpg_query byte location inside `stmt`. */
+  locToIndex(stmt: SqlStatement, byte: number): number {
+    const base = this.bases.get(stmt);
+    if (!base) return -1;
+    if (base.kind === 'file') return this.offsets.indexOfByte(base.byteBase + byte);
+    return base.offset + base.map.indexOfByte(byte);
+  }
+
+  parse(): TopStatement[] {
+    try {
+      const res = parseSync(this.text);
+      return this.fromRaw(res.stmts ?? [], 0, this.text.length);
+    } catch {
+      // A syntax error, or the parser failing on something else (e.g. too deep):
+      // statement by statement, the rest still gets analysed.
+      return this.parsePieces();
+    }
+  }
+
+  /** Statements of a parse result whose locations are relative to byte `byteBase`. */
+  private fromRaw(raws: RawStmt[], byteBase: number, endIndex: number): TopStatement[] {
+    const out: TopStatement[] = [];
+    for (const raw of raws) {
+      if (!raw.stmt) continue;
+      const startByte = byteBase + (raw.stmt_location ?? 0);
+      const start = this.offsets.indexOfByte(startByte);
+      const end = raw.stmt_len ? this.offsets.indexOfByte(startByte + raw.stmt_len) : endIndex;
+      const [s, e] = this.trim(start, end);
+      out.push({ text: this.source.slice(s, e), span: this.lines.span(s, e), ast: raw.stmt, locBase: { kind: 'file', byteBase } });
+    }
+    return out;
+  }
+
+  /** Slow path: one parse per statement, so one syntax error hides nothing else. */
+  private parsePieces(): TopStatement[] {
+    const out: TopStatement[] = [];
+    for (const seg of this.segments()) {
+      // Keep the `;` so errors read as PostgreSQL reports them (`at or near ";"`).
+      const pieceEnd = seg.semicolon >= 0 ? seg.semicolon + 1 : seg.end;
+      const piece = this.text.slice(seg.start, pieceEnd);
+      const byteBase = this.offsets.byteOfIndex(seg.start);
+      try {
+        out.push(...this.fromRaw(parseSync(piece).stmts ?? [], byteBase, seg.end));
+      } catch (err) {
+        const [s, e] = this.trim(seg.start, seg.end);
+        const syntax = isSqlError(err);
+        const message = syntax ? err.message : `parser failed: ${err instanceof Error ? err.message : String(err)}`;
+        const at = syntax ? indexAfterCodePoints(this.text, seg.start, err.sqlDetails?.cursorPosition ?? 0) : s;
+        const end = syntax ? this.errorEnd(message, at, pieceEnd) : e;
+        out.push({
+          text: this.source.slice(s, e),
+          span: this.lines.span(s, e),
+          error: { message, span: this.lines.span(at, end), rule: syntax ? 'syntax-error' : 'internal-error' },
+          locBase: { kind: 'file', byteBase },
+        });
+      }
+    }
+    return out;
+  }
+
+  /** End of the token the error points at (`at or near "x"`), else one character. */
+  private errorEnd(message: string, at: number, limit: number): number {
+    const near = /at or near "([\s\S]*)"$/.exec(message)?.[1];
+    if (near && this.text.startsWith(near, at)) return at + near.length;
+    if (at >= limit) return at;
+    const c = this.text.charCodeAt(at);
+    return at + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
+  }
+
+  /** Statement boundaries from the PostgreSQL scanner, or from our lexer if it gives up. */
+  private segments(): Segment[] {
+    return scannerSegments(this.text, this.offsets) ?? lex(this.text).segments;
+  }
+
+  /** Narrows [start, end) to exclude whitespace, comments and `;` at either side. */
+  private trim(start: number, end: number): [number, number] {
+    const t = this.text;
+    let s = start;
+    let e = end;
+    for (;;) {
+      while (s < e && isBlank(t.charCodeAt(s))) s++;
+      const skip = this.commentByStart.get(s);
+      if (skip === undefined || skip > e) break;
+      s = skip;
+    }
+    for (;;) {
+      while (e > s && (isBlank(t.charCodeAt(e - 1)) || t.charCodeAt(e - 1) === 59)) e--;
+      const back = this.commentByEnd.get(e);
+      if (back === undefined || back < s) break;
+      e = back;
+    }
+    return [s, e];
+  }
+}
+
+/** Statement boundaries found by the PostgreSQL scanner; undefined when it cannot scan the text. */
+function scannerSegments(text: string, offsets: OffsetMap): Segment[] | undefined {
+  let tokens;
+  try {
+    tokens = scanSync(text).tokens;
+  } catch {
+    return undefined;
+  }
+  const splitter = new StatementSplitter();
+  for (const t of tokens) {
+    if (t.tokenName === 'C_COMMENT' || t.tokenName === 'SQL_COMMENT') continue;
+    const start = offsets.indexOfByte(t.start);
+    const end = offsets.indexOfByte(t.end);
+    if (t.text === ';') splitter.token(start, end, 'semi');
+    else if (t.text === '(') splitter.token(start, end, 'open');
+    else if (t.text === ')') splitter.token(start, end, 'close');
+    else if (t.tokenName === 'IDENT' || t.keywordKind > 0) splitter.token(start, end, 'word', t.text.toUpperCase());
+    else splitter.token(start, end, 'other');
+  }
+  splitter.finish();
+  return splitter.segments;
+}
+
+/**
+ * Splits SQL into statements as psql would (`;` outside parentheses and BEGIN ATOMIC bodies),
+ * with the PostgreSQL scanner, or dbarch's own lexer when the scanner gives up (unterminated
+ * quote). Works on invalid SQL. `start`/`end` are string indexes of the statement's first
+ * and past its last token; `semicolon` is the index of its `;` or -1.
+ */
+export function splitStatements(sql: string, opts: { scanner?: boolean } = {}): Segment[] {
+  if (opts.scanner === false) return lex(sql).segments;
+  return scannerSegments(sql, new OffsetMap(sql)) ?? lex(sql).segments;
+}
+
+export type { Segment } from './split.js';
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+}
+
+// ---------------------------------------------------------------- small helpers for other modules
+
+/** The AST of the first statement in `sql`, or undefined when it does not parse. */
+export function parseOne(sql: string): Node | undefined {
+  try {
+    return parseSync(sql).stmts?.[0]?.stmt;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ASTs of every statement in `sql`; throws a descriptive Error on a syntax error. */
+export function parseAll(sql: string): Node[] {
+  try {
+    return (parseSync(sql).stmts ?? []).flatMap((s) => (s.stmt ? [s.stmt] : []));
+  } catch (err) {
+    throw new Error(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export interface Token {
+  /** String indexes into the scanned text. */
+  start: number;
+  end: number;
+  text: string;
+  /** libpg_query token name (IDENT, SCONST, C_COMMENT, ASCII_59 …). */
+  name: string;
+  keyword: boolean;
+}
+
+/** PostgreSQL scanner tokens with string indexes; undefined when the input cannot be scanned. */
+export function scanTokens(sql: string): Token[] | undefined {
+  let res;
+  try {
+    res = scanSync(sql);
+  } catch {
+    return undefined;
+  }
+  const map = new OffsetMap(sql);
+  return res.tokens.map((t) => ({
+    start: map.indexOfByte(t.start),
+    end: map.indexOfByte(t.end),
+    text: t.text,
+    name: t.tokenName,
+    keyword: t.keywordKind > 0,
+  }));
+}

@@ -1,0 +1,450 @@
+// The trace (issue 6): run the migrations of a change on the schema as it was before,
+// in embedded PostgreSQL (PGlite, in a worker thread) or on a real server, and record
+// what each statement really did.
+//
+// One call does it all:
+//
+//   traceFiles(input: TraceFilesInput): Promise<TraceFilesResult>
+//
+//   input.history   earlier migrations (up files), ALREADY IN FRAMEWORK ORDER, each with its
+//                   transaction mode; or input.schemaDump (pg_dump SQL) loaded first.
+//   input.targets   the changed files in apply order; a down file names its up in `downOf`
+//                   (up → down → up is run and the schemas compared).
+//   input.fixes     suggested fixes to verify; each verdict is also set on `fix.verified`.
+//   input.options   { timeoutMs (per migration), memoryMb, pgVersion, databaseUrl?, cacheDir? }
+//
+//   → perStatement: path → statement index → StatementTrace (a TraceResult + details)
+//     findings:     path → trace findings (engine 'trace'): trace-failed (error),
+//                   trace-timeout / trace-memory / trace-not-reversible (warning),
+//                   trace-unavailable / trace-lock-mismatch (info)
+//     fixVerdicts, mismatches, base (replay cache info), engine
+//
+// The replayed base state is cached by a hash of the history (memory LRU, plus
+// `options.cacheDir` on disk), so a second review of the same base does not replay.
+import type { Direction, Finding, Fix, LockRef, ParsedFile, Severity, StatementFacts, TransactionMode } from '../types.js';
+import { buildFacts } from '../pg/index.js';
+import { initParser, parseSql, LineIndex } from '../sql/index.js';
+import { diffSchemas, snapshotSchema, strongestPerRelation, type TraceSession } from './catalog.js';
+import { compareWithStatic, mismatchFindings, type LockMismatch } from './compare.js';
+import { openPostgresBackend } from './postgres.js';
+import {
+  applyQuietly,
+  baseState,
+  collectRequirements,
+  createRolesSql,
+  emptyRequirements,
+  partitionExtensions,
+  type HistoryFile,
+  type ReplayIssue,
+} from './replay.js';
+import { topLevel, traceFile, type FileTrace, type StatementTrace } from './run.js';
+import { PgliteWorker } from './worker.js';
+
+export { compareWithStatic, compareLocks, mismatchFindings, describeMismatch, type LockMismatch } from './compare.js';
+export { traceFile, type StatementTrace, type FileTrace, type FileFailure } from './run.js';
+export { PgliteWorker, TraceAbort, availableExtensions } from './worker.js';
+export { baseState, clearReplayCache, historyKey, type HistoryFile, type ReplayIssue, type BaseState } from './replay.js';
+export { diffSchemas, snapshotSchema, type TraceSession } from './catalog.js';
+
+export interface TraceTarget {
+  path: string;
+  source: string;
+  parsed: ParsedFile;
+  transaction: TransactionMode;
+  direction: Direction;
+  /** For a down file: the path of its up file (a target or a history file). */
+  downOf?: string;
+  /** The analyzer's facts for the file; computed with buildFacts when absent. */
+  facts?: StatementFacts[];
+}
+
+export interface FixRequest {
+  path: string;
+  /** The statement the fix replaces. */
+  statementIndex: number;
+  fix: Fix;
+}
+
+export interface TraceOptions {
+  /** Wall-clock limit per migration file. */
+  timeoutMs: number;
+  memoryMb: number;
+  /** Version the static model predicts for (PGlite itself is PostgreSQL 18). */
+  pgVersion: number;
+  /** Real server (`postgres://…`): a scratch database and role are created and dropped. */
+  databaseUrl?: string;
+  /** On-disk replay cache, e.g. `.dbarch-cache`. */
+  cacheDir?: string;
+  /** At most this many fixes are verified (each needs a fresh copy of the schema). Default 20. */
+  maxFixes?: number;
+}
+
+export interface TraceFilesInput {
+  targets: TraceTarget[];
+  history: HistoryFile[];
+  schemaDump?: { path: string; source: string };
+  fixes?: FixRequest[];
+  options: TraceOptions;
+}
+
+export interface FixVerdict extends FixRequest {
+  verdict: { ok: boolean; note: string };
+}
+
+export interface TraceFilesResult {
+  engine: 'pglite' | 'postgres';
+  perStatement: Map<string, Map<number, StatementTrace>>;
+  findings: Map<string, Finding[]>;
+  fixVerdicts: FixVerdict[];
+  mismatches: Map<string, LockMismatch[]>;
+  base: {
+    key?: string;
+    fromCache: 'memory' | 'disk' | false;
+    replayMs: number;
+    /** History statements that failed during replay (replay continued). */
+    issues: ReplayIssue[];
+    unavailableExtensions: string[];
+  };
+}
+
+/** A connection at the base state; PGlite: a worker loaded from the replayed dump. */
+export interface OpenedSession {
+  session: TraceSession;
+  alive(): boolean;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  engine: 'pglite' | 'postgres';
+  open(): Promise<OpenedSession>;
+  base: TraceFilesResult['base'];
+  dispose(): Promise<void>;
+}
+
+function pgliteSession(w: PgliteWorker): OpenedSession {
+  return { session: w, alive: () => w.alive, close: () => w.close() };
+}
+
+async function openPgliteBackend(input: TraceFilesInput, extensions: string[], roles: string[]): Promise<Backend> {
+  const { options } = input;
+  const r = await baseState(
+    { history: input.history, schemaDump: input.schemaDump },
+    { memoryMb: options.memoryMb, timeoutMs: Math.max(options.timeoutMs, 60_000), cacheDir: options.cacheDir, extraExtensions: extensions, extraRoles: roles },
+  );
+  let first = r.worker;
+  const load = [...new Set([...r.state.extensions, ...extensions])];
+  const rolesSql = createRolesSql(roles);
+  return {
+    engine: 'pglite',
+    base: {
+      key: r.state.key,
+      fromCache: r.fromCache,
+      replayMs: r.fromCache ? 0 : r.state.replayMs,
+      issues: r.state.issues,
+      unavailableExtensions: r.state.unavailable,
+    },
+    async open() {
+      if (first) {
+        const w = first;
+        first = undefined;
+        return pgliteSession(w);
+      }
+      const w = await PgliteWorker.start({ dump: r.state.dump, extensions: load, memoryMb: options.memoryMb });
+      if (rolesSql) await w.exec(rolesSql, 60_000);
+      return pgliteSession(w);
+    },
+    async dispose() {
+      await first?.close();
+    },
+  };
+}
+
+// ------------------------------------------------------------ findings
+
+function finding(
+  parsed: ParsedFile,
+  rule: string,
+  severity: Severity,
+  message: string,
+  at: { statementIndex?: number; offset?: number },
+  extra: Partial<Finding> = {},
+): Finding {
+  const stmt = at.statementIndex !== undefined ? parsed.statements.find((s) => s.index === at.statementIndex) : undefined;
+  let span = stmt?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  if (stmt && at.offset !== undefined && at.offset >= stmt.span.offset && at.offset < stmt.span.endOffset) {
+    const p = new LineIndex(parsed.source).position(at.offset);
+    span = { ...span, line: p.line, column: p.column };
+  }
+  const f: Finding = {
+    rule,
+    severity,
+    line: span.line,
+    column: span.column,
+    endLine: span.endLine,
+    endColumn: span.endColumn,
+    message,
+    engine: 'trace',
+    ...extra,
+  };
+  if (stmt) f.statementIndex = stmt.index;
+  return f;
+}
+
+function failureFindings(target: TraceTarget, trace: FileTrace, ctx: { unavailable: string[]; issues: ReplayIssue[]; engine: string }, what = 'migration'): Finding[] {
+  const failure = trace.failure;
+  if (!failure) return [];
+  const at = { statementIndex: failure.statementIndex, offset: failure.offset };
+  if (failure.kind === 'timeout') return [finding(target.parsed, 'trace-timeout', 'warning', failure.message, at, { help: 'The trace ran the statement on the schema before the change and stopped it at the configured limit (trace.timeoutSeconds); on a production-size table it will take longer.' })];
+  if (failure.kind === 'memory') return [finding(target.parsed, 'trace-memory', 'warning', failure.message, at, { help: 'The trace limits the memory of the embedded PostgreSQL (trace.memoryMb).' })];
+  if (failure.kind === 'refused') return [finding(target.parsed, 'trace-unavailable', 'info', `not traced: ${failure.message}`, at)];
+  if (failure.kind === 'crash') return [finding(target.parsed, 'trace-unavailable', 'info', `could not trace: ${failure.message}`, at)];
+  if (ctx.unavailable.length) {
+    const list = ctx.unavailable.join(', ');
+    return [finding(target.parsed, 'trace-unavailable', 'info', `could not trace: extension ${list} unavailable; the statement failed with: ${failure.message}`, at)];
+  }
+  const where = ctx.engine === 'pglite' ? 'the embedded PostgreSQL 18 (PGlite)' : 'the PostgreSQL server';
+  let help = `The ${what} was run on ${where} after replaying the earlier migrations, and PostgreSQL refused it.`;
+  if (ctx.issues.length) {
+    const first = ctx.issues[0]!;
+    help += ` Note: ${ctx.issues.length} statement(s) of the history failed during replay (first: ${first.path}:${first.line}: ${first.message}), which may explain this.`;
+  }
+  return [finding(target.parsed, 'trace-failed', 'error', `${what === 'migration' ? 'migration fails' : `${what} fails`} on the base schema: ${failure.message}`, at, { help, category: 'integrity' })];
+}
+
+function lockPhrase(locks: LockRef[]): string {
+  return locks.length ? locks.map((l) => `${l.mode} on ${l.relation}`).join(', ') : 'no table lock';
+}
+
+/** "verified: takes SHARE UPDATE EXCLUSIVE on public.orders, no rewrite". */
+export function describeVerified(traces: StatementTrace[]): string {
+  const rewrote = [...new Set(traces.flatMap((t) => t.rewrote))].sort();
+  const parts = traces.map((t) => `takes ${lockPhrase(strongestPerRelation(t.locks))}${t.observed ? '' : ' (documented mode: cannot be observed in one session)'}`);
+  const steps = parts.length === 1 ? parts[0]! : parts.map((p, i) => `${i + 1}) ${p}`).join('; ');
+  return `verified: ${steps}, ${rewrote.length ? `rewrites ${rewrote.join(', ')}` : 'no rewrite'}`;
+}
+
+// ------------------------------------------------------------ main entry
+
+export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResult> {
+  await initParser();
+  const { options } = input;
+  const req = emptyRequirements();
+  for (const t of input.targets) collectRequirements(t.parsed, req);
+  const fixParsed = (input.fixes ?? []).map((f, i) => parseSql(f.fix.sql, { path: `${f.path}#fix${i + 1}` }));
+  for (const p of fixParsed) collectRequirements(p, req);
+  const targetExt = partitionExtensions(req.extensions);
+  const roles = [...req.roles];
+
+  const backend = options.databaseUrl
+    ? await openPostgresBackend(input, roles)
+    : await openPgliteBackend(input, targetExt.load, roles);
+  const result: TraceFilesResult = {
+    engine: backend.engine,
+    perStatement: new Map(),
+    findings: new Map(),
+    fixVerdicts: [],
+    mismatches: new Map(),
+    base: backend.base,
+  };
+  const unavailable = [...new Set([...backend.base.unavailableExtensions, ...(backend.engine === 'pglite' ? targetExt.unavailable : [])])].sort();
+  const ctx = { unavailable, issues: backend.base.issues, engine: backend.engine };
+  const add = (path: string, ...fs: Finding[]) => {
+    if (!fs.length) return;
+    const list = result.findings.get(path) ?? [];
+    list.push(...fs);
+    result.findings.set(path, list);
+  };
+
+  const downs = new Map<string, TraceTarget>();
+  for (const t of input.targets) if (t.direction === 'down' && t.downOf) downs.set(t.downOf, t);
+  const ups = input.targets.filter((t) => !(t.direction === 'down' && t.downOf && input.targets.some((u) => u.path === t.downOf)));
+
+  let opened: OpenedSession | undefined;
+  /** Targets applied so far on the current session, to restore a fresh session after a kill. */
+  const applied: TraceTarget[] = [];
+  const startOf = new Map<string, TraceTarget[]>();
+  const ensure = async (): Promise<TraceSession> => {
+    if (opened?.alive()) return opened.session;
+    await opened?.close();
+    opened = await backend.open();
+    for (const t of applied) await applyQuietly(opened.session, t, t.parsed, Math.max(options.timeoutMs, 60_000));
+    return opened.session;
+  };
+  const traceOpts = (t: { transaction: TransactionMode }, facts?: StatementFacts[]) => ({
+    transaction: t.transaction,
+    pgVersion: options.pgVersion,
+    timeoutMs: options.timeoutMs,
+    memoryMb: options.memoryMb,
+    facts,
+  });
+
+  try {
+    for (const target of ups) {
+      if (unavailable.length) {
+        const own = target.parsed.statements.find((s) => {
+          const name = (s.ast as { CreateExtensionStmt?: { extname?: string } } | undefined)?.CreateExtensionStmt?.extname;
+          return name !== undefined && unavailable.includes(name.toLowerCase());
+        });
+        add(
+          target.path,
+          finding(target.parsed, 'trace-unavailable', 'info', `could not trace: extension ${unavailable.join(', ')} unavailable in the embedded PostgreSQL; static analysis still applies`, { statementIndex: own?.index }),
+        );
+      }
+      const session = await ensure();
+      startOf.set(target.path, [...applied]);
+      const facts = target.facts ?? buildFacts(target.parsed, { transaction: target.transaction, pgVersion: options.pgVersion });
+      const down = downs.get(target.path);
+      const before = down ? await snapshotSchema(session, 60_000) : undefined;
+      const trace = await traceFile(session, target.parsed, traceOpts(target, facts));
+      result.perStatement.set(target.path, trace.statements);
+      add(target.path, ...failureFindings(target, trace, ctx));
+      const mismatches = compareWithStatic(facts, trace.statements);
+      if (mismatches.length) {
+        result.mismatches.set(target.path, mismatches);
+        add(target.path, ...mismatchFindings(facts, mismatches));
+      }
+      if (trace.failure && trace.failure.kind !== 'error' && trace.failure.kind !== 'refused') continue; // session killed; target not applied
+      applied.push(target);
+      if (down && before && !trace.failure && opened?.alive()) await checkReversible(target, down, before);
+    }
+    for (const t of input.targets) {
+      if (t.direction === 'down' && !result.perStatement.has(t.path) && !ups.includes(t)) {
+        add(t.path, finding(t.parsed, 'trace-unavailable', 'info', 'not traced: its up migration failed or was not traced', {}));
+      }
+    }
+
+    await verifyFixes();
+  } finally {
+    await opened?.close();
+    await backend.dispose();
+  }
+  return result;
+
+  async function checkReversible(up: TraceTarget, down: TraceTarget, beforeUp: Map<string, string>): Promise<void> {
+    const session = await ensure();
+    const afterUp = await snapshotSchema(session, 60_000);
+    const downFacts = down.facts ?? buildFacts(down.parsed, { transaction: down.transaction, pgVersion: options.pgVersion });
+    const downTrace = await traceFile(session, down.parsed, traceOpts(down, downFacts));
+    result.perStatement.set(down.path, downTrace.statements);
+    add(down.path, ...failureFindings(down, downTrace, ctx, 'down migration'));
+    if (downTrace.failure) {
+      if (downTrace.failure.kind !== 'error') {
+        // the session is gone: restore it with the up applied
+        await ensure();
+      }
+      return;
+    }
+    const diff = diffSchemas(beforeUp, await snapshotSchema(session, 60_000));
+    const firstStmt = topLevel(down.parsed)[0]?.index;
+    if (diff.length) {
+      add(
+        down.path,
+        finding(down.parsed, 'trace-not-reversible', 'warning', `the down migration does not restore the schema of before ${up.path}: ${summarize(diff)}`, { statementIndex: firstStmt }, { category: 'backward-compatibility' }),
+      );
+    }
+    const again = await traceFile(session, up.parsed, traceOpts(up));
+    if (again.failure) {
+      add(
+        down.path,
+        finding(down.parsed, 'trace-not-reversible', 'warning', `${up.path} fails when re-applied after this down migration: ${again.failure.message}`, { statementIndex: firstStmt }, { category: 'backward-compatibility' }),
+      );
+      if (again.failure.kind !== 'error') await ensure();
+      return;
+    }
+    const diff2 = diffSchemas(afterUp, await snapshotSchema(session, 60_000));
+    if (diff2.length) {
+      add(
+        down.path,
+        finding(down.parsed, 'trace-not-reversible', 'warning', `up → down → up does not give the same schema: ${summarize(diff2)}`, { statementIndex: firstStmt }, { category: 'backward-compatibility' }),
+      );
+    }
+  }
+
+  async function verifyFixes(): Promise<void> {
+    const fixes = input.fixes ?? [];
+    const max = options.maxFixes ?? 20;
+    for (let i = 0; i < fixes.length; i++) {
+      const req = fixes[i]!;
+      const target = input.targets.find((t) => t.path === req.path);
+      let verdict: { ok: boolean; note: string };
+      if (i >= max) verdict = { ok: false, note: `not verified: more than ${max} fixes in this change` };
+      else if (!target) verdict = { ok: false, note: 'not verified: the file was not traced' };
+      else {
+        const prefix = startOf.get(target.path) ?? [];
+        verdict = await verifyOnFreshSession(target, prefix, req, fixParsed[i]!);
+      }
+      req.fix.verified = verdict;
+      result.fixVerdicts.push({ ...req, verdict });
+    }
+  }
+
+  async function verifyOnFreshSession(target: TraceTarget, prefix: TraceTarget[], req: FixRequest, parsedFix: ParsedFile): Promise<{ ok: boolean; note: string }> {
+    let s: OpenedSession | undefined;
+    try {
+      s = await backend.open();
+      for (const t of prefix) await applyQuietly(s.session, t, t.parsed, Math.max(options.timeoutMs, 60_000));
+      const earlier = topLevel(target.parsed).filter((st) => st.index < req.statementIndex && st.ast);
+      if (earlier.length) {
+        const text = earlier.map((st) => st.text).join(';\n');
+        await applyQuietly(s.session, { path: target.path, source: text, transaction: target.transaction }, { ...target.parsed, statements: earlier }, Math.max(options.timeoutMs, 60_000));
+      }
+      const mode: TransactionMode = req.fix.outsideTransaction ? 'none' : target.transaction;
+      const trace = await traceFile(s.session, parsedFix, traceOpts({ transaction: mode }));
+      return verdictOf(trace, topLevel(parsedFix).length);
+    } catch (err) {
+      return { ok: false, note: `not verified: ${(err as Error).message}` };
+    } finally {
+      await s?.close();
+    }
+  }
+}
+
+function verdictOf(trace: FileTrace, statements: number): { ok: boolean; note: string } {
+  if (trace.failure) {
+    const step = statements > 1 ? ` (step ${trace.failure.statementIndex + 1})` : '';
+    if (trace.failure.kind === 'timeout' || trace.failure.kind === 'memory') return { ok: false, note: `not verified: ${trace.failure.message}${step}` };
+    return { ok: false, note: `the fix fails on the base schema${step}: ${trace.failure.message}` };
+  }
+  if (trace.skipped) return { ok: false, note: `not verified: ${trace.skipped}` };
+  return { ok: true, note: describeVerified([...trace.statements.values()]) };
+}
+
+function summarize(diff: string[], max = 5): string {
+  const shown = diff.slice(0, max).join('; ');
+  return diff.length > max ? `${shown}; and ${diff.length - max} more` : shown;
+}
+
+export interface SchemaState {
+  /** A PGlite data directory tarball (BaseState.dump). */
+  dump: Uint8Array;
+  extensions?: string[];
+  /** SQL run (untraced, autocommit) before the fix, e.g. the migration's earlier statements. */
+  prelude?: string;
+}
+
+/**
+ * Runs a fix on a fresh copy of a replayed schema (PGlite) and says what it did:
+ * `{ ok: true, note: 'verified: takes SHARE UPDATE EXCLUSIVE on public.orders, no rewrite' }`
+ * or the failure. Used by the agent's redesign steps; traceFiles verifies rule fixes itself.
+ */
+export async function verifyFix(
+  fix: Fix,
+  state: SchemaState,
+  options: { timeoutMs: number; memoryMb: number; pgVersion: number; transaction?: TransactionMode },
+): Promise<{ ok: boolean; note: string }> {
+  await initParser();
+  const parsedFix = parseSql(fix.sql, { path: 'fix.sql' });
+  const req = collectRequirements(parsedFix);
+  const { load } = partitionExtensions(req.extensions);
+  const w = await PgliteWorker.start({ dump: state.dump, extensions: [...new Set([...(state.extensions ?? []), ...load])], memoryMb: options.memoryMb });
+  try {
+    const roles = createRolesSql(req.roles);
+    if (roles) await w.exec(roles, 60_000);
+    if (state.prelude) await w.exec(state.prelude, Math.max(options.timeoutMs, 60_000));
+    const mode: TransactionMode = fix.outsideTransaction ? 'none' : (options.transaction ?? 'transaction');
+    const trace = await traceFile(w, parsedFix, { transaction: mode, pgVersion: options.pgVersion, timeoutMs: options.timeoutMs, memoryMb: options.memoryMb });
+    return verdictOf(trace, topLevel(parsedFix).length);
+  } finally {
+    await w.close();
+  }
+}

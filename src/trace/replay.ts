@@ -1,0 +1,331 @@
+// Rebuilds the schema as it was before the change (history replay or a schema dump),
+// and caches the result as a PGlite data-directory tarball keyed by a hash of the history.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { initParser, parseSql } from '../sql/index.js';
+import type { Direction, ParsedFile, TransactionMode } from '../types.js';
+import type { TraceSession } from './catalog.js';
+import { topLevel } from './run.js';
+import { BUILTIN_EXTENSIONS, PgliteWorker, availableExtensions } from './worker.js';
+
+export interface HistoryFile {
+  path: string;
+  source: string;
+  transaction: TransactionMode;
+  /** Down files are not replayed. */
+  direction?: Direction;
+  parsed?: ParsedFile;
+}
+
+/** A history statement that failed during replay (recorded, replay continued). */
+export interface ReplayIssue {
+  path: string;
+  line: number;
+  message: string;
+}
+
+// ------------------------------------------------------------ what the SQL needs
+
+export interface Requirements {
+  extensions: Set<string>;
+  roles: Set<string>;
+}
+
+export function emptyRequirements(): Requirements {
+  return { extensions: new Set(), roles: new Set() };
+}
+
+/** Collects `CREATE EXTENSION` names and role names (GRANT … TO, OWNER TO, policies) from parsed SQL. */
+export function collectRequirements(parsed: ParsedFile, into: Requirements = emptyRequirements()): Requirements {
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    const obj = node as Record<string, unknown>;
+    const ext = obj.CreateExtensionStmt as { extname?: string } | undefined;
+    if (ext?.extname) into.extensions.add(ext.extname.toLowerCase());
+    const role = obj.RoleSpec as { roletype?: string; rolename?: string } | undefined;
+    if (role?.roletype === 'ROLESPEC_CSTRING' && role.rolename) into.roles.add(role.rolename);
+    const createRole = obj.CreateRoleStmt as { role?: string } | undefined;
+    if (createRole?.role) into.roles.delete(createRole.role);
+    for (const key in obj) visit(obj[key]);
+  };
+  for (const stmt of parsed.statements) visit(stmt.ast);
+  return into;
+}
+
+/** Splits extension names into those PGlite can load and those it lacks. */
+export function partitionExtensions(names: Iterable<string>): { load: string[]; unavailable: string[] } {
+  const available = availableExtensions();
+  const load: string[] = [];
+  const unavailable: string[] = [];
+  for (const name of names) {
+    if (BUILTIN_EXTENSIONS.has(name)) continue;
+    (available.has(name) ? load : unavailable).push(name);
+  }
+  return { load: load.sort(), unavailable: unavailable.sort() };
+}
+
+/** Roles the migrations grant to or assign ownership to; created up front, as a real database would have them. */
+export function createRolesSql(roles: Iterable<string>): string {
+  const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return [...roles]
+    .filter((r) => r !== 'postgres')
+    .map((r) => `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${lit(r)}) THEN CREATE ROLE ${ident(r)}; END IF; END $$;`)
+    .join('\n');
+}
+
+// ------------------------------------------------------------ replay
+
+/** Removes psql meta-commands and COPY … FROM stdin data from a pg_dump script. */
+export function cleanSchemaDump(source: string): string {
+  const out: string[] = [];
+  let inCopy = false;
+  for (const line of source.split(/\r?\n/)) {
+    if (inCopy) {
+      if (line === '\\.') inCopy = false;
+      out.push('');
+      continue;
+    }
+    if (/^\s*\\/.test(line)) {
+      out.push('');
+      continue;
+    }
+    if (/^COPY\s.+\sFROM\s+stdin/i.test(line)) {
+      inCopy = true;
+      out.push('');
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+export function parseHistory(file: HistoryFile): ParsedFile {
+  return file.parsed ?? parseSql(file.source, { path: file.path, maxBytes: 64 * 1024 * 1024 });
+}
+
+/**
+ * Applies one file without tracing. Fast path: the whole file in one query (wrapped in
+ * BEGIN/COMMIT when the framework uses a transaction). If that fails, statement by
+ * statement in autocommit, recording failures and continuing.
+ */
+export async function applyQuietly(
+  session: TraceSession,
+  file: { path: string; source: string; transaction: TransactionMode },
+  parsed: ParsedFile,
+  timeoutMs: number,
+  issues?: ReplayIssue[],
+): Promise<void> {
+  const text = file.transaction === 'transaction' ? `BEGIN;\n${file.source}\n;\nCOMMIT;` : file.source;
+  const whole = await session.exec(text, timeoutMs);
+  if (whole.ok) return;
+  await session.exec('ROLLBACK', timeoutMs);
+  for (const stmt of topLevel(parsed)) {
+    if (stmt.error) {
+      issues?.push({ path: file.path, line: stmt.span.line, message: stmt.error.message });
+      continue;
+    }
+    const r = await session.exec(stmt.text, timeoutMs);
+    if (!r.ok) {
+      issues?.push({ path: file.path, line: stmt.span.line, message: r.error.message });
+      await session.exec('ROLLBACK', timeoutMs);
+    }
+  }
+}
+
+export interface BaseInput {
+  history: HistoryFile[];
+  schemaDump?: { path: string; source: string };
+}
+
+/** Key of the replayed state: PGlite version + every history file (path, mode, content) + the dump. */
+export function historyKey(input: BaseInput): string {
+  const h = createHash('sha256');
+  h.update(`pglite ${pgliteVersion()}\n`);
+  if (input.schemaDump) h.update(`dump ${input.schemaDump.path}\n${input.schemaDump.source}\n`);
+  for (const f of input.history) {
+    if (f.direction === 'down') continue;
+    h.update(`${f.path}\n${f.transaction}\n${f.source.length}\n${f.source}\n`);
+  }
+  return h.digest('hex');
+}
+
+let versionCache: string | undefined;
+function pgliteVersion(): string {
+  if (!versionCache) {
+    const require = createRequire(import.meta.url);
+    const dist = dirname(require.resolve('@electric-sql/pglite'));
+    versionCache = (JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  }
+  return versionCache;
+}
+
+export interface BaseState {
+  key: string;
+  dump: Uint8Array;
+  issues: ReplayIssue[];
+  /** Extensions the history creates that PGlite can load / lacks. */
+  extensions: string[];
+  unavailable: string[];
+  replayMs: number;
+}
+
+// ------------------------------------------------------------ cache
+
+const MAX_CACHE_ENTRIES = 8;
+const MAX_CACHE_BYTES = 512 * 1024 * 1024;
+const memoryCache = new Map<string, BaseState>();
+
+function remember(state: BaseState): void {
+  memoryCache.delete(state.key);
+  memoryCache.set(state.key, state);
+  let bytes = 0;
+  for (const s of memoryCache.values()) bytes += s.dump.byteLength;
+  while (memoryCache.size > MAX_CACHE_ENTRIES || (bytes > MAX_CACHE_BYTES && memoryCache.size > 1)) {
+    const oldest = memoryCache.keys().next().value as string;
+    bytes -= memoryCache.get(oldest)!.dump.byteLength;
+    memoryCache.delete(oldest);
+  }
+}
+
+function recall(key: string): BaseState | undefined {
+  const hit = memoryCache.get(key);
+  if (hit) {
+    memoryCache.delete(key);
+    memoryCache.set(key, hit);
+  }
+  return hit;
+}
+
+export function clearReplayCache(): void {
+  memoryCache.clear();
+}
+
+function readDisk(dir: string, key: string): BaseState | undefined {
+  const meta = join(dir, `trace-${key}.json`);
+  const tar = join(dir, `trace-${key}.tgz`);
+  if (!existsSync(meta) || !existsSync(tar)) return undefined;
+  try {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as Omit<BaseState, 'dump'>;
+    return { ...m, dump: new Uint8Array(readFileSync(tar)) };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeDisk(dir: string, state: BaseState): void {
+  mkdirSync(dir, { recursive: true });
+  const { dump, ...meta } = state;
+  const tmp = `.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(join(dir, `trace-${state.key}.tgz${tmp}`), dump);
+  renameSync(join(dir, `trace-${state.key}.tgz${tmp}`), join(dir, `trace-${state.key}.tgz`));
+  writeFileSync(join(dir, `trace-${state.key}.json${tmp}`), JSON.stringify(meta));
+  renameSync(join(dir, `trace-${state.key}.json${tmp}`), join(dir, `trace-${state.key}.json`));
+}
+
+let blank: Uint8Array | undefined;
+
+function blankPath(cacheDir?: string): string {
+  return join(cacheDir ?? join(tmpdir(), 'dbarch-trace-cache'), `blank-pglite-${pgliteVersion()}.tgz`);
+}
+
+/**
+ * A worker on an empty cluster. initdb is most of a cold start, so the fresh cluster is
+ * dumped once (memory, and disk: cacheDir or the OS temp dir) and later starts load it.
+ */
+export async function startBlank(opts: { extensions: string[]; memoryMb: number }, cacheDir?: string): Promise<PgliteWorker> {
+  const file = blankPath(cacheDir);
+  if (!blank && existsSync(file)) {
+    try {
+      blank = new Uint8Array(readFileSync(file));
+    } catch {
+      blank = undefined;
+    }
+  }
+  if (blank) return PgliteWorker.start({ ...opts, dump: blank });
+  const w = await PgliteWorker.start(opts);
+  try {
+    blank = await w.dump(120_000);
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+    writeFileSync(tmp, blank);
+    renameSync(tmp, file);
+  } catch {
+    // the cache is an optimisation only
+  }
+  return w;
+}
+
+export interface ReplayOptions {
+  memoryMb: number;
+  /** Per-file limit while replaying. */
+  timeoutMs: number;
+  /** Directory for the on-disk cache (e.g. `.dbarch-cache`); memory only when absent. */
+  cacheDir?: string;
+  /** Extensions to load on top of what the history needs (the targets' own). */
+  extraExtensions?: string[];
+  /** Roles to create on top of what the history needs. */
+  extraRoles?: string[];
+}
+
+export interface ReplayResult {
+  state: BaseState;
+  fromCache: 'memory' | 'disk' | false;
+  /** A worker at the base state, when replay just ran in it (saves one load). */
+  worker?: PgliteWorker;
+}
+
+/** The base state for the history: from the cache, or replayed (and then cached). */
+export async function baseState(input: BaseInput, opts: ReplayOptions): Promise<ReplayResult> {
+  const key = historyKey(input);
+  const cached = recall(key);
+  if (cached) return { state: cached, fromCache: 'memory' };
+  if (opts.cacheDir) {
+    const disk = readDisk(opts.cacheDir, key);
+    if (disk) {
+      remember(disk);
+      return { state: disk, fromCache: 'disk' };
+    }
+  }
+  const t0 = performance.now();
+  await initParser();
+  const files: { file: HistoryFile; parsed: ParsedFile }[] = [];
+  if (input.schemaDump) {
+    const source = cleanSchemaDump(input.schemaDump.source);
+    const file: HistoryFile = { path: input.schemaDump.path, source, transaction: 'none' };
+    files.push({ file, parsed: parseHistory(file) });
+  }
+  for (const f of input.history) if (f.direction !== 'down') files.push({ file: f, parsed: parseHistory(f) });
+  const req = emptyRequirements();
+  for (const { parsed } of files) collectRequirements(parsed, req);
+  const { load, unavailable } = partitionExtensions([...req.extensions, ...(opts.extraExtensions ?? [])]);
+  const worker = await startBlank({ extensions: load, memoryMb: opts.memoryMb }, opts.cacheDir);
+  try {
+    const issues: ReplayIssue[] = [];
+    const roles = createRolesSql([...req.roles, ...(opts.extraRoles ?? [])]);
+    if (roles) await worker.exec(roles, opts.timeoutMs);
+    for (const { file, parsed } of files) await applyQuietly(worker, file, parsed, opts.timeoutMs, issues);
+    const dump = await worker.dump(Math.max(opts.timeoutMs, 120_000));
+    const state: BaseState = {
+      key,
+      dump,
+      issues,
+      extensions: load,
+      unavailable: partitionExtensions(req.extensions).unavailable,
+      replayMs: Math.round(performance.now() - t0),
+    };
+    remember(state);
+    if (opts.cacheDir) writeDisk(opts.cacheDir, state);
+    return { state, fromCache: false, worker };
+  } catch (err) {
+    await worker.close();
+    throw err;
+  }
+}

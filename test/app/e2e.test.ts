@@ -1,0 +1,77 @@
+// End to end with the real analyzer (parser, lock model, rules, squawk): only GitHub is mocked.
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BASE, HEAD1, REPO, addedPatch, checkCreated, configYaml, fixture, graphqlBlobs, lastCheckUpdate, prFile, setup, teardown } from './helpers.js';
+
+afterEach(teardown);
+
+const PATH = 'db/migrate/20261125_add_email_index.sql';
+const SQL = "SET lock_timeout = '2s';\nSET statement_timeout = '10min';\nCREATE INDEX idx_users_email ON users (email);\n";
+
+describe('real analyze', () => {
+  it('flags a blocking CREATE INDEX with an annotation, a summary comment and a one-click suggestion', async () => {
+    const h = await setup({}); // default deps: the real analyze()
+    checkCreated(h.api);
+    configYaml(h.api, 'trace:\n  enabled: false\n');
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(PATH, addedPatch(SQL))]);
+    graphqlBlobs(h.api, { [PATH]: SQL });
+    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
+    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
+    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
+    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
+    await h.receive('pull_request', fixture('pull_request.opened'));
+    await h.idle();
+
+    expect(h.unmatched).toEqual([]);
+    expect(h.api.isDone()).toBe(true);
+    const calls = h.apiCalls();
+    expect(calls[0]!.body).toMatchObject({ name: 'dbarch', head_sha: HEAD1, status: 'in_progress' });
+    const done = lastCheckUpdate(h);
+    expect(done).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(done.output.title).toMatch(/^1 error/);
+    const annotation = done.output.annotations.find((a: any) => a.title === 'require-concurrent-index-creation');
+    expect(annotation).toMatchObject({ path: PATH, start_line: 3, end_line: 3, start_column: 1, end_column: 46, annotation_level: 'failure' });
+    expect(done.output.summary).toContain('| `db/migrate/20261125_add_email_index.sql:3` CREATE INDEX | `public.users` | SHARE |');
+
+    const comment = calls.find((c) => c.method === 'POST' && c.path.endsWith('/issues/17/comments'))!.body.body;
+    expect(comment.startsWith('<!-- dbarch:summary -->')).toBe(true);
+    expect(comment).toContain('require-concurrent-index-creation');
+
+    const review = calls.find((c) => c.path.endsWith('/reviews'))!.body;
+    const inline = review.comments.find((c: any) => c.body.includes('require-concurrent-index-creation'));
+    expect(inline).toMatchObject({ path: PATH, line: 3, side: 'RIGHT' });
+    expect(inline.body).toContain('```suggestion\nCREATE INDEX CONCURRENTLY idx_users_email ON users (email);\n```');
+  });
+});
+
+const traceReady = existsSync(new URL('../../src/trace/analyze.ts', import.meta.url));
+
+describe('real analyze with the trace (default config)', () => {
+  it.skipIf(!traceReady)('replays the earlier migrations fetched at the base and completes the check (runs once src/trace/analyze.ts exists)', async () => {
+    const h = await setup({});
+    const history = { 'db/migrate/20260101_create_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n' };
+    checkCreated(h.api);
+    h.api.get(`${REPO}/contents/.github%2Fdbarch.yml`).reply(404, {});
+    h.api.get('/repos/acme/.github/contents/.github%2Fdbarch.yml').reply(404, {});
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(PATH, addedPatch(SQL))]);
+    graphqlBlobs(h.api, { [PATH]: SQL });
+    h.api.post('/graphql').reply(200, (_u, body: any) => {
+      expect(body.variables.d0).toBe(`${BASE}:db/migrate`);
+      return { data: { repository: { d0: { entries: [{ name: '20260101_create_users.sql', type: 'blob', object: {} }] } } } };
+    });
+    graphqlBlobs(h.api, history);
+    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
+    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
+    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
+    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
+    await h.receive('pull_request', fixture('pull_request.opened'));
+    await h.idle();
+    expect(h.unmatched).toEqual([]);
+    expect(h.api.isDone()).toBe(true);
+    const done = lastCheckUpdate(h);
+    expect(done.output.title).not.toBe('dbarch could not finish');
+    expect(done.conclusion).toBe('failure');
+  }, 120_000);
+});

@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/pg/catalog.js';
+import { asts, catalogOf, describe1, loadParser } from './helpers.js';
+
+beforeAll(loadParser);
+
+const layered = (base: Catalog, sql: string) => {
+  const c = new Catalog(base);
+  for (const n of asts(sql)) c.observe(n, ['public']);
+  return c;
+};
+
+describe('Catalog', () => {
+  const base = () =>
+    catalogOf(`
+      CREATE TABLE users (id bigint PRIMARY KEY, email varchar(100), kind mood);
+      CREATE TABLE orders (id bigint, user_id bigint REFERENCES users (id));
+      CREATE INDEX orders_user ON orders (user_id);
+      CREATE TABLE events (id bigint, kind int) PARTITION BY LIST (kind);
+      CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);
+      CREATE TABLE legacy (id int);
+      ALTER TABLE legacy INHERIT users;
+      CREATE VIEW big_orders AS SELECT * FROM orders;
+      CREATE SEQUENCE counter;
+      CREATE TABLE t2 (id serial);
+    `);
+
+  it('learns indexes, columns, constraints, partitions, views and sequences', () => {
+    const c = base();
+    expect(c.tableOfIndex('public.orders_user')).toBe('public.orders');
+    expect(c.tableOfIndex('public.users_pkey')).toBe('public.users');
+    expect(c.columnType('public.users', 'email')).toBe('varchar(100)');
+    expect(c.constraint('public.orders', 'orders_user_id_fkey')).toEqual({ type: 'foreign', references: 'public.users' });
+    expect(c.referencedBy('public.orders')).toEqual(['public.users']);
+    expect(c.referencing('public.users')).toEqual(['public.orders']);
+    expect(c.children('public.events')).toEqual([{ relation: 'public.events_1', partition: true }]);
+    expect(c.children('public.users')).toEqual([{ relation: 'public.legacy', partition: false }]);
+    expect(c.isPartitioned('public.events')).toBe(true);
+    expect(c.viewsReading('public.orders')).toEqual(['public.big_orders']);
+    expect(c.isSequence('public.counter')).toBe(true);
+    expect(c.isSequence('public.t2_id_seq')).toBe(true);
+    expect(c.tablesUsingType('public.mood')).toEqual(['public.users']);
+  });
+
+  it('a layer reads through to its base without changing it', () => {
+    const b = base();
+    const c = layered(
+      b,
+      `DROP INDEX orders_user;
+       ALTER TABLE events DETACH PARTITION events_1;
+       ALTER TABLE users ALTER COLUMN email TYPE text;
+       CREATE INDEX users_email ON users (email);`,
+    );
+    expect(c.tableOfIndex('public.orders_user')).toBeUndefined();
+    expect(c.children('public.events')).toEqual([]);
+    expect(c.columnType('public.users', 'email')).toBe('text');
+    expect(c.tableOfIndex('public.users_email')).toBe('public.users');
+    expect(c.referencing('public.users')).toEqual(['public.orders']);
+    // the base is untouched
+    expect(b.tableOfIndex('public.orders_user')).toBe('public.orders');
+    expect(b.children('public.events')).toHaveLength(1);
+    expect(b.columnType('public.users', 'email')).toBe('varchar(100)');
+    expect(b.tableOfIndex('public.users_email')).toBeUndefined();
+  });
+
+  it('a dropped table hides everything the base knew about it', () => {
+    const c = layered(base(), 'DROP TABLE orders;');
+    expect(c.isKnown('public.orders')).toBe(false);
+    expect(c.referencing('public.users')).toEqual([]);
+    expect(c.columnType('public.orders', 'user_id')).toBeUndefined();
+  });
+
+  it('follows renames of tables, columns and indexes', () => {
+    const c = layered(
+      catalogOf('CREATE TABLE a (x int); CREATE INDEX a_x ON a (x);'),
+      'ALTER INDEX a_x RENAME TO a_x2; ALTER TABLE a RENAME COLUMN x TO y;',
+    );
+    expect(c.tableOfIndex('public.a_x')).toBeUndefined();
+    expect(c.tableOfIndex('public.a_x2')).toBe('public.a');
+    expect(c.columnType('public.a', 'y')).toBe('int4');
+    const r = catalogOf('CREATE TABLE a (x int); CREATE INDEX a_x ON a (x); ALTER TABLE a RENAME TO b;');
+    expect(r.tableOfIndex('public.a_x')).toBe('public.b');
+    expect(r.columnType('public.b', 'x')).toBe('int4');
+  });
+});
+
+describe('what the catalog adds to the lock model', () => {
+  const catalog = catalogOf(`
+    CREATE TABLE events (id bigint, kind int) PARTITION BY LIST (kind);
+    CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);
+    CREATE TABLE users (id bigint PRIMARY KEY);
+    CREATE VIEW v AS SELECT * FROM users;
+    CREATE VIEW vv AS SELECT * FROM v;
+  `);
+
+  it('statements on a partitioned table reach its partitions', () => {
+    expect(describe1('ALTER TABLE events ADD COLUMN x int', { catalog }).locks).toEqual([
+      { relation: 'public.events_1', mode: 'ACCESS EXCLUSIVE' },
+      { relation: 'public.events', mode: 'ACCESS EXCLUSIVE' },
+    ]);
+    expect(describe1('ALTER TABLE ONLY events ALTER COLUMN id SET DEFAULT 1', { catalog }).locks).toEqual([
+      { relation: 'public.events', mode: 'ACCESS EXCLUSIVE' },
+    ]);
+    expect(describe1('CREATE INDEX e ON events (id)', { catalog }).locks.map((l) => l.relation)).toEqual([
+      'public.events',
+      'public.events_1',
+    ]);
+    expect(describe1('SELECT * FROM events', { catalog }).locks.map((l) => l.relation)).toEqual([
+      'public.events',
+      'public.events_1',
+    ]);
+  });
+
+  it('REINDEX TABLE on a partitioned table cannot run in a transaction block', () => {
+    expect(describe1('REINDEX TABLE events', { catalog }).transactional).toBe(false);
+    expect(describe1('REINDEX TABLE users', { catalog }).transactional).toBe(true);
+  });
+
+  it('DROP … CASCADE reaches dependent views, transitively', () => {
+    expect(describe1('DROP TABLE users CASCADE', { catalog }).locks.map((l) => l.relation).sort()).toEqual([
+      'public.users',
+      'public.v',
+      'public.vv',
+    ]);
+    expect(describe1('DROP TABLE users', { catalog }).locks.map((l) => l.relation)).toEqual(['public.users']);
+  });
+});
