@@ -6,6 +6,7 @@ import {
   existingAlter,
   findConstraint,
   isVolatileExpr,
+  notNullSteps,
   plainAddColumn,
   quoteIdent,
   replaceStatement,
@@ -62,11 +63,13 @@ export default {
       const column = col.colname ?? '?';
       const expr = defaultClause(stmtText(stmt))?.expr ?? 'DEFAULT';
       const colSql = quoteIdent(column);
+      const notNull = col.is_not_null || !!findConstraint(col, 'CONSTR_NOTNULL');
       const sql =
         `${plainAddColumn(stmt)};\n` +
         `ALTER TABLE ${at.table} ALTER COLUMN ${colSql} SET DEFAULT ${expr};\n` +
         '-- Backfill in batches (repeat until no rows are updated):\n' +
-        `${batchedUpdate(at.table, colSql, expr)}`;
+        `${batchedUpdate(at.table, colSql, expr)}` +
+        (notNull ? `\n-- Then enforce NOT NULL without a long lock:\n${notNullSteps(at.table, at.relation.relname ?? '', column)}` : '');
       out.push({
         messageId: volatile ? 'volatile' : 'oldVersion',
         data: { column, relation: at.qualified, expr },

@@ -4,7 +4,6 @@ import {
   columnDef,
   constraintOf,
   constraintsOf,
-
   parenAfter,
   pgIdent,
   qualifyRv,

@@ -1,4 +1,4 @@
-import { as, constraintOf, parenAfter, renderList, replaceStatement, stmtText, quoteIdent } from '../src/rules/helpers.js';
+import { as, constraintOf, names, parenAfter, quoteIdent, renderList, replaceStatement, stmtText } from '../src/rules/helpers.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {
@@ -29,7 +29,7 @@ export default {
     const con = constraintOf(d?.def);
     if (!d || d.subtype !== 'C' || !con || con.skip_validation) return [];
     const domain = renderList(d.typeName);
-    const name = con.conname ?? `${names(d.typeName)}_check`;
+    const name = con.conname ?? `${names(d.typeName).pop() ?? 'domain'}_check`;
     const expr = con.contype === 'CONSTR_CHECK' ? parenAfter(stmtText(stmt), /\bCHECK\b/i) : undefined;
     const fix =
       expr !== undefined && !stmt.stmt.nested
@@ -43,7 +43,3 @@ export default {
     return [{ messageId: 'add', data: { name, domain }, fix }];
   },
 } satisfies Rule;
-
-function names(list: unknown[] | undefined): string {
-  return (list ?? []).map((n) => as(n, 'String')?.sval ?? '').pop() ?? 'domain';
-}

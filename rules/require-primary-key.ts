@@ -1,4 +1,4 @@
-import { as, columnDef, constraintOf, findConstraint, qualifyRv } from '../src/rules/helpers.js';
+import { alterTable, as, columnDef, constraintOf, findConstraint, perFile, qualifyRv } from '../src/rules/helpers.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {
@@ -32,15 +32,18 @@ export default {
     if (hasPk) return [];
     const relation = qualifyRv(ctx, create.relation, stmt.stmt.index);
     // A primary key added later in the same file counts.
-    for (const s of ctx.statements) {
-      if (s.stmt.index <= stmt.stmt.index) continue;
-      const at = as(s.stmt.ast, 'AlterTableStmt');
-      if (!at?.relation || qualifyRv(ctx, at.relation, s.stmt.index) !== relation) continue;
-      for (const c of at.cmds ?? []) {
-        const cmd = as(c, 'AlterTableCmd');
-        if (constraintOf(cmd?.def)?.contype === 'CONSTR_PRIMARY' || findConstraint(columnDef(cmd?.def), 'CONSTR_PRIMARY')) return [];
+    const laterKeys = perFile(ctx, 'require-primary-key', () => {
+      const keys = new Map<string, number>();
+      for (const s of ctx.statements) {
+        const at = alterTable(s);
+        const addsKey = at?.cmds.some(
+          (cmd) => constraintOf(cmd.def)?.contype === 'CONSTR_PRIMARY' || !!findConstraint(columnDef(cmd.def), 'CONSTR_PRIMARY'),
+        );
+        if (at && addsKey) keys.set(qualifyRv(ctx, at.relation, s.stmt.index), s.stmt.index);
       }
-    }
+      return keys;
+    });
+    if ((laterKeys.get(relation) ?? -1) > stmt.stmt.index) return [];
     return [{ messageId: 'missing', data: { relation }, relation }];
   },
 } satisfies Rule;

@@ -1,13 +1,12 @@
 // The one entry point of the analyzer: the CLI and the App both call analyze().
 // Data flows one way: discovery → parse → facts → {rules, squawk, trace} → report.
 import type { DbarchConfig } from './config/schema.js';
-import { discover } from './migrations/index.js';
-import { sqlUnits } from './migrations/extract.js';
+import { discover, sortMigrations, sqlUnits } from './migrations/index.js';
 import type { MigrationFile } from './migrations/types.js';
 import { initParser, parseSql } from './sql/index.js';
-import { blocksOf, buildFacts } from './pg/index.js';
+import { blocksOf, buildFacts, catalogFromHistory, type Catalog } from './pg/index.js';
 import { lintFacts } from './rules/engine.js';
-import { runSquawk } from './engines/squawk.js';
+import { configureSquawkFindings, engineUnavailableFinding, runSquawk, squawkExcludedRules } from './engines/squawk.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
 import { RULES } from './rules/registry.js';
 import type {
@@ -24,6 +23,8 @@ import type {
 export interface SourceFile {
   path: string;
   content: string | Uint8Array;
+  /** Discovery's classification from a wider view (the whole checkout), when the caller has it. */
+  migration?: MigrationFile;
 }
 
 export interface AnalyzeInput {
@@ -43,15 +44,22 @@ export interface AnalyzeInput {
   signal?: AbortSignal;
 }
 
-/** One direction of one file, parsed and modelled: the unit every engine works on. */
-export interface AnalyzedUnit {
+/** One direction of one file: the unit every engine works on. */
+export interface AnalysisUnit {
   file: MigrationFile;
   direction: Direction;
   transaction: TransactionMode;
+  /** SQL text with the original file's line/column layout (embedded SQL is blanked around). */
   sql: string;
+  /** Plain SQL files keep their bytes, so the parser can report invalid UTF-8 where it is. */
+  raw?: string | Uint8Array;
+  pgVersion: number;
+}
+
+/** A unit after parsing and the lock model. */
+export interface AnalyzedUnit extends AnalysisUnit {
   parsed: ParsedFile;
   facts: StatementFacts[];
-  pgVersion: number;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -68,6 +76,7 @@ export function classify(
   readOther?: (path: string) => string | undefined,
 ): MigrationFile[] {
   const known = new Map(given.map((m) => [m.path, m]));
+  for (const f of files) if (f.migration) known.set(f.path, f.migration);
   const unknown = files.filter((f) => !known.has(f.path));
   if (unknown.length > 0) {
     const byPath = new Map(unknown.map((f) => [f.path, f]));
@@ -100,28 +109,43 @@ function isSqlSource(file: MigrationFile): boolean {
   return file.language === 'sql';
 }
 
-/** Parse and model every direction of every file. */
-export async function analyzeUnits(
+/** Every direction of every file, classified, with its SQL text. */
+export function analysisUnits(
   files: SourceFile[],
   config: DbarchConfig,
   migrations?: MigrationFile[],
   readFile?: (path: string) => string | undefined,
-): Promise<AnalyzedUnit[]> {
-  await initParser();
+): AnalysisUnit[] {
   const classified = classify(files, config, migrations, readFile);
-  const units: AnalyzedUnit[] = [];
-  files.forEach((source, i) => {
+  return files.flatMap((source, i) => {
     const file = classified[i]!;
     const pgVersion = file.pgVersion ?? config.pgVersion;
-    // Plain SQL keeps its bytes so the parser can report invalid UTF-8 where it is.
+    const text = asText(source.content);
     const raw = isSqlSource(file) && file.framework !== 'dbmate' ? source.content : undefined;
-    for (const unit of sqlUnits(file, asText(source.content))) {
-      const parsed = parseSql(raw ?? unit.sql, { path: file.path, maxBytes: config.maxFileBytes });
-      const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion });
-      units.push({ file, direction: unit.direction, transaction: unit.transaction, sql: parsed.source, parsed, facts, pgVersion });
-    }
+    return sqlUnits(file, text).map((unit) => ({
+      file,
+      direction: unit.direction,
+      transaction: unit.transaction,
+      sql: unit.sql,
+      ...(raw !== undefined ? { raw } : {}),
+      pgVersion,
+    }));
   });
-  return units;
+}
+
+/** The schema the earlier migrations built, so facts know existing indexes, types and keys. */
+function historyCatalog(history: SourceFile[], config: DbarchConfig): Catalog | undefined {
+  if (history.length === 0) return undefined;
+  const units = analysisUnits(history, config).filter((u) => u.direction === 'up');
+  const order = new Map(sortMigrations(units.map((u) => u.file)).map((f, i) => [f.path, i]));
+  units.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
+  return catalogFromHistory(units.map((u) => parseSql(u.raw ?? u.sql, { path: u.file.path, maxBytes: config.maxFileBytes })));
+}
+
+export function analyzeUnit(unit: AnalysisUnit, config: DbarchConfig, catalog?: Catalog): AnalyzedUnit {
+  const parsed = parseSql(unit.raw ?? unit.sql, { path: unit.file.path, maxBytes: config.maxFileBytes });
+  const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion: unit.pgVersion, ...(catalog ? { catalog } : {}) });
+  return { ...unit, sql: parsed.source, parsed, facts };
 }
 
 function configFor(config: DbarchConfig, file: MigrationFile): DbarchConfig {
@@ -175,58 +199,67 @@ export function summarise(files: FileReport[]): Report {
 
 export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
-  const units = await analyzeUnits(input.files, config, input.migrations, input.readFile);
+  await initParser();
+  const units = analysisUnits(input.files, config, input.migrations, input.readFile);
   const engines = new Set(config.engines);
 
-  const builtin = units.map((u) => {
-    const fileConfig = configFor(config, u.file);
-    const findings: Finding[] = [...u.parsed.notices];
+  // squawk runs in its own process: start it first so it overlaps with the built-in engine.
+  const squawk =
+    engines.has('squawk') && units.length > 0
+      ? runSquawk(
+          units.map((u, i) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
+          { pgVersion: config.pgVersion, excludedRules: squawkExcludedRules(config.rules) },
+        )
+      : undefined;
+
+  const catalog = historyCatalog(input.history ?? [], config);
+  const keepUnits = !!input.trace;
+  const analyzed: AnalyzedUnit[] = [];
+  const builtin: Finding[][] = [];
+  const statements: StatementReport[][] = [];
+  for (const unit of units) {
+    input.signal?.throwIfAborted();
+    const done = analyzeUnit(unit, config, catalog);
+    const findings: Finding[] = [...done.parsed.notices];
     if (engines.has('builtin')) {
       findings.push(
-        ...lintFacts(u.facts, {
-          path: u.file.path,
-          config: fileConfig,
-          direction: u.direction,
-          directives: u.parsed.directives,
-          pgVersion: u.pgVersion,
-          transaction: u.transaction,
+        ...lintFacts(done.facts, {
+          path: unit.file.path,
+          config: configFor(config, unit.file),
+          direction: unit.direction,
+          directives: done.parsed.directives,
+          pgVersion: unit.pgVersion,
+          transaction: unit.transaction,
         }),
       );
     }
-    return findings;
-  });
-
-  let squawkFindings: Finding[][] = units.map(() => []);
-  if (engines.has('squawk') && units.length > 0) {
-    const result = await runSquawk(
-      units.map((u, i) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
-      { pgVersion: config.pgVersion },
-    );
-    squawkFindings = units.map((u, i) => {
-      if (result.unavailable) {
-        return [
-          {
-            rule: 'engine-unavailable',
-            severity: 'warning',
-            line: 1,
-            column: 1,
-            endLine: 1,
-            endColumn: 1,
-            message: `The squawk engine was unavailable (${result.unavailable}); only the built-in rules checked this file.`,
-            engine: 'squawk',
-          } satisfies Finding,
-        ];
-      }
-      return result.findings.get(`${i}/${u.file.path}`) ?? [];
-    });
+    builtin.push(findings);
+    statements.push(done.facts.map(statementReport));
+    // Without the trace, ASTs are dropped as soon as a file is done: memory stays bounded.
+    if (keepUnits) analyzed.push(done);
   }
+
+  const result = squawk ? await squawk : undefined;
+  const squawkFindings = units.map((u, i) => {
+    if (!result) return [];
+    if (result.unavailable) return [engineUnavailableFinding(result.unavailable)];
+    return configureSquawkFindings(result.findings.get(`${i}/${u.file.path}`) ?? [], config.rules);
+  });
 
   if (input.trace) {
     const { traceUnits } = await import('./trace/analyze.js');
-    await traceUnits(units, builtin, {
+    const traced = await traceUnits(analyzed, builtin, {
       history: input.history ?? [],
       config,
       databaseUrl: typeof input.trace === 'object' ? input.trace.databaseUrl : undefined,
+      readFile: input.readFile,
+    });
+    traced.forEach((t, i) => {
+      builtin[i]!.push(...t.findings);
+      for (const [index, trace] of t.statements) {
+        const at = analyzed[i]!.facts.findIndex((f) => f.stmt.index === index);
+        if (at >= 0) statements[i]![at]!.trace = trace;
+      }
     });
   }
 
@@ -235,7 +268,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
     framework: u.file.framework,
     direction: u.direction,
     transaction: u.transaction,
-    statements: u.facts.map(statementReport),
+    statements: statements[i]!,
     findings: mergeFindings(builtin[i]!, squawkFindings[i]!, squawkAlias, {
       covered: engines.has('builtin') ? coveredByCatalog : undefined,
     }),

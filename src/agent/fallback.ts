@@ -18,6 +18,14 @@ export function fallbackResult(report: Report): ArchitectResult {
   return { summary, risk, findings: findings.slice(0, 50), questions: [] };
 }
 
+/** Cut at a word boundary with an ellipsis. */
+function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
+
 function rank(s: ArchitectFinding['severity']): number {
   return s === 'error' ? 3 : s === 'warning' ? 2 : 1;
 }
@@ -29,7 +37,7 @@ function fromFinding(path: string, f: Finding): ArchitectFinding {
     line: Math.max(1, f.line),
     severity: f.severity,
     category: f.category ?? 'locking',
-    title: `${f.rule}: ${f.message}`.slice(0, 200),
+    title: shorten(`${f.rule}: ${f.message}`, 200),
     explanation: (f.help ?? f.message).slice(0, 4000) || f.rule,
     recommendation: (f.fix?.description ?? `See \`/dbarch explain ${f.rule}\` for the safe pattern.`).slice(0, 4000),
     ...(sql ? { sql: sql.slice(0, 8000) } : {}),

@@ -10,11 +10,7 @@ import { runRedesign, renderRedesign, REDESIGN_MARKER } from '../agent/redesign.
 import { codeBlock, codeSpan, capBody, inline, neutralize, REVIEW_MARKER } from '../agent/render.js';
 import { githubRepoAccess } from '../agent/repo.js';
 import type { MigrationInput, SnippetLinter } from '../agent/types.js';
-import { createSnippetLinter } from '../agent/lint.js';
-import { loadRepoConfig } from './config.js';
-import { CHECK_NAME, fetchFiles, listPullFiles } from './github.js';
-import type { AnalyzeFn } from './review.js';
-import type { Selector } from './select.js';
+import { CHECK_NAME } from './github.js';
 
 export const COMMAND_MARKER = '<!-- dbarch:command -->';
 
@@ -46,9 +42,9 @@ export function parseCommand(body: string): ParsedCommand | null {
       continue;
     }
     if (/^ {0,3}>/.test(raw) || /^( {4}|\t)/.test(raw)) continue;
-    const line = raw.replace(/(`+)[\s\S]*?\1/g, '');
-    const m = /^ {0,3}\/dbarch(?:\s+(\S+)(?:\s+(.*))?)?\s*$/i.exec(line);
-    if (!m || raw.trimStart().startsWith('`')) continue;
+    // A line that starts with the command cannot be inside an inline code span (that needs a backtick first).
+    const m = /^ {0,3}\/dbarch(?:\s+(\S+)(?:\s+(.*))?)?\s*$/i.exec(raw);
+    if (!m) continue;
     const word = (m[1] ?? 'help').toLowerCase();
     const args = (m[2] ?? '').trim();
     if ((COMMANDS as readonly string[]).includes(word)) return { name: word as CommandName, args };
@@ -171,6 +167,7 @@ export function renderExplain(rules: readonly RuleMeta[], id: string): string {
 
 interface CheckRunSummary {
   id: number;
+  status: string;
   conclusion: string | null;
   output: { title: string | null; summary: string | null };
 }
@@ -185,7 +182,7 @@ async function findCheckRun(req: CommandRequest): Promise<CheckRunSummary | unde
     per_page: 100,
   });
   const run = res.data.check_runs.find((r) => r.name === CHECK_NAME);
-  return run ? { id: Number(run.id), conclusion: run.conclusion, output: { title: run.output.title, summary: run.output.summary } } : undefined;
+  return run ? { id: Number(run.id), status: run.status, conclusion: run.conclusion, output: { title: run.output.title, summary: run.output.summary } } : undefined;
 }
 
 export function approvalSummary(approver: string, reason: string, previous?: { conclusion: string | null; summary: string | null }): string {
@@ -200,8 +197,12 @@ export function approvalSummary(approver: string, reason: string, previous?: { c
   return capBody(lines.join('\n'));
 }
 
+class NotReady extends Error {}
+
 async function approve(req: CommandRequest, reason: string, now: Date): Promise<string> {
   const existing = await findCheckRun(req);
+  // The running review would complete the check after us and overwrite the approval.
+  if (existing && existing.status !== 'completed') throw new NotReady('The `dbarch` review of this commit is still running: approve it once the check has completed.');
   const title = `Approved by ${req.sender}`;
   const summary = approvalSummary(req.sender, reason, existing ? { conclusion: existing.conclusion, summary: existing.output.summary } : undefined);
   if (existing) {
@@ -271,12 +272,7 @@ export async function handleComment(context: CommentContext, deps: CommandDeps):
   await react(provisional, 'eyes');
   try {
     // Approve needs the repository's config (approvePermission); others need write.
-    let need: PermissionLevel = 'write';
-    let config: DbarchConfig | undefined;
-    if (command.name === 'approve') {
-      config = await deps.loadConfig(provisional);
-      need = config.commands.approvePermission;
-    }
+    const need: PermissionLevel = command.name === 'approve' ? (await deps.loadConfig(provisional)).commands.approvePermission : 'write';
     const have = await permissionOf(provisional);
     if (!permissionAtLeast(have, need)) {
       context.log.info({ sender: base.sender, have, need, command: command.name }, 'dbarch command refused');
@@ -292,7 +288,7 @@ export async function handleComment(context: CommentContext, deps: CommandDeps):
         await reply(req, command.unknown ? `Unknown command ${codeSpan(inline(command.unknown, 60))}.\n\n${HELP_TEXT}` : HELP_TEXT);
         break;
       case 'explain':
-        await reply(req, renderExplain(deps.rules, command.args.split(/\s+/)[0] ?? ''));
+        await reply(req, renderExplain(deps.rules, (command.args.split(/\s+/)[0] ?? '').replace(/`/g, '')));
         break;
       case 'approve': {
         if (!command.args.trim()) {
@@ -300,7 +296,14 @@ export async function handleComment(context: CommentContext, deps: CommandDeps):
           await react(req, 'confused');
           return 'failed';
         }
-        await reply(req, await approve(req, command.args.trim(), deps.now?.() ?? new Date()));
+        try {
+          await reply(req, await approve(req, command.args.trim(), deps.now?.() ?? new Date()));
+        } catch (err) {
+          if (!(err instanceof NotReady)) throw err;
+          await reply(req, err.message);
+          await react(req, 'confused');
+          return 'failed';
+        }
         break;
       }
       case 'review':
@@ -339,35 +342,4 @@ async function fail(req: CommandRequest, name: string, err: unknown): Promise<vo
   } catch {
     // Nothing more to tell the user if GitHub itself is failing.
   }
-}
-
-/**
- * CommandDeps from the App's own pieces: config from `.github/dbarch.yml`, the PR's migrations
- * selected by discovery and analysed (no trace: a redesign needs the lock model, not a replay).
- */
-export function appCommandDeps(
-  base: { analyze: AnalyzeFn; select: Selector; rules: readonly RuleMeta[]; review: CommandDeps['review'] } & Partial<Omit<CommandDeps, 'review' | 'rules'>>,
-): CommandDeps {
-  const { analyze, select, ...rest } = base;
-  return {
-    loadConfig: async (req) => (await loadRepoConfig(req.context.octokit, { owner: req.owner, repo: req.repo })).config,
-    analyzePull: async (req, config) => {
-      const { files } = await listPullFiles(req.context.octokit, { owner: req.owner, repo: req.repo, pullNumber: req.pullNumber });
-      const present = files.filter((f) => f.status !== 'removed');
-      const selected = new Set(await select(present.map((f) => f.filename), config));
-      const migrations = present.filter((f) => selected.has(f.filename));
-      const contents = await fetchFiles(req.context.octokit, { owner: req.owner, repo: req.repo, sha: req.headSha, paths: migrations.map((f) => f.filename), maxBytes: config.maxFileBytes });
-      const inputs: MigrationInput[] = [];
-      for (const f of migrations) {
-        const c = contents.get(f.filename)?.content;
-        if (c === undefined) continue;
-        const text = (typeof c === 'string' ? c : new TextDecoder().decode(c)).replace(/^\uFEFF/, '');
-        inputs.push({ path: f.filename, content: text, patch: f.patch });
-      }
-      const report = await analyze({ files: inputs.map((f) => ({ path: f.path, content: f.content })), config, trace: false });
-      return { report, files: inputs };
-    },
-    linter: (config) => createSnippetLinter(analyze, config),
-    ...rest,
-  };
 }

@@ -1,7 +1,7 @@
 // Which changed paths are migrations: discovery (src/migrations) decides, from paths alone
 // (the PR's files are not fetched before we know which ones matter).
 import type { DbarchConfig } from '../config/schema.js';
-import { discover } from '../migrations/discover.js';
+import { discover } from '../migrations/index.js';
 
 /** `readFile` gives the text of some files when discovery needs to look inside them. */
 export type Selector = (

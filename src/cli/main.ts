@@ -1,18 +1,28 @@
 // `dbarch` command line: parse options, read files, call analyze(), format, exit code.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfig, type DbarchConfig } from '../config/schema.js';
 import { changedSince, discover as discoverMigrations, repoRoot, splitByChanged } from '../migrations/index.js';
-import type { DiscoverInput, DiscoveryResult } from '../migrations/types.js';
+import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
 import { FORMATS, formatReport, reportFails, type Format } from '../report/index.js';
 import { packageInfo } from '../report/version.js';
 import { SEVERITIES, type Report, type Severity } from '../types.js';
 
+export interface AnalyzeFile {
+  path: string;
+  content: string | Uint8Array;
+  /**
+   * Discovery's verdict on the whole tree (sqitch needs sqitch.plan, monorepo sets need
+   * their siblings), which analyze() cannot rebuild from the selected files alone.
+   */
+  migration?: MigrationFile;
+}
+
 export interface AnalyzeInput {
-  files: { path: string; content: string | Uint8Array }[];
-  history?: { path: string; content: string | Uint8Array }[];
+  files: AnalyzeFile[];
+  history?: AnalyzeFile[];
   config: DbarchConfig;
   trace?: boolean | { databaseUrl?: string };
 }
@@ -47,7 +57,7 @@ Options:
   --database-url <url>                 trace against this PostgreSQL instead (implies --trace)
   --max-file-bytes <N>                 skip larger files with an info finding (default 2097152)
   --output <file>                      write the report to a file instead of stdout
-  --no-color                           plain text output
+  --color, --no-color                  force or disable colors in text output
   -h, --help                           show this help
   -V, --version                        print the version
 
@@ -72,6 +82,13 @@ const OPTIONS = {
 } as const;
 
 export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise<number> {
+  if (!deps.stdout) {
+    // `dbarch lint … | head` closes the pipe early: stop quietly, like other CLIs.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const stdout = deps.stdout ?? ((t: string) => void process.stdout.write(t));
   const stderr = deps.stderr ?? ((t: string) => void process.stderr.write(t));
   try {
@@ -99,7 +116,8 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   if (command === undefined) throw new UsageError('missing command: use `dbarch lint <paths>` (see dbarch --help)');
   if (command !== 'lint') throw new UsageError(`unknown command '${command}' (see dbarch --help)`);
 
-  const cwd = deps.cwd ?? process.cwd();
+  // Real path: git reports the repository root resolved, and --since compares paths.
+  const cwd = realpathOr(deps.cwd ?? process.cwd());
   const format = oneOf('--format', values.format ?? 'text', FORMATS);
   const config = loadConfig(values.config, cwd);
   applyOverrides(config, values);
@@ -147,8 +165,14 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
     if (!targets.length) deps.stderr(`dbarch: no migrations changed since ${values.since}\n`);
   }
 
+  if (values.since === undefined && !targets.length) deps.stderr(`dbarch: no migration files found in ${inputs.join(', ')}\n`);
+
   const analyze = deps.analyze ?? (await import('../analyze.js')).analyze;
-  const asInput = (key: string) => ({ path: key, content: read(key) ?? new Uint8Array() });
+  const byPath = new Map(found.migrations.map((m) => [m.path, m]));
+  const asInput = (key: string): AnalyzeFile => {
+    const migration = byPath.get(key);
+    return { path: key, content: read(key) ?? new Uint8Array(), ...(migration ? { migration } : {}) };
+  };
   const traceUrl = values['database-url'];
   const report = await analyze({
     files: targets.map(asInput),
@@ -169,7 +193,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
     file.path = display;
   }
 
-  const color = !values.output && !values['no-color'] && (values.color ?? deps.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR));
+  const color = values['no-color'] ? false : (values.color ?? (!values.output && (deps.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR))));
   const output = formatReport(format, report, { color, sources });
   if (values.output) writeFileSync(resolve(cwd, values.output), output);
   else deps.stdout(output);
@@ -301,13 +325,22 @@ function walk(dir: string, visit: (file: string) => void): void {
 
 function changedFilesSince(ref: string, cwd: string): string[] {
   const root = repoRoot(cwd);
-  return changedSince(ref, cwd).map((p) => resolve(root, p));
+  // From the root: `git ls-files` (untracked files) prints paths relative to its cwd.
+  return changedSince(ref, root).map((p) => resolve(root, p));
 }
 
 function gitMessage(err: unknown): string {
   const e = err as Error & { stderr?: Buffer | string };
   const stderr = e.stderr ? String(e.stderr).trim() : '';
   return firstLine(stderr || e.message);
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function firstLine(text: string): string {

@@ -35,10 +35,10 @@ export function mergeFindings(
   }
   const extra: Finding[] = [];
   for (const s of squawk) {
-    const targets = new Set([ruleAliases(s.rule) ?? s.rule, s.rule]);
-    const twin = [...targets]
-      .flatMap((id) => byRule.get(id) ?? [])
-      .find((b) => b.line <= s.endLine && s.line <= b.endLine);
+    const alias = ruleAliases(s.rule);
+    const twin =
+      (alias !== undefined ? overlapping(byRule.get(alias), s) : undefined) ??
+      (alias !== s.rule ? overlapping(byRule.get(s.rule), s) : undefined);
     if (twin) twin.engines = union(twin.engines ?? [twin.engine], s.engines ?? [s.engine]);
     else if (!opts.covered?.(s.rule)) extra.push(s);
   }
@@ -49,6 +49,12 @@ export function mergeFindings(
 export function squawkCovered(rules: readonly { meta: Pick<RuleMeta, 'id' | 'squawk'> }[]): (squawkId: string) => boolean {
   const ids = new Set(rules.flatMap((r) => [r.meta.id, ...(r.meta.squawk ?? [])]));
   return (squawkId) => ids.has(squawkId);
+}
+
+function overlapping(candidates: Finding[] | undefined, s: Finding): Finding | undefined {
+  if (!candidates) return undefined;
+  for (const b of candidates) if (b.line <= s.endLine && s.line <= b.endLine) return b;
+  return undefined;
 }
 
 const ENGINE_ORDER: EngineName[] = ['builtin', 'squawk', 'trace'];
@@ -65,7 +71,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
       a.line - b.line ||
       a.column - b.column ||
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-      a.rule.localeCompare(b.rule) ||
+      (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) ||
       a.endLine - b.endLine ||
       a.endColumn - b.endColumn,
   );

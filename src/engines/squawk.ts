@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RuleSetting } from '../config/schema.js';
 import type { Finding, TransactionMode } from '../types.js';
 
 export interface SquawkInputFile {
@@ -321,4 +322,25 @@ export class LineIndex {
     }
     return { line: line + 1, column };
   }
+}
+
+type RuleSettings = Record<string, RuleSetting>;
+
+function severitySetting(setting: RuleSettings[string] | undefined) {
+  return typeof setting === 'object' ? setting.severity : setting;
+}
+
+/** squawk ids the config turns off (`rules: { prefer-robust-stmts: off }`): pass as `excludedRules`. */
+export function squawkExcludedRules(rules: RuleSettings): string[] {
+  return Object.keys(rules).filter((id) => severitySetting(rules[id]) === 'off').sort();
+}
+
+/** Applies a configured severity to squawk's own rules (`rules: { prefer-robust-stmts: info }`). */
+export function configureSquawkFindings(findings: Finding[], rules: RuleSettings): Finding[] {
+  return findings.flatMap((f) => {
+    if (f.rule === SQUAWK_SYNTAX_RULE) return [f];
+    const severity = severitySetting(rules[f.rule]);
+    if (severity === 'off') return [];
+    return severity ? [{ ...f, severity }] : [f];
+  });
 }

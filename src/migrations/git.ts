@@ -16,7 +16,7 @@ function git(args: string[], cwd: string): string[] {
 export function changedSince(ref: string, cwd: string): string[] {
   const committed = git(['diff', '--name-only', '--diff-filter=AMR', '-z', `${ref}...HEAD`], cwd);
   const working = git(['diff', '--name-only', '--diff-filter=AMR', '-z', 'HEAD'], cwd);
-  const untracked = git(['ls-files', '--others', '--exclude-standard', '-z'], cwd);
+  const untracked = git(['ls-files', '--others', '--exclude-standard', '--full-name', '-z'], cwd);
   const all = [...committed, ...working, ...untracked].flatMap((chunk) => chunk.split('\0')).filter(Boolean);
   return [...new Set(all.map(normalizePath))].sort();
 }

@@ -299,10 +299,11 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
     case 'AT_DetachPartition': {
       const concurrent = def?.PartitionCmd?.concurrent === true;
       const part = def?.PartitionCmd?.name;
-      const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
-      if (part) e.lock(relationName(part, ctx.searchPath), mode);
+      // CONCURRENTLY spares the parent, not the partition: its second transaction takes
+      // ACCESS EXCLUSIVE on it (observed on PostgreSQL 15 from a second session)
+      if (part) e.lock(relationName(part, ctx.searchPath), 'ACCESS EXCLUSIVE');
       if (concurrent) e.transactional = false;
-      return mode;
+      return concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
     }
     default:
       // Every other subcommand (DROP COLUMN, SET DEFAULT, DROP NOT NULL, storage,
@@ -500,9 +501,16 @@ function vacuumStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
     const rv = r.VacuumRelation?.relation;
     if (!rv) continue;
     const rel = relationName(rv, ctx.searchPath);
-    e.lock(rel, mode);
-    if (full) e.rewrites.add(rel);
-    e.scans.add(rel);
+    // a partitioned table is processed partition by partition; PostgreSQL 18 also
+    // processes inheritance children (unless ONLY), before that ANALYZE only samples them
+    const processed = rv.inh === true ? descendants(rel, ctx, ctx.pgVersion < 18) : [];
+    for (const r of [rel, ...processed]) {
+      e.lock(r, mode);
+      if (full) e.rewrites.add(r);
+      e.scans.add(r);
+    }
+    if (rv.inh === true && ctx.pgVersion < 18 && (!isVacuum || hasOption(n.options, 'analyze')))
+      for (const child of descendants(rel, ctx)) e.lock(child, 'ACCESS SHARE');
   }
 }
 
@@ -798,6 +806,9 @@ export function describeStatement(ast: Node, ctx: DescribeContext): StatementEff
       break;
     case 'GrantStmt':
       e.kind = n.is_grant ? 'GRANT' : 'REVOKE';
+      // PostgreSQL 18 looks the relations up under ACCESS SHARE (get_object_address)
+      if (ctx.pgVersion >= 18 && n.targtype === 'ACL_TARGET_OBJECT' && (n.objtype === 'OBJECT_TABLE' || n.objtype === 'OBJECT_SEQUENCE'))
+        for (const o of (n.objects ?? []) as AnyNode[]) if (o.RangeVar) e.lock(relationName(o.RangeVar, ctx.searchPath), 'ACCESS SHARE');
       break;
     case 'GrantRoleStmt':
       e.kind = n.is_grant ? 'GRANT ROLE' : 'REVOKE ROLE';

@@ -20,6 +20,8 @@ export {
   typeBase,
   isVolatileDefault,
   stringList,
+  readRangeVars,
+  readRelations,
   walk,
   SERIAL_TYPES,
   DEFAULT_SEARCH_PATH,

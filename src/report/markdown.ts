@@ -65,9 +65,8 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
 
   let body = head;
   let shown = 0;
-  for (const [i, b] of blocks.entries()) {
-    const rest = blocks.slice(i).reduce((n, x) => n + x.findings, 0);
-    const reserve = truncationNote(rest || 1).length + footer.length + 4;
+  const reserve = truncationNote(total).length + footer.length + 4;
+  for (const b of blocks) {
     if (body.length + b.text.length + 1 + reserve > limit) {
       body += `\n${truncationNote(total - shown)}\n`;
       return truncateMarkdown(body + footer, limit);
@@ -128,8 +127,9 @@ export function renderLockTable(report: Report, opts: LockTableOptions = {}): st
   const rows: string[] = [];
   let total = 0;
   for (const file of report.files) {
+    const withFix = new Set(file.findings.filter((f) => f.fix).map((f) => f.statementIndex));
     file.statements.forEach((stmt, index) => {
-      const fixed = file.findings.some((f) => f.statementIndex === index && f.fix);
+      const fixed = withFix.has(index);
       const rewrites = stmt.rewritesTable;
       for (const lock of [...stmt.locks].sort((a, b) => modeRank(b.mode) - modeRank(a.mode))) {
         total++;

@@ -1,5 +1,14 @@
 // Factory for the data-modelling rules that judge a column's declared type.
-import { definedColumns, renderType, replaceColumnType, replaceStatement, stmtText, type DefinedColumn } from './helpers.js';
+import {
+  definedColumns,
+  findColumnType,
+  renderType,
+  replaceColumnType,
+  replaceStatement,
+  spanInStatement,
+  stmtText,
+  type DefinedColumn,
+} from './helpers.js';
 import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
 import type { StatementFacts } from '../types.js';
 
@@ -26,12 +35,16 @@ export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
       } else {
         fixed = undefined;
       }
+      const original = stmt.stmt.text;
       return hits.map((col, i): Violation => {
         const v: Violation = {
           messageId: 'type',
           data: { column: col.column, relation: col.relation, type: renderType(col.typeName) },
           relation: col.relation,
         };
+        // Point at the type in the statement, so a long CREATE TABLE gets the right line.
+        const at = spec.typePattern && findColumnType(original, col.column, spec.typePattern);
+        if (at) v.span = spanInStatement(stmt, at.start, at.end);
         if (i === 0 && fixed !== undefined) {
           v.fix = replaceStatement(stmt, spec.fixDescription ?? 'Use the recommended type.', `${fixed};`);
         }

@@ -173,52 +173,112 @@ export function buildContext(
 }
 
 /** Run every enabled rule on every statement of one file. */
+interface PlannedRule {
+  rule: Rule;
+  resolved: { severity: Severity; configured: boolean };
+  options: Record<string, unknown> | undefined;
+  order: number;
+}
+
+interface Plan {
+  everywhere: PlannedRule[];
+  byTag: Map<string, PlannedRule[]>;
+}
+
+const PLANS = new WeakMap<DbarchConfig, Map<string, Plan>>();
+const RULE_SET_IDS = new WeakMap<readonly Rule[], number>();
+let nextRuleSetId = 0;
+
+/** Which rules run, at which severity, on which statement kinds: once per config. */
+function planFor(config: DbarchConfig, rules: readonly Rule[], pgVersion: number): Plan {
+  let setId = RULE_SET_IDS.get(rules);
+  if (setId === undefined) RULE_SET_IDS.set(rules, (setId = nextRuleSetId++));
+  const key = `${setId}:${pgVersion}`;
+  let plans = PLANS.get(config);
+  if (!plans) PLANS.set(config, (plans = new Map()));
+  const cached = plans.get(key);
+  if (cached) return cached;
+  const plan: Plan = { everywhere: [], byTag: new Map() };
+  rules.forEach((rule, order) => {
+    const { meta } = rule;
+    const resolved = resolveSeverity(meta, config);
+    if (!resolved || !ruleApplies(meta, pgVersion)) return;
+    const setting = config.rules[meta.id];
+    const options = typeof setting === 'object' ? setting.options : undefined;
+    const planned: PlannedRule = { rule, resolved, options, order };
+    if (!meta.nodes) plan.everywhere.push(planned);
+    for (const tag of meta.nodes ?? []) {
+      const list = plan.byTag.get(tag);
+      if (list) list.push(planned);
+      else plan.byTag.set(tag, [planned]);
+    }
+  });
+  plans.set(key, plan);
+  return plan;
+}
+
 export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Finding[] {
   const { config } = opts;
   const pgVersion = opts.pgVersion ?? config.pgVersion;
   const base = buildContext(facts, { pgVersion, largeTables: config.largeTables, direction: opts.direction });
   const transaction = opts.transaction ?? inferTransaction(facts);
-  const findings: Finding[] = [];
-  const tags = facts.map((f) => tagOf(f.stmt.ast));
-  for (const rule of opts.rules ?? RULES) {
+  // Rules indexed by the statement kinds they look at, so each statement meets only its rules.
+  const plan = planFor(config, opts.rules ?? RULES, pgVersion);
+  const sharedCtx: RuleContext = { ...base, options: { transaction } };
+  const contexts = new Map<PlannedRule, RuleContext>();
+  const ctxFor = (p: PlannedRule): RuleContext => {
+    if (!p.options) return sharedCtx;
+    let ctx = contexts.get(p);
+    if (!ctx) contexts.set(p, (ctx = { ...base, options: { transaction, ...p.options } }));
+    return ctx;
+  };
+  const anyDirective = opts.directives.file.size > 0 || opts.directives.byStatement.size > 0;
+  const findings: { finding: Finding; order: number }[] = [];
+  const run = (planned: PlannedRule, stmt: StatementFacts) => {
+    const { rule, resolved, order } = planned;
     const { meta } = rule;
-    const resolved = resolveSeverity(meta, config);
-    if (!resolved || !ruleApplies(meta, pgVersion)) continue;
-    const setting = config.rules[meta.id];
-    const options = (typeof setting === 'object' ? setting.options : undefined) ?? {};
-    const ctx: RuleContext = { ...base, options: { transaction, ...options } };
-    const anyDirective = opts.directives.file.size > 0 || opts.directives.byStatement.size > 0;
-    const nodes = meta.nodes ? new Set(meta.nodes) : undefined;
-    for (let i = 0; i < facts.length; i++) {
-      const stmt = facts[i]!;
-      if (!stmt.stmt.ast || (nodes && !nodes.has(tags[i]!))) continue;
-      if (anyDirective && isIgnored(meta, stmt, opts.directives)) continue;
-      let violations: Violation[];
-      try {
-        violations = rule.check(stmt, ctx);
-      } catch (err) {
-        // A rule bug must not hide the other findings of the file.
-        findings.push({
-          rule: 'internal-error',
-          severity: 'info',
-          ...spanOf(stmt),
-          message: `Rule ${meta.id} failed on this statement: ${(err as Error).message}`,
-          engine: 'builtin',
-          statementIndex: stmt.stmt.index,
-        });
+    if (anyDirective && isIgnored(meta, stmt, opts.directives)) return;
+    const ctx = ctxFor(planned);
+    let violations: Violation[];
+    try {
+      violations = rule.check(stmt, ctx);
+    } catch (err) {
+      // A rule bug must not hide the other findings of the file.
+      const finding: Finding = {
+        rule: 'internal-error',
+        severity: 'info',
+        ...spanOf(stmt),
+        message: `Rule ${meta.id} failed on this statement: ${(err as Error).message}`,
+        engine: 'builtin',
+        statementIndex: stmt.stmt.index,
+      };
+      findings.push({ finding, order });
+      return;
+    }
+    for (const v of violations) {
+      if (LOCK_RULE_CATEGORIES.has(meta.category) && v.relation && ctx.createdEarlier(v.relation, stmt.stmt.index)) {
         continue;
       }
-      for (const v of violations) {
-        if (LOCK_RULE_CATEGORIES.has(meta.category) && v.relation && ctx.createdEarlier(v.relation, stmt.stmt.index)) {
-          continue;
-        }
-        findings.push(toFinding(rule, v, stmt, resolved, ctx, opts.direction));
-      }
+      findings.push({ finding: toFinding(rule, v, stmt, resolved, ctx, opts.direction), order });
     }
+  };
+  for (const stmt of facts) {
+    const ast = stmt.stmt.ast;
+    if (!ast) continue;
+    for (const planned of plan.everywhere) run(planned, stmt);
+    const tagged = plan.byTag.get(tagOf(ast)!);
+    if (tagged) for (const planned of tagged) run(planned, stmt);
   }
-  return findings.sort(
-    (a, b) => (a.statementIndex ?? 0) - (b.statementIndex ?? 0) || a.line - b.line || a.column - b.column,
-  );
+  if (findings.length < 2) return findings.map((f) => f.finding);
+  return findings
+    .sort(
+      (a, b) =>
+        (a.finding.statementIndex ?? 0) - (b.finding.statementIndex ?? 0) ||
+        a.finding.line - b.finding.line ||
+        a.order - b.order ||
+        a.finding.column - b.finding.column,
+    )
+    .map((f) => f.finding);
 }
 
 function spanOf(stmt: StatementFacts) {

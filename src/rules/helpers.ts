@@ -164,7 +164,10 @@ export function replaceStatement(
 
 /** Statement text with a trailing `;` stripped (the parser already strips it; be safe). */
 export function stmtText(stmt: StatementFacts): string {
-  return stmt.stmt.text.replace(/;\s*$/, '');
+  const text = stmt.stmt.text;
+  let end = text.length;
+  while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+  return text[end - 1] === ';' ? text.slice(0, end - 1) : text.slice(0, end);
 }
 
 // ---------------------------------------------------------------- types
@@ -679,6 +682,25 @@ export function definedColumns(stmt: StatementFacts, ctx: RuleContext): DefinedC
   return out;
 }
 
+const COLUMN_TYPE_PATTERNS = new Map<string, RegExp>();
+
+/** Where the type written after `column` is in `text`: [start, end) of the type, or undefined. */
+export function findColumnType(text: string, column: string, typePattern: RegExp): { start: number; end: number } | undefined {
+  const key = `${column}\u0000${typePattern.source}`;
+  let pattern = COLUMN_TYPE_PATTERNS.get(key);
+  if (!pattern) {
+    const col = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    pattern = new RegExp(`(\\b${col}"?\\s+(?:(?:SET\\s+DATA\\s+)?TYPE\\s+)?)(${typePattern.source})`, 'i');
+    // Compiling is the expensive part; column names repeat across files.
+    if (COLUMN_TYPE_PATTERNS.size > 10_000) COLUMN_TYPE_PATTERNS.clear();
+    COLUMN_TYPE_PATTERNS.set(key, pattern);
+  }
+  const m = pattern.exec(text);
+  if (!m) return undefined;
+  const start = m.index + m[1]!.length;
+  return { start, end: start + m[2]!.length };
+}
+
 /**
  * The statement text with the type written after `column` rewritten by `replace` (the
  * type text matched by `typePattern`, case-insensitive), or undefined when not found.
@@ -689,11 +711,29 @@ export function replaceColumnType(
   typePattern: RegExp,
   replace: (typeText: string) => string,
 ): string | undefined {
-  const col = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`(\\b${col}"?\\s+(?:(?:SET\\s+DATA\\s+)?TYPE\\s+)?)(${typePattern.source})`, 'i');
-  const m = pattern.exec(text);
-  if (!m) return undefined;
-  return text.slice(0, m.index) + m[1] + replace(m[2]!) + text.slice(m.index + m[0].length);
+  const at = findColumnType(text, column, typePattern);
+  if (!at) return undefined;
+  return text.slice(0, at.start) + replace(text.slice(at.start, at.end)) + text.slice(at.end);
+}
+
+/** Line/column span of text[start, end) of the statement (columns count code points, as Span does). */
+export function spanInStatement(
+  stmt: StatementFacts,
+  start: number,
+  end: number,
+): { line: number; column: number; endLine: number; endColumn: number } {
+  const text = stmt.stmt.text;
+  const { line, column } = stmt.stmt.span;
+  const position = (index: number) => {
+    const before = text.slice(0, index);
+    const newlines = before.split('\n').length - 1;
+    const lastLine = before.slice(before.lastIndexOf('\n') + 1);
+    const width = [...lastLine].length;
+    return newlines ? { line: line + newlines, column: width + 1 } : { line, column: column + width };
+  };
+  const a = position(start);
+  const b = position(end);
+  return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
 }
 
 // ---------------------------------------------------------------- per-file caches

@@ -23,6 +23,7 @@ import banDropSchema from '../../rules/ban-drop-schema.js';
 import banDropTable from '../../rules/ban-drop-table.js';
 import banLockTable from '../../rules/ban-lock-table.js';
 import banMoneyType from '../../rules/ban-money-type.js';
+import banMultipleForeignKeys from '../../rules/ban-multiple-foreign-keys.js';
 import banTruncateCascade from '../../rules/ban-truncate-cascade.js';
 import banUncommittedTransaction from '../../rules/ban-uncommitted-transaction.js';
 import banVacuumFull from '../../rules/ban-vacuum-full.js';
@@ -58,6 +59,7 @@ import rolePasswordLiteral from '../../rules/role-password-literal.js';
 import securityDefinerWithoutSearchPath from '../../rules/security-definer-without-search-path.js';
 import transactionNesting from '../../rules/transaction-nesting.js';
 import unbatchedDataMigration from '../../rules/unbatched-data-migration.js';
+import uniqueIndexOnExistingData from '../../rules/unique-index-on-existing-data.js';
 
 export const RULES: readonly Rule[] = [
   addingAutoIncrementColumn,
@@ -83,6 +85,7 @@ export const RULES: readonly Rule[] = [
   banDropTable,
   banLockTable,
   banMoneyType,
+  banMultipleForeignKeys,
   banTruncateCascade,
   banUncommittedTransaction,
   banVacuumFull,
@@ -118,6 +121,7 @@ export const RULES: readonly Rule[] = [
   securityDefinerWithoutSearchPath,
   transactionNesting,
   unbatchedDataMigration,
+  uniqueIndexOnExistingData,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.meta.id, r]));

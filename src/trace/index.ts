@@ -22,7 +22,7 @@
 // The replayed base state is cached by a hash of the history (memory LRU, plus
 // `options.cacheDir` on disk), so a second review of the same base does not replay.
 import type { Direction, Finding, Fix, LockRef, ParsedFile, Severity, StatementFacts, TransactionMode } from '../types.js';
-import { buildFacts } from '../pg/index.js';
+import { buildFacts, catalogFromHistory, type Catalog } from '../pg/index.js';
 import { initParser, parseSql, LineIndex } from '../sql/index.js';
 import { diffSchemas, snapshotSchema, strongestPerRelation, type TraceSession } from './catalog.js';
 import { compareWithStatic, mismatchFindings, type LockMismatch } from './compare.js';
@@ -33,6 +33,7 @@ import {
   collectRequirements,
   createRolesSql,
   emptyRequirements,
+  parseHistory,
   partitionExtensions,
   type HistoryFile,
   type ReplayIssue,
@@ -56,6 +57,8 @@ export interface TraceTarget {
   downOf?: string;
   /** The analyzer's facts for the file; computed with buildFacts when absent. */
   facts?: StatementFacts[];
+  /** Only part of the migration is SQL (DSL migrations): failures are not reported as errors. */
+  partial?: boolean;
 }
 
 export interface FixRequest {
@@ -129,7 +132,14 @@ async function openPgliteBackend(input: TraceFilesInput, extensions: string[], r
   const { options } = input;
   const r = await baseState(
     { history: input.history, schemaDump: input.schemaDump },
-    { memoryMb: options.memoryMb, timeoutMs: Math.max(options.timeoutMs, 60_000), cacheDir: options.cacheDir, extraExtensions: extensions, extraRoles: roles },
+    {
+      memoryMb: options.memoryMb,
+      timeoutMs: Math.max(options.timeoutMs, 60_000),
+      cacheDir: options.cacheDir,
+      extraExtensions: extensions,
+      extraRoles: roles,
+      extraSources: input.targets.map((t) => t.source),
+    },
   );
   let first = r.worker;
   const load = [...new Set([...r.state.extensions, ...extensions])];
@@ -190,7 +200,7 @@ function finding(
   return f;
 }
 
-function failureFindings(target: TraceTarget, trace: FileTrace, ctx: { unavailable: string[]; issues: ReplayIssue[]; engine: string }, what = 'migration'): Finding[] {
+function failureFindings(target: TraceTarget, trace: FileTrace, ctx: { unavailable: string[]; issues: ReplayIssue[]; engine: string; partial: boolean }, what = 'migration'): Finding[] {
   const failure = trace.failure;
   if (!failure) return [];
   const at = { statementIndex: failure.statementIndex, offset: failure.offset };
@@ -201,6 +211,9 @@ function failureFindings(target: TraceTarget, trace: FileTrace, ctx: { unavailab
   if (ctx.unavailable.length) {
     const list = ctx.unavailable.join(', ');
     return [finding(target.parsed, 'trace-unavailable', 'info', `could not trace: extension ${list} unavailable; the statement failed with: ${failure.message}`, at)];
+  }
+  if (ctx.partial || target.partial) {
+    return [finding(target.parsed, 'trace-unavailable', 'info', `could not trace reliably: the history or this migration is written in the framework's DSL, and only its SQL is replayed; the statement failed with: ${failure.message}`, at)];
   }
   const where = ctx.engine === 'pglite' ? 'the embedded PostgreSQL 18 (PGlite)' : 'the PostgreSQL server';
   let help = `The ${what} was run on ${where} after replaying the earlier migrations, and PostgreSQL refused it.`;
@@ -247,7 +260,7 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
     base: backend.base,
   };
   const unavailable = [...new Set([...backend.base.unavailableExtensions, ...(backend.engine === 'pglite' ? targetExt.unavailable : [])])].sort();
-  const ctx = { unavailable, issues: backend.base.issues, engine: backend.engine };
+  const ctx = { unavailable, issues: backend.base.issues, engine: backend.engine, partial: input.history.some((h) => h.partial) };
   const add = (path: string, ...fs: Finding[]) => {
     if (!fs.length) return;
     const list = result.findings.get(path) ?? [];
@@ -269,6 +282,13 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
     opened = await backend.open();
     for (const t of applied) await applyQuietly(opened.session, t, t.parsed, Math.max(options.timeoutMs, 60_000));
     return opened.session;
+  };
+  // the lock model needs the schema to name partitions, children and FK targets
+  let catalog: Catalog | undefined;
+  const factsOf = (t: TraceTarget): StatementFacts[] => {
+    if (t.facts) return t.facts;
+    catalog ??= catalogFromHistory(input.history.filter((h) => h.direction !== 'down').map(parseHistory));
+    return buildFacts(t.parsed, { transaction: t.transaction, pgVersion: options.pgVersion, catalog });
   };
   const traceOpts = (t: { transaction: TransactionMode }, facts?: StatementFacts[]) => ({
     transaction: t.transaction,
@@ -292,7 +312,7 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
       }
       const session = await ensure();
       startOf.set(target.path, [...applied]);
-      const facts = target.facts ?? buildFacts(target.parsed, { transaction: target.transaction, pgVersion: options.pgVersion });
+      const facts = factsOf(target);
       const down = downs.get(target.path);
       const before = down ? await snapshotSchema(session, 60_000) : undefined;
       const trace = await traceFile(session, target.parsed, traceOpts(target, facts));
@@ -323,7 +343,7 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
   async function checkReversible(up: TraceTarget, down: TraceTarget, beforeUp: Map<string, string>): Promise<void> {
     const session = await ensure();
     const afterUp = await snapshotSchema(session, 60_000);
-    const downFacts = down.facts ?? buildFacts(down.parsed, { transaction: down.transaction, pgVersion: options.pgVersion });
+    const downFacts = factsOf(down);
     const downTrace = await traceFile(session, down.parsed, traceOpts(down, downFacts));
     result.perStatement.set(down.path, downTrace.statements);
     add(down.path, ...failureFindings(down, downTrace, ctx, 'down migration'));

@@ -7,7 +7,17 @@ import { TraceAbort } from './worker.js';
 import { LOCK_MODES, type LockRef } from '../types.js';
 import { conflicts } from '../pg/index.js';
 import type { RawLock, TraceSession } from './catalog.js';
-import { applyQuietly, cleanSchemaDump, createRolesSql, parseHistory, type ReplayIssue } from './replay.js';
+import {
+  SUPABASE_ROLES,
+  SUPABASE_STUB,
+  applyQuietly,
+  cleanSchemaDump,
+  collectRequirements,
+  emptyRequirements,
+  needsSupabaseStub,
+  parseHistory,
+  type ReplayIssue,
+} from './replay.js';
 import type { Backend, OpenedSession, TraceFilesInput } from './index.js';
 import { initParser } from '../sql/index.js';
 
@@ -21,8 +31,17 @@ function pgErrorOf(err: unknown): PgError {
   return out;
 }
 
-function clientFor(url: string, overrides: pg.ClientConfig = {}): pg.Client {
-  return new pg.Client({ connectionString: url, ...overrides });
+/**
+ * A client for `url`, optionally as another user / on another database. The URL itself is
+ * rewritten: node-postgres lets connectionString fields override explicit config fields,
+ * so `{ connectionString, database }` would silently connect to the URL's database.
+ */
+function clientFor(url: string, overrides: { user?: string; password?: string; database?: string } = {}): pg.Client {
+  const u = new URL(url);
+  if (overrides.user !== undefined) u.username = encodeURIComponent(overrides.user);
+  if (overrides.password !== undefined) u.password = encodeURIComponent(overrides.password);
+  if (overrides.database !== undefined) u.pathname = `/${encodeURIComponent(overrides.database)}`;
+  return new pg.Client({ connectionString: u.toString() });
 }
 
 class PostgresSession implements TraceSession {
@@ -76,58 +95,74 @@ class PostgresSession implements TraceSession {
   }
 
   /**
-   * A second connection first holds, on each relation the lock model names, a lock that
+   * Other connections (one per relation the lock model names) each hold a lock that
    * conflicts with the predicted mode, so the statement queues behind it and the mode it
-   * requests shows in pg_locks (ungranted); then it releases and keeps sampling pg_locks
-   * until the statement ends (short-lived locks between samples can be missed).
+   * requests shows in pg_locks, ungranted. Each blocker is released as soon as its request
+   * is seen (or after a few seconds), so every predicted request is caught in turn, e.g.
+   * DETACH PARTITION CONCURRENTLY's second transaction. Weaker earlier requests (VACUUM's
+   * ACCESS SHARE look-up) pass the blocker. Granted locks are sampled in between.
    */
   async execWatched(sql: string, watch: LockRef[], timeoutMs: number): Promise<{ outcome: ExecOutcome; locks: RawLock[] }> {
-    const watcher = clientFor(this.watcherUrl.url, { database: this.watcherUrl.database });
-    await watcher.connect();
+    const target = { database: this.watcherUrl.database };
+    const sampler = clientFor(this.watcherUrl.url, target);
+    const blockers: { client: pg.Client; oid: string; since: number; released: boolean }[] = [];
     const seen = new Map<string, RawLock>();
     const sample = async () => {
-      const r = await watcher.query<RawLock & { granted: boolean }>(
+      const r = await sampler.query<RawLock & { granted: boolean }>(
         `SELECT relation::text AS oid, mode, granted FROM pg_locks WHERE locktype = 'relation' AND pid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         [this.pid],
       );
       for (const l of r.rows) seen.set(`${l.oid}/${l.mode}`, { oid: l.oid, mode: l.mode });
       return r.rows;
     };
+    const release = async (b: (typeof blockers)[number]) => {
+      if (b.released) return;
+      b.released = true;
+      await b.client.query('COMMIT').catch(() => undefined);
+    };
     try {
-      let holding = false;
-      await watcher.query('BEGIN');
+      await sampler.connect();
       for (const { relation, mode } of watch) {
-        // the weakest mode that conflicts with the predicted one: earlier, weaker requests
-        // (VACUUM's ACCESS SHARE look-up) pass, the predicted request queues and shows
         const blocker = LOCK_MODES.find((m) => conflicts(m, mode)) ?? 'ACCESS EXCLUSIVE';
+        const client = clientFor(this.watcherUrl.url, target);
+        await client.connect();
         try {
-          await watcher.query('SAVEPOINT w');
-          await watcher.query(`LOCK TABLE ${relation.split('.').map(ident).join('.')} IN ${blocker} MODE NOWAIT`);
-          holding = true;
+          await client.query('BEGIN');
+          const name = relation.split('.').map(ident).join('.');
+          await client.query(`LOCK TABLE ${name} IN ${blocker} MODE NOWAIT`);
+          const oid = (await client.query<{ oid: string }>(`SELECT '${name.replace(/'/g, "''")}'::regclass::oid::text AS oid`)).rows[0]!.oid;
+          blockers.push({ client, oid, since: Date.now(), released: false });
         } catch {
-          await watcher.query('ROLLBACK TO SAVEPOINT w');
+          await client.end().catch(() => undefined);
         }
       }
       let done = false;
       const running = this.exec(sql, timeoutMs).finally(() => {
         done = true;
       });
-      const waitUntil = Date.now() + Math.min(5_000, timeoutMs);
-      while (holding && !done && Date.now() < waitUntil) {
-        const rows = await sample();
-        if (rows.some((l) => !l.granted)) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await watcher.query('COMMIT');
+      const maxWaitMs = Math.min(3_000, timeoutMs);
       while (!done) {
-        await sample().catch(() => undefined);
+        const rows = await sample().catch(() => []);
+        const waiting = new Set(rows.filter((l) => !l.granted).map((l) => l.oid));
+        for (const b of blockers) {
+          if (b.released) continue;
+          if (waiting.has(b.oid) || Date.now() - b.since > maxWaitMs) {
+            await release(b);
+            for (const other of blockers) if (!other.released) other.since = Date.now();
+          }
+        }
         await new Promise((r) => setTimeout(r, 5));
       }
       return { outcome: await running, locks: [...seen.values()] };
     } finally {
-      await watcher.end().catch(() => undefined);
+      for (const b of blockers) {
+        await release(b);
+        await b.client.end().catch(() => undefined);
+      }
+      await sampler.end().catch(() => undefined);
     }
   }
+
 }
 
 export async function openPostgresBackend(input: TraceFilesInput, roles: string[]): Promise<Backend> {
@@ -136,17 +171,30 @@ export async function openPostgresBackend(input: TraceFilesInput, roles: string[
   await admin.connect();
   await initParser();
   const createdRoles: string[] = [];
-  // roles the migrations name: created once (cluster-wide), dropped at dispose
-  const existing = new Set((await admin.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
-  for (const r of new Set(roles)) {
-    if (existing.has(r)) continue;
-    await admin.query(`CREATE ROLE ${ident(r)}`);
-    createdRoles.push(r);
-  }
   const history = input.schemaDump
     ? [{ path: input.schemaDump.path, source: cleanSchemaDump(input.schemaDump.source), transaction: 'none' as const }, ...input.history]
     : input.history;
   const parsedHistory = history.filter((h) => h.direction !== 'down').map((h) => ({ file: h, parsed: parseHistory(h) }));
+  const req = emptyRequirements();
+  for (const { parsed } of parsedHistory) collectRequirements(parsed, req);
+  const supabase = needsSupabaseStub([...history.map((h) => h.source), ...input.targets.map((t) => t.source)]);
+  roles = [...req.roles, ...roles, ...(supabase ? SUPABASE_ROLES : [])];
+  const dropRoles = async () => {
+    for (const r of createdRoles) await admin.query(`DROP ROLE IF EXISTS ${ident(r)}`).catch(() => undefined);
+  };
+  try {
+    // roles the migrations name: created once (cluster-wide), dropped at dispose
+    const existing = new Set((await admin.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
+    for (const r of new Set(roles)) {
+      if (existing.has(r)) continue;
+      await admin.query(`CREATE ROLE ${ident(r)}`);
+      createdRoles.push(r);
+    }
+  } catch (err) {
+    await dropRoles();
+    await admin.end().catch(() => undefined);
+    throw err;
+  }
   const base: Backend['base'] = { fromCache: false, replayMs: 0, issues: [], unavailableExtensions: [] };
   let first = true;
   const open = async (): Promise<OpenedSession> => {
@@ -167,11 +215,13 @@ export async function openPostgresBackend(input: TraceFilesInput, roles: string[
       for (const r of createdRoles) await admin.query(`GRANT ${ident(r)} TO ${ident(role)}`);
       client = clientFor(url, { user: role, password, database: db });
       await client.connect();
-      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const who = (await client.query<{ pid: number; db: string; usr: string }>('SELECT pg_backend_pid() AS pid, current_database() AS db, current_user AS usr')).rows[0]!;
+      // never run migrations anywhere but the scratch database, as the scratch role
+      if (who.db !== db || who.usr !== role) throw new Error(`trace connection landed on ${who.db} as ${who.usr}, not the scratch database`);
+      const pid = who.pid;
       const session = new PostgresSession(client, pid, { url, database: db }, admin);
       const issues: ReplayIssue[] = [];
-      const rolesSql = createRolesSql([]);
-      if (rolesSql) await session.exec(rolesSql, 60_000);
+      if (supabase) await session.exec(SUPABASE_STUB, 60_000);
       for (const { file, parsed } of parsedHistory) await applyQuietly(session, file, parsed, Math.max(input.options.timeoutMs, 60_000), issues);
       if (first) {
         first = false;
@@ -189,7 +239,7 @@ export async function openPostgresBackend(input: TraceFilesInput, roles: string[
     base,
     open,
     async dispose() {
-      for (const r of createdRoles) await admin.query(`DROP ROLE IF EXISTS ${ident(r)}`).catch(() => undefined);
+      await dropRoles();
       await admin.end().catch(() => undefined);
     },
   };

@@ -17,6 +17,11 @@ export interface HistoryFile {
   transaction: TransactionMode;
   /** Down files are not replayed. */
   direction?: Direction;
+  /**
+   * The SQL is only part of what the migration does (Rails/Django/Alembic/Knex… DSL
+   * migrations: only their raw SQL is extracted), so the replayed schema is incomplete.
+   */
+  partial?: boolean;
   parsed?: ParsedFile;
 }
 
@@ -81,6 +86,27 @@ export function createRolesSql(roles: Iterable<string>): string {
     .join('\n');
 }
 
+/**
+ * Supabase projects reference objects the platform provides (auth.users, auth.uid(), the
+ * API roles). A minimal stand-in lets their migrations replay.
+ */
+export const SUPABASE_STUB = `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY, email text, raw_user_meta_data jsonb, created_at timestamptz DEFAULT now());
+CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS 'SELECT NULL::uuid';
+CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS 'SELECT NULL::text';
+CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS 'SELECT NULL::jsonb';
+CREATE SCHEMA IF NOT EXISTS storage;
+CREATE TABLE IF NOT EXISTS storage.buckets (id text PRIMARY KEY, name text, public boolean);
+CREATE TABLE IF NOT EXISTS storage.objects (id uuid PRIMARY KEY, bucket_id text REFERENCES storage.buckets, name text, owner uuid);`;
+
+export const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role', 'supabase_admin'];
+
+/** Whether the SQL relies on Supabase's platform schema. */
+export function needsSupabaseStub(sources: Iterable<string>): boolean {
+  for (const s of sources) if (/\b(auth\.(users|uid|role|jwt)\b|storage\.(buckets|objects)\b)/i.test(s)) return true;
+  return false;
+}
+
 // ------------------------------------------------------------ replay
 
 /** Removes psql meta-commands and COPY … FROM stdin data from a pg_dump script. */
@@ -124,8 +150,12 @@ export async function applyQuietly(
   issues?: ReplayIssue[],
 ): Promise<void> {
   const text = file.transaction === 'transaction' ? `BEGIN;\n${file.source}\n;\nCOMMIT;` : file.source;
+  // session settings (a dump's `set_config('search_path', '', false)`) must not leak into the next file
   const whole = await session.exec(text, timeoutMs);
-  if (whole.ok) return;
+  if (whole.ok) {
+    await session.exec('RESET ALL', timeoutMs);
+    return;
+  }
   await session.exec('ROLLBACK', timeoutMs);
   for (const stmt of topLevel(parsed)) {
     if (stmt.error) {
@@ -138,6 +168,7 @@ export async function applyQuietly(
       await session.exec('ROLLBACK', timeoutMs);
     }
   }
+  await session.exec('RESET ALL', timeoutMs);
 }
 
 export interface BaseInput {
@@ -149,6 +180,7 @@ export interface BaseInput {
 export function historyKey(input: BaseInput): string {
   const h = createHash('sha256');
   h.update(`pglite ${pgliteVersion()}\n`);
+  if (needsSupabaseStub(input.history.map((f) => f.source))) h.update('supabase\n');
   if (input.schemaDump) h.update(`dump ${input.schemaDump.path}\n${input.schemaDump.source}\n`);
   for (const f of input.history) {
     if (f.direction === 'down') continue;
@@ -204,8 +236,10 @@ function recall(key: string): BaseState | undefined {
   return hit;
 }
 
+/** Forgets the in-memory caches (replayed states and the blank cluster). */
 export function clearReplayCache(): void {
   memoryCache.clear();
+  blank = undefined;
 }
 
 function readDisk(dir: string, key: string): BaseState | undefined {
@@ -273,6 +307,8 @@ export interface ReplayOptions {
   extraExtensions?: string[];
   /** Roles to create on top of what the history needs. */
   extraRoles?: string[];
+  /** The targets' SQL: decides platform stand-ins (Supabase) too. */
+  extraSources?: string[];
 }
 
 export interface ReplayResult {
@@ -305,12 +341,18 @@ export async function baseState(input: BaseInput, opts: ReplayOptions): Promise<
   for (const f of input.history) if (f.direction !== 'down') files.push({ file: f, parsed: parseHistory(f) });
   const req = emptyRequirements();
   for (const { parsed } of files) collectRequirements(parsed, req);
+  const supabase = needsSupabaseStub([...files.map((f) => f.file.source), ...(opts.extraSources ?? [])]);
+  if (supabase) for (const r of SUPABASE_ROLES) req.roles.add(r);
   const { load, unavailable } = partitionExtensions([...req.extensions, ...(opts.extraExtensions ?? [])]);
   const worker = await startBlank({ extensions: load, memoryMb: opts.memoryMb }, opts.cacheDir);
   try {
     const issues: ReplayIssue[] = [];
     const roles = createRolesSql([...req.roles, ...(opts.extraRoles ?? [])]);
     if (roles) await worker.exec(roles, opts.timeoutMs);
+    if (supabase) {
+      const stub = await worker.exec(SUPABASE_STUB, opts.timeoutMs);
+      if (!stub.ok) issues.push({ path: '(supabase stand-in)', line: 1, message: stub.error.message });
+    }
     for (const { file, parsed } of files) await applyQuietly(worker, file, parsed, opts.timeoutMs, issues);
     const dump = await worker.dump(Math.max(opts.timeoutMs, 120_000));
     const state: BaseState = {

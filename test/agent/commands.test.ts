@@ -101,6 +101,7 @@ describe('parseCommand', () => {
     expect(parseCommand('please run /dbarch review')).toBeNull();
     expect(parseCommand('```\n/dbarch approve x\n```\n/dbarch review')).toEqual({ name: 'review', args: '' });
     expect(parseCommand('/dbarchify')).toBeNull();
+    expect(parseCommand('/dbarch explain `require-concurrent-index-creation`')).toEqual({ name: 'explain', args: '`require-concurrent-index-creation`' });
   });
 });
 
@@ -187,7 +188,7 @@ describe('registerCommands', () => {
     authorised(gh, 'write');
     pull(gh);
     const posted = comments(gh);
-    await h.send('/dbarch explain require-concurrent-index-creation');
+    await h.send('/dbarch explain `require-concurrent-index-creation`');
     expect(posted[0]).toBe(
       [
         COMMAND_MARKER,
@@ -225,7 +226,7 @@ describe('registerCommands', () => {
     pull(gh);
     gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`)
       .query({ check_name: 'dbarch', filter: 'latest', per_page: '100' })
-      .reply(200, { total_count: 1, check_runs: [{ id: 321, name: 'dbarch', conclusion: 'failure', output: { title: '2 errors', summary: 'CREATE INDEX blocks writes.' } }] });
+      .reply(200, { total_count: 1, check_runs: [{ id: 321, name: 'dbarch', status: 'completed', conclusion: 'failure', output: { title: '2 errors', summary: 'CREATE INDEX blocks writes.' } }] });
     let patched: unknown;
     gh.patch('/repos/acme/shop/check-runs/321', (b) => ((patched = b), true)).reply(200, { id: 321 });
     const posted = comments(gh);
@@ -244,6 +245,24 @@ describe('registerCommands', () => {
     });
     expect(posted[0]).toContain('The `dbarch` check of `ffffffffffff` is marked as passing. Approver: `alice`. Reason: tested on a staging copy @\u200dbob');
     expect(reactions).toEqual(['eyes', 'rocket']);
+  });
+
+  it('approve: refused while the review of the head is still running (it would overwrite the approval)', async () => {
+    const h = await harness();
+    const gh = nock(GH);
+    const { reactions } = authorised(gh, 'admin');
+    pull(gh);
+    gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`)
+      .query(true)
+      .reply(200, { total_count: 1, check_runs: [{ id: 321, name: 'dbarch', status: 'in_progress', conclusion: null, output: { title: null, summary: null } }] });
+    const posted = comments(gh);
+    const unmatched = trackUnmatched();
+    await h.send('/dbarch approve urgent');
+    unmatched.stop();
+    expect(unmatched.unmatched).toEqual([]);
+    expect(gh.isDone()).toBe(true);
+    expect(posted).toEqual([`${COMMAND_MARKER}\nThe \`dbarch\` review of this commit is still running: approve it once the check has completed.`]);
+    expect(reactions).toEqual(['eyes', 'confused']);
   });
 
   it('approve: write permission is not enough by default', async () => {

@@ -342,7 +342,7 @@ describe('large pull requests', () => {
     checkCreated(h.api);
     configNotFound(h.api);
     for (let p = 1; p <= 30; p++) {
-      const next = p < 30 ? { link: `<${API}/repositories/700001/pulls/17/files?per_page=100&page=${p + 1}>; rel="next"` } : {};
+      const next: Record<string, string> = p < 30 ? { link: `<${API}/repositories/700001/pulls/17/files?per_page=100&page=${p + 1}>; rel="next"` } : {};
       const path = p === 1 ? `${REPO}/pulls/17/files?per_page=100` : `/repositories/700001/pulls/17/files?per_page=100&page=${p}`;
       h.api.get(path).reply(200, page(p), next);
     }

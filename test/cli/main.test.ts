@@ -157,11 +157,15 @@ describe('what gets linted', () => {
     const content = r.calls[0]!.files.find((f) => f.path.endsWith('000002_add_email.up.sql'))!.content;
     expect(Buffer.from(content).toString('utf8')).toBe(FILES['db/migrations/000002_add_email.up.sql']);
     expect(r.calls[0]!.history).toBeUndefined();
+    // Discovery's verdict on the whole tree travels with each file.
+    const up = r.calls[0]!.files.find((f) => f.path.endsWith('000002_add_email.up.sql'))!;
+    expect(up.migration).toMatchObject({ framework: 'golang-migrate', direction: 'up', transaction: 'none' });
   });
 
   it('always lints a file passed explicitly, migration or not', async () => {
     const r = await cli(['lint', 'scripts/cleanup.sql', 'db/migrations/000002_add_email.up.sql']);
     expect(r.calls[0]!.files.map((f) => f.path).sort()).toEqual(['db/migrations/000002_add_email.up.sql', 'scripts/cleanup.sql']);
+    expect(r.calls[0]!.files.find((f) => f.path === 'scripts/cleanup.sql')!.migration).toBeUndefined();
   });
 
   it('reports paths relative to the working directory, also from a subdirectory', async () => {
@@ -172,6 +176,12 @@ describe('what gets linted', () => {
     // The display path keeps ../; analyze gets a path discovery can match.
     expect(JSON.parse(outside.stdout).files[0].path).toBe('../db/migrations/000002_add_email.up.sql');
     expect(outside.calls[0]!.files[0]!.path).toBe('db/migrations/000002_add_email.up.sql');
+  });
+
+  it('says so when a directory holds no migrations', async () => {
+    const r = await cli(['lint', 'scripts'], { analyze: recorder(null).analyze });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('dbarch: no migration files found in scripts\n');
   });
 
   it('passes config and option overrides to analyze', async () => {
@@ -261,6 +271,12 @@ describe('formats', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
+  it('--color forces colors and --no-color wins over it', async () => {
+    expect((await cli(['lint', target, '--color'])).stdout).toContain('\u001b[31m');
+    expect((await cli(['lint', target, '--no-color'], { color: true })).stdout).not.toContain('\u001b[');
+    expect((await cli(['lint', target], { color: true })).stdout).toContain('\u001b[');
+  });
+
   it('json follows the contract', async () => {
     const r = await cli(['lint', target, '--format', 'json']);
     const json = JSON.parse(r.stdout);
@@ -289,5 +305,27 @@ describe('formats', () => {
     expect(r.stdout).toBe('');
     expect(JSON.parse(readFileSync(join(root, 'report.json'), 'utf8')).summary.errors).toBe(1);
     expect(r.code).toBe(1);
+  });
+});
+
+describe('--since with a real git repository', () => {
+  it('lints the migration added after the ref and passes the earlier one as history', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'dbarch-cli-git-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+    try {
+      mkdirSync(join(dir, 'db/migrations'), { recursive: true });
+      writeFileSync(join(dir, 'db/migrations/000001_init.up.sql'), 'CREATE TABLE t (id bigint PRIMARY KEY);\n');
+      git('init', '-q');
+      git('add', '.');
+      git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '-m', 'init');
+      writeFileSync(join(dir, 'db/migrations/000002_idx.up.sql'), 'CREATE INDEX t_id ON t (id);\n');
+      const r = await cli(['lint', 'migrations', '--since', 'HEAD'], {}, join(dir, 'db'));
+      expect(r.stderr).toBe('');
+      expect(r.calls[0]!.files.map((f) => f.path)).toEqual(['migrations/000002_idx.up.sql']);
+      expect(r.calls[0]!.history!.map((f) => f.path)).toEqual(['migrations/000001_init.up.sql']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

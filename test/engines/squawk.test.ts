@@ -7,9 +7,11 @@ import {
   ENGINE_UNAVAILABLE_RULE,
   LineIndex,
   SQUAWK_SYNTAX_RULE,
+  configureSquawkFindings,
   engineUnavailableFinding,
   resolveSquawkBinary,
   runSquawk,
+  squawkExcludedRules,
 } from '../../src/engines/squawk.js';
 
 const binary = resolveSquawkBinary();
@@ -187,8 +189,8 @@ describe('runSquawk when squawk cannot run', () => {
   it('kills a hanging binary (and its children) after the timeout', async () => {
     const pidFile = join(scratch, 'child.pid');
     const bin = fakeBinary('hang', `sleep 600 &\necho $! > ${pidFile}\nwait`);
-    const r = await runSquawk(files, { pgVersion: 15, binary: bin, timeoutMs: 1500 });
-    expect(r.unavailable).toBe('squawk timed out after 1500 ms and was killed');
+    const r = await runSquawk(files, { pgVersion: 15, binary: bin, timeoutMs: 3000 });
+    expect(r.unavailable).toBe('squawk timed out after 3000 ms and was killed');
     expect(existsSync(pidFile)).toBe(true);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     // The grandchild was in the killed process group; give the kernel a moment to reap it.
@@ -222,3 +224,25 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('squawk rules in the dbarch config', () => {
+  const rules = { 'prefer-robust-stmts': 'off', 'ban-drop-table': { severity: 'error' }, 'prefer-bigint-over-int': 'info' } as const;
+  const finding = (rule: string) => ({ rule, severity: 'warning' as const, line: 1, column: 1, endLine: 1, endColumn: 2, message: rule, engine: 'squawk' as const });
+
+  it('lists the rules turned off, for --exclude', () => {
+    expect(squawkExcludedRules({ ...rules, 'changing-column-type': { severity: 'off' } })).toEqual(['changing-column-type', 'prefer-robust-stmts']);
+  });
+
+  it('applies configured severities and drops rules turned off', () => {
+    const out = configureSquawkFindings(
+      ['prefer-robust-stmts', 'ban-drop-table', 'prefer-bigint-over-int', 'renaming-column', SQUAWK_SYNTAX_RULE].map(finding),
+      rules,
+    );
+    expect(out.map((f) => [f.rule, f.severity])).toEqual([
+      ['ban-drop-table', 'error'],
+      ['prefer-bigint-over-int', 'info'],
+      ['renaming-column', 'warning'],
+      [SQUAWK_SYNTAX_RULE, 'warning'],
+    ]);
+  });
+});

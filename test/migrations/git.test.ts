@@ -54,6 +54,10 @@ describe.skipIf(!hasGit)('changedSince', () => {
     expect(changedSince('main', repo)).toEqual(['db/migrations/3_c.up.sql', 'db/migrations/4_d.up.sql', 'db/migrations/5_e.up.sql']);
   });
 
+  it('gives paths relative to the repository root when run from a subdirectory', () => {
+    expect(changedSince('main', join(repo, 'db'))).toEqual(['db/migrations/3_c.up.sql', 'db/migrations/4_d.up.sql', 'db/migrations/5_e.up.sql']);
+  });
+
   it('feeds --since: targets are the changed migrations, history the earlier ones', () => {
     const paths = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: repo, encoding: 'utf8' }).split('\n').filter(Boolean);
     const { migrations } = discover({ paths, config: configSchema.parse({}), readFile: fsReader(repo) });

@@ -111,6 +111,32 @@ describe('what the catalog adds to the lock model', () => {
     ]);
   });
 
+  it('VACUUM and ANALYZE of a partitioned table process its partitions', () => {
+    expect(describe1('VACUUM FULL events', { catalog })).toMatchObject({
+      locks: [
+        { relation: 'public.events', mode: 'ACCESS EXCLUSIVE' },
+        { relation: 'public.events_1', mode: 'ACCESS EXCLUSIVE' },
+      ],
+      rewrites: ['public.events', 'public.events_1'],
+    });
+    expect(describe1('ANALYZE events', { catalog }).locks.map((l) => l.relation)).toEqual(['public.events', 'public.events_1']);
+  });
+
+  it('ANALYZE of an inheritance parent: samples the children before PG 18, analyzes them from 18 on', () => {
+    const inh = catalogOf('CREATE TABLE base (id bigint); CREATE TABLE child () INHERITS (base);');
+    expect(describe1('ANALYZE base', { catalog: inh, pgVersion: 17 }).locks).toEqual([
+      { relation: 'public.base', mode: 'SHARE UPDATE EXCLUSIVE' },
+      { relation: 'public.child', mode: 'ACCESS SHARE' },
+    ]);
+    expect(describe1('ANALYZE base', { catalog: inh, pgVersion: 18 }).locks).toEqual([
+      { relation: 'public.base', mode: 'SHARE UPDATE EXCLUSIVE' },
+      { relation: 'public.child', mode: 'SHARE UPDATE EXCLUSIVE' },
+    ]);
+    expect(describe1('ANALYZE ONLY base', { catalog: inh, pgVersion: 18 }).locks).toEqual([
+      { relation: 'public.base', mode: 'SHARE UPDATE EXCLUSIVE' },
+    ]);
+  });
+
   it('REINDEX TABLE on a partitioned table cannot run in a transaction block', () => {
     expect(describe1('REINDEX TABLE events', { catalog }).transactional).toBe(false);
     expect(describe1('REINDEX TABLE users', { catalog }).transactional).toBe(true);

@@ -34,7 +34,7 @@ describe('lock modes per statement kind', () => {
     [
       'ALTER TABLE p DETACH PARTITION c CONCURRENTLY',
       'ALTER TABLE',
-      [['public.c', 'SHARE UPDATE EXCLUSIVE'], ['public.p', 'SHARE UPDATE EXCLUSIVE']],
+      [['public.c', 'ACCESS EXCLUSIVE'], ['public.p', 'SHARE UPDATE EXCLUSIVE']],
     ],
     ['ALTER TABLE c INHERIT p', 'ALTER TABLE', [['public.c', 'ACCESS EXCLUSIVE'], ['public.p', 'SHARE UPDATE EXCLUSIVE']]],
     ['ALTER INDEX users_pkey RENAME TO users_pk', 'ALTER INDEX RENAME', [['public.users_pkey', 'SHARE UPDATE EXCLUSIVE']]],
@@ -120,6 +120,22 @@ describe('lock modes per statement kind', () => {
       mode: 'ACCESS EXCLUSIVE',
     });
     expect(locksOf('ALTER INDEX i RENAME TO j', { pgVersion: 11 })).toEqual([{ relation: 'public.i', mode: 'ACCESS EXCLUSIVE' }]);
+  });
+
+  it('GRANT / REVOKE read-lock the tables from PostgreSQL 18 on', () => {
+    expect(locksOf('GRANT SELECT ON users, s.t TO PUBLIC', { pgVersion: 17 })).toEqual([]);
+    expect(locksOf('GRANT SELECT ON users, s.t TO PUBLIC', { pgVersion: 18 })).toEqual([
+      { relation: 'public.users', mode: 'ACCESS SHARE' },
+      { relation: 's.t', mode: 'ACCESS SHARE' },
+    ]);
+    expect(locksOf('REVOKE ALL ON users FROM PUBLIC', { pgVersion: 18 })).toEqual([{ relation: 'public.users', mode: 'ACCESS SHARE' }]);
+    expect(locksOf('GRANT USAGE ON SCHEMA app TO PUBLIC', { pgVersion: 18 })).toEqual([]);
+  });
+
+  it('COPY: ROW EXCLUSIVE to load, ACCESS SHARE to dump', () => {
+    expect(describe1('COPY users (id) FROM STDIN')).toMatchObject({ kind: 'COPY FROM', locks: [{ relation: 'public.users', mode: 'ROW EXCLUSIVE' }] });
+    expect(describe1('COPY users TO STDOUT')).toMatchObject({ kind: 'COPY TO', locks: [{ relation: 'public.users', mode: 'ACCESS SHARE' }] });
+    expect(describe1('COPY (SELECT * FROM a JOIN b USING (id)) TO STDOUT').locks.map((l) => l.relation)).toEqual(['public.a', 'public.b']);
   });
 
   it('several subcommands take the strongest of them', () => {

@@ -67,6 +67,17 @@ describe('formatText', () => {
   });
 });
 
+describe('formatText explanations', () => {
+  it('prints a rule\'s explanation the first time it appears only', () => {
+    const report = sampleReport();
+    const first = report.files[0]!.findings[0]!;
+    report.files[0]!.findings.push({ ...first, line: 5, endLine: 5 });
+    const out = formatText(report, { sources });
+    expect(out.split('Existing rows would violate the constraint.').length - 1).toBe(1);
+    expect(out.split('[adding-not-nullable-field]').length - 1).toBe(2);
+  });
+});
+
 describe('codeFrame', () => {
   it('clips long spans and points past the end of a short line', () => {
     const src = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);

@@ -32,7 +32,13 @@ describe('adding-field-with-default', () => {
         'ALTER TABLE app.users ALTER COLUMN token SET DEFAULT gen_random_uuid();\n' +
         '-- Backfill in batches (repeat until no rows are updated):\n' +
         'UPDATE app.users SET token = gen_random_uuid()\n' +
-        '  WHERE ctid IN (SELECT ctid FROM app.users WHERE token IS NULL LIMIT 1000);',
+        '  WHERE ctid IN (SELECT ctid FROM app.users WHERE token IS NULL LIMIT 1000);\n' +
+        '-- Then enforce NOT NULL without a long lock:\n' +
+        'ALTER TABLE app.users ADD CONSTRAINT users_token_not_null CHECK (token IS NOT NULL) NOT VALID;\n' +
+        '-- In a separate migration (the validation scan takes only SHARE UPDATE EXCLUSIVE):\n' +
+        'ALTER TABLE app.users VALIDATE CONSTRAINT users_token_not_null;\n' +
+        'ALTER TABLE app.users ALTER COLUMN token SET NOT NULL;\n' +
+        'ALTER TABLE app.users DROP CONSTRAINT users_token_not_null;',
     );
   });
 });
@@ -206,6 +212,12 @@ describe('data modelling', () => {
     expect(lines(id, 'CREATE INDEX a_b ON t (a, b);\nCREATE INDEX b_only ON t (b);')).toEqual([]);
     expect(lines(id, 'CREATE INDEX x1 ON t (a);\nCREATE INDEX x2 ON t (a);')).toEqual([2]);
   });
+  it('type rules point at the column type inside a long statement', () => {
+    const sql = 'SELECT 1;\nCREATE TABLE e (\n  id bigint PRIMARY KEY,\n\tat   timestamp NOT NULL,\n  payload json\n);';
+    expect(first('prefer-timestamptz', sql)).toMatchObject({ line: 4, column: 7, endLine: 4, endColumn: 16 });
+    expect(first('prefer-jsonb', sql)).toMatchObject({ line: 5, column: 11, endLine: 5, endColumn: 15 });
+    expect(first('prefer-jsonb', 'ALTER TABLE t ADD COLUMN p json;')).toMatchObject({ line: 1, column: 28, endColumn: 32 });
+  });
   it('prefer-timestamptz fixes every column of the statement at once', () => {
     const f = first('prefer-timestamptz', 'CREATE TABLE e (id bigint PRIMARY KEY, a timestamp, b timestamp(3) without time zone);');
     expect(f!.fix!.sql).toBe('CREATE TABLE e (id bigint PRIMARY KEY, a timestamptz, b timestamptz(3));');
@@ -267,5 +279,17 @@ describe('operations', () => {
     const long = 'x'.repeat(64);
     expect(lines('identifier-too-long', `ALTER TABLE t ADD COLUMN "${long}" text;`)).toEqual([1]);
     expect(lines('identifier-too-long', `INSERT INTO t (a) VALUES ('${long}');`)).toEqual([]);
+  });
+});
+
+describe('ban-multiple-foreign-keys', () => {
+  const id = 'ban-multiple-foreign-keys';
+  it('counts foreign keys per transaction on existing tables only', () => {
+    const two = 'ALTER TABLE a ADD FOREIGN KEY (x) REFERENCES b;\nALTER TABLE c ADD COLUMN y bigint REFERENCES d;\nALTER TABLE e ADD FOREIGN KEY (z) REFERENCES f;';
+    expect(lines(id, two)).toEqual([2]);
+    const split = 'BEGIN;\nALTER TABLE a ADD FOREIGN KEY (x) REFERENCES b;\nCOMMIT;\nBEGIN;\nALTER TABLE c ADD FOREIGN KEY (y) REFERENCES d;\nCOMMIT;';
+    expect(lines(id, split, { transaction: 'none' })).toEqual([]);
+    const fresh = 'CREATE TABLE a (x bigint, y bigint);\nALTER TABLE a ADD FOREIGN KEY (x) REFERENCES b;\nALTER TABLE a ADD FOREIGN KEY (y) REFERENCES c;';
+    expect(lines(id, fresh)).toEqual([]);
   });
 });

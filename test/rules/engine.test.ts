@@ -52,6 +52,12 @@ describe('severity from config', () => {
     expect(lockingOnly.every((f) => f.category === 'locking')).toBe(true);
   });
 
+  it('lets a configured severity win over the severity a rule picks per finding', () => {
+    const sql = 'ALTER TABLE users ADD COLUMN a text;\nCREATE INDEX orders_user_idx ON orders (user_id);';
+    expect(of(lint(sql), 'hold-access-exclusive-lock')[0]!.severity).toBe('error');
+    expect(of(lint(sql, { rules: { 'hold-access-exclusive-lock': 'warning' } }), 'hold-access-exclusive-lock')[0]!.severity).toBe('warning');
+  });
+
   it('keeps default-off rules off until enabled', () => {
     const sql = 'ALTER TABLE orders ADD COLUMN quantity integer;';
     expect(of(lint(sql), 'prefer-bigint-over-int')).toEqual([]);

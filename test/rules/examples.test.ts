@@ -35,6 +35,8 @@ const EXPECTED_LINES: Record<string, number[]> = {
   'redundant-index': [3],
   'require-index-for-foreign-key': [1],
   'security-definer-without-search-path': [1],
+  'ban-multiple-foreign-keys': [2],
+  'unique-index-on-existing-data': [1],
 };
 
 /** Rules whose first bad example must come with a statement-replacing (or appended) fix. */

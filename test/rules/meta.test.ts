@@ -1,5 +1,5 @@
 // The catalog is consistent: files, registry and docs agree; metadata is complete.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRule, RULES } from '../../src/rules/registry.js';
@@ -40,6 +40,14 @@ describe('rule catalog', () => {
         expect(ex.good.trim(), meta.id).not.toBe('');
         expect(ex.good, meta.id).not.toBe(ex.bad);
       }
+    }
+  });
+
+  it('names only real statement node types in meta.nodes', () => {
+    const dts = readFileSync(join(ROOT, 'node_modules/@pgsql/types/types.d.ts'), 'utf8');
+    const nodeTypes = new Set([...dts.matchAll(/export interface (\w+) /g)].map((m) => m[1]));
+    for (const { meta } of RULES) {
+      for (const tag of meta.nodes ?? []) expect(nodeTypes, `${meta.id}: ${tag}`).toContain(tag);
     }
   });
 

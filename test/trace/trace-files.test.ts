@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { initParser, parseSql } from '../../src/sql/index.js';
-import { clearReplayCache, traceFiles, type TraceTarget } from '../../src/trace/index.js';
+import { baseState, clearReplayCache, traceFiles, verifyFix, type TraceTarget } from '../../src/trace/index.js';
 import type { Fix } from '../../src/types.js';
 
 const options = { timeoutMs: 60_000, memoryMb: 512, pgVersion: 18 };
@@ -140,4 +143,50 @@ describe('traceFiles', () => {
     expect(broken.verified).toEqual({ ok: false, note: 'the fix fails on the base schema: column "no_such_column" does not exist' });
     expect(r.fixVerdicts.map((v) => v.verdict.ok)).toEqual([true, true, true, false]);
   });
+
+  it('keeps the replayed state on disk, so a new process does not replay', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dbarch-trace-test-'));
+    try {
+      const hist = [{ path: 'db/001.sql', transaction: 'transaction' as const, source: 'CREATE TABLE disk_cached (id int PRIMARY KEY);' }];
+      const t = target('db/002.sql', 'ALTER TABLE disk_cached ADD COLUMN v text;');
+      const first = await traceFiles({ targets: [t], history: hist, options: { ...options, cacheDir } });
+      expect(first.base.fromCache).toBe(false);
+      expect(readdirSync(cacheDir).filter((f) => f.startsWith('trace-')).sort()).toEqual([`trace-${first.base.key}.json`, `trace-${first.base.key}.tgz`]);
+      clearReplayCache(); // as in a new process
+      const second = await traceFiles({ targets: [t], history: hist, options: { ...options, cacheDir } });
+      expect(second.base.fromCache).toBe('disk');
+      expect(second.perStatement.get('db/002.sql')?.get(0)?.locks).toEqual([{ relation: 'public.disk_cached', mode: 'ACCESS EXCLUSIVE' }]);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('loads a pg_dump schema instead of replaying history', async () => {
+    const dump = [
+      'SET statement_timeout = 0;',
+      "SELECT pg_catalog.set_config('search_path', '', false);",
+      '\\restrict xyz',
+      'CREATE TABLE public.accounts (id bigint NOT NULL, email text);',
+      'COPY public.accounts (id, email) FROM stdin;',
+      '1\ta@example.com',
+      '\\.',
+      'ALTER TABLE ONLY public.accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);',
+      '\\unrestrict xyz',
+    ].join('\n');
+    const t = target('db/050.sql', 'ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);');
+    const r = await traceFiles({ targets: [t], history: [], schemaDump: { path: 'db/structure.sql', source: dump }, options });
+    expect(r.base.issues).toEqual([]);
+    expect(r.findings.get('db/050.sql')).toBeUndefined();
+    expect(r.perStatement.get('db/050.sql')?.get(0)).toMatchObject({ locks: [{ relation: 'public.accounts', mode: 'ACCESS EXCLUSIVE' }], created: ['public.accounts_email_key'] });
+  }, 300_000);
+
+  it('verifies a fix on a saved schema state (the agent\'s redesign steps)', async () => {
+    const hist = [{ path: 'db/001.sql', transaction: 'transaction' as const, source: 'CREATE TABLE big (id bigint PRIMARY KEY, a int);' }];
+    const { state, worker } = await baseState({ history: hist }, { memoryMb: 512, timeoutMs: 60_000 });
+    await worker?.close();
+    const ok = await verifyFix({ description: 'check, not valid', sql: 'ALTER TABLE big ADD CONSTRAINT a_pos CHECK (a > 0) NOT VALID;' }, state, options);
+    expect(ok).toEqual({ ok: true, note: 'verified: takes ACCESS EXCLUSIVE on public.big, no rewrite' });
+    const bad = await verifyFix({ description: 'wrong table', sql: 'ALTER TABLE small ADD COLUMN b int;' }, state, options);
+    expect(bad).toEqual({ ok: false, note: 'the fix fails on the base schema: relation "small" does not exist' });
+  }, 300_000);
 });

@@ -1,0 +1,142 @@
+// The bridge between analyze() and traceFiles(): builds the history and targets from the
+// analyzer's units, asks for every suggested fix to be verified, and maps results back.
+import type { AnalyzedUnit, SourceFile } from '../analyze.js';
+import { analysisUnits } from '../analyze.js';
+import type { DbarchConfig } from '../config/schema.js';
+import { sortMigrations } from '../migrations/index.js';
+import type { Finding, TraceResult } from '../types.js';
+import { traceFiles, type FixRequest, type TraceTarget } from './index.js';
+import type { HistoryFile } from './replay.js';
+
+export interface TraceUnitsOptions {
+  /** Earlier migrations (base branch), as given to analyze(). */
+  history: SourceFile[];
+  config: DbarchConfig;
+  /** Real server; falls back to the DATABASE_URL environment variable. */
+  databaseUrl?: string;
+  readFile?: (path: string) => string | undefined;
+  /** On-disk replay cache; falls back to DBARCH_CACHE_DIR (e.g. `.dbarch-cache`), else memory only. */
+  cacheDir?: string;
+}
+
+export interface TracedUnit {
+  findings: Finding[];
+  /** Statement index → the contract's TraceResult. */
+  statements: Map<number, TraceResult>;
+}
+
+/** `x/down.sql` → `x/up.sql`, `1.down.sql` → `1.up.sql`, Flyway `U1__a.sql` → `V1__a.sql`. */
+function upPathOf(downPath: string): string[] {
+  const dir = downPath.includes('/') ? downPath.slice(0, downPath.lastIndexOf('/') + 1) : '';
+  const base = downPath.slice(dir.length);
+  const out = [downPath.replace(/down(?=[^/]*$)/i, 'up')];
+  if (/^U\d/.test(base)) out.push(`${dir}V${base.slice(1)}`);
+  return out;
+}
+
+/**
+ * Traces the analyzed units (result i belongs to units[i]). Suggested fixes in `builtin`
+ * are verified in place (`fix.verified`). Never throws: a trace that cannot run becomes a
+ * `trace-unavailable` info finding on every unit.
+ */
+export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], opts: TraceUnitsOptions): Promise<TracedUnit[]> {
+  const { config } = opts;
+  const empty = (): TracedUnit[] => units.map(() => ({ findings: [], statements: new Map() }));
+  if (!config.trace.enabled || units.length === 0) return empty();
+
+  // Up and down of a two-way file share a path: key them apart.
+  const keyOf = units.map((u) => {
+    const twin = units.some((o) => o !== u && o.file.path === u.file.path);
+    return twin && u.direction === 'down' ? `${u.file.path}#down` : u.file.path;
+  });
+  const targetPaths = new Set(units.map((u) => u.file.path));
+
+  // the files before the change in framework order: not the targets, nor later files of their set
+  const lastKey = new Map<string, string>();
+  for (const u of units) if ((lastKey.get(u.file.set) ?? '') < u.file.orderKey) lastKey.set(u.file.set, u.file.orderKey);
+  const historyUnits = analysisUnits(opts.history.filter((h) => !targetPaths.has(h.path)), config, undefined, opts.readFile).filter((u) => {
+    const last = lastKey.get(u.file.set);
+    return u.direction === 'up' && u.file.kind === 'migration' && (last === undefined || u.file.orderKey < last);
+  });
+  const order = new Map(sortMigrations(historyUnits.map((u) => u.file)).map((f, i) => [f.path, i]));
+  historyUnits.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
+  const history: HistoryFile[] = historyUnits.map((u) => ({
+    path: u.file.path,
+    source: u.sql,
+    transaction: u.transaction,
+    partial: u.file.language !== 'sql',
+  }));
+
+  const sorted = sortMigrations(units.map((u, i) => ({ ...u.file, path: keyOf[i]!, index: i })));
+  const targets: TraceTarget[] = [];
+  const upKeys = new Set(units.map((u, i) => (u.direction === 'up' ? keyOf[i]! : '')).filter(Boolean));
+  for (const s of sorted) {
+    const u = units[s.index]!;
+    const key = keyOf[s.index]!;
+    const t: TraceTarget = {
+      path: key,
+      source: u.parsed.source,
+      parsed: u.parsed,
+      transaction: u.transaction,
+      direction: u.direction,
+      facts: u.facts,
+      partial: u.file.language !== 'sql',
+    };
+    if (u.direction === 'down') {
+      const up = key.endsWith('#down') ? u.file.path : upPathOf(u.file.path).find((p) => upKeys.has(p));
+      if (up) t.downOf = up;
+    }
+    targets.push(t);
+  }
+
+  const fixes: FixRequest[] = [];
+  units.forEach((_, i) => {
+    for (const f of builtin[i] ?? []) {
+      if (f.fix && f.statementIndex !== undefined && !f.fix.verified) fixes.push({ path: keyOf[i]!, statementIndex: f.statementIndex, fix: f.fix });
+    }
+  });
+
+  let schemaDump: { path: string; source: string } | undefined;
+  const dumpFindings: Finding[] = [];
+  if (config.trace.schemaDump) {
+    const source = opts.readFile?.(config.trace.schemaDump);
+    if (source !== undefined) schemaDump = { path: config.trace.schemaDump, source };
+    else {
+      const message = `trace.schemaDump ${config.trace.schemaDump} could not be read; the history was replayed instead`;
+      dumpFindings.push({ rule: 'trace-unavailable', severity: 'info', line: 1, column: 1, endLine: 1, endColumn: 1, message, engine: 'trace' });
+    }
+  }
+
+  try {
+    const result = await traceFiles({
+      targets,
+      // a schema dump stands for the whole history
+      history: schemaDump ? [] : history,
+      ...(schemaDump ? { schemaDump } : {}),
+      fixes,
+      options: {
+        timeoutMs: config.trace.timeoutSeconds * 1000,
+        memoryMb: config.trace.memoryMb,
+        pgVersion: config.pgVersion,
+        databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL,
+        cacheDir: opts.cacheDir ?? process.env.DBARCH_CACHE_DIR,
+      },
+    });
+    return units.map((_, i) => {
+      const key = keyOf[i]!;
+      const statements = new Map<number, TraceResult>();
+      for (const [index, t] of result.perStatement.get(key) ?? []) {
+        const r: TraceResult = { locks: t.locks, rewrote: t.rewrote, durationMs: t.durationMs };
+        if (t.error !== undefined) r.error = t.error;
+        statements.set(index, r);
+      }
+      return { findings: [...(i === 0 ? dumpFindings : []), ...(result.findings.get(key) ?? [])], statements };
+    });
+  } catch (err) {
+    const message = `could not trace: ${(err as Error).message}`;
+    return units.map(() => ({
+      findings: [{ rule: 'trace-unavailable', severity: 'info', line: 1, column: 1, endLine: 1, endColumn: 1, message, engine: 'trace' } satisfies Finding],
+      statements: new Map(),
+    }));
+  }
+}

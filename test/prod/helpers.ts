@@ -1,0 +1,71 @@
+// Shared by the production tests: is Redis there, a unique key prefix per run, cleanup.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { ReviewJob } from '../../src/app/queue.js';
+
+export const REDIS_URL = process.env.DBARCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export async function redisAvailable(): Promise<boolean> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+export const hasRedis = await redisAvailable();
+if (!hasRedis) console.warn(`[test/prod] Redis not reachable at ${REDIS_URL}: the Redis tests are skipped`);
+
+export function uniquePrefix(): string {
+  return `dbarch-test-${randomUUID().slice(0, 8)}`;
+}
+
+/** Delete every key under a prefix. */
+export async function cleanPrefix(prefix: string): Promise<void> {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+export function job(over: Partial<ReviewJob> = {}): ReviewJob {
+  const pullNumber = over.pullNumber ?? 1;
+  return {
+    deliveryId: `d-${randomUUID()}`,
+    kind: 'review',
+    installationId: 7,
+    owner: 'acme',
+    repo: 'shop',
+    pullNumber,
+    headSha: 'a'.repeat(40),
+    trigger: 'pull_request.opened',
+    ...over,
+  };
+}
+
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Wait until cond() holds, polling (no fixed sleeps for correctness). */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
