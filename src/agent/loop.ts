@@ -6,6 +6,8 @@ import { redactSecrets } from './prompt.js';
 import { runTool, type ToolContext } from './tools.js';
 import type { AgentLogger, TokenUsage } from './types.js';
 import { emptyUsage, totalTokens } from './types.js';
+import { estimateCostUsd } from './cost.js';
+import { recordAnthropicUsage } from '../prod/metrics.js';
 
 export interface AgentLimits {
   /** Model calls per run. */
@@ -108,6 +110,9 @@ export async function runToolLoop<T>(opts: LoopOptions<T>): Promise<LoopResult<T
         { signal: controller.signal, timeout: limits.requestTimeoutMs },
       );
       addUsage(usage, response.usage);
+      const turnUsage = emptyUsage();
+      addUsage(turnUsage, response.usage);
+      recordAnthropicUsage(opts.model, turnUsage, estimateCostUsd(opts.model, turnUsage));
       opts.log?.info({ turn: turns, stop: response.stop_reason, usage: response.usage }, 'architect turn');
       messages.push({ role: 'assistant', content: response.content as Anthropic.Messages.ContentBlockParam[] });
 

@@ -42,6 +42,7 @@ export interface CliDeps {
 class UsageError extends Error {}
 
 const USAGE = `Usage: dbarch lint [options] [paths...]
+       dbarch worker      run a review worker only (needs REDIS_URL; see docs/deploy.md)
 
 Reviews PostgreSQL migrations: lock modes, table rewrites and zero-downtime hazards,
 each with a safe rewrite. Paths may be files or directories (default: .).
@@ -114,6 +115,12 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   }
   const [command, ...paths] = positionals;
   if (command === undefined) throw new UsageError('missing command: use `dbarch lint <paths>` (see dbarch --help)');
+  if (command === 'worker') {
+    // A queue worker without the webhook receiver: scale reviews separately.
+    if (!process.env.REDIS_URL) throw new UsageError('dbarch worker needs REDIS_URL: it takes its jobs from the shared queue');
+    await (await import('../prod/worker.js')).runWorker();
+    return 0;
+  }
   if (command !== 'lint') throw new UsageError(`unknown command '${command}' (see dbarch --help)`);
 
   // Real path: git reports the repository root resolved, and --since compares paths.

@@ -1,5 +1,6 @@
 // The bridge between analyze() and traceFiles(): builds the history and targets from the
 // analyzer's units, asks for every suggested fix to be verified, and maps results back.
+import { recordTraceDuration } from '../prod/metrics.js';
 import type { AnalyzedUnit, SourceFile } from '../analyze.js';
 import { analysisUnits } from '../analyze.js';
 import type { DbarchConfig } from '../config/schema.js';
@@ -108,6 +109,7 @@ export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], op
   }
 
   try {
+    const started = performance.now();
     const result = await traceFiles({
       targets,
       // a schema dump stands for the whole history
@@ -122,6 +124,7 @@ export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], op
         cacheDir: opts.cacheDir ?? process.env.DBARCH_CACHE_DIR,
       },
     });
+    recordTraceDuration(performance.now() - started);
     return units.map((_, i) => {
       const key = keyOf[i]!;
       const statements = new Map<number, TraceResult>();
