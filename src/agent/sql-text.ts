@@ -1,48 +1,17 @@
 // Small SQL text helpers for plans: split a script into statements, strip comments, slice a
 // statement out of a file by its report span.
+import { splitStatements as splitSegments } from '../sql/index.js';
 
-/** Split on top-level `;`, aware of quotes, dollar quotes and comments. Comment-only pieces are dropped. */
+/** Split on top-level `;` with the parser's own splitter. Comment-only pieces are dropped. */
 export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let i = 0;
-  const n = sql.length;
-  while (i < n) {
-    const c = sql[i];
-    const next = sql[i + 1];
-    if (c === '-' && next === '-') {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? n : nl + 1;
-    } else if (c === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end < 0 ? n : end + 2;
-    } else if (c === "'" || c === '"') {
-      let j = i + 1;
-      while (j < n) {
-        if (sql[j] === c && sql[j + 1] === c) j += 2;
-        else if (sql[j] === c) break;
-        else j++;
-      }
-      i = j + 1;
-    } else if (c === '$') {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64));
-      if (tag) {
-        const end = sql.indexOf(tag[0], i + tag[0].length);
-        i = end < 0 ? n : end + tag[0].length;
-      } else i++;
-    } else if (c === ';') {
-      push(sql.slice(start, i));
-      start = i + 1;
-      i++;
-    } else i++;
+  let from = 0;
+  const pieces: string[] = [];
+  for (const seg of splitSegments(sql)) {
+    // Keep the comments before a statement: plans explain their steps in them.
+    pieces.push(sql.slice(from, seg.end).trim());
+    from = seg.semicolon >= 0 ? seg.semicolon + 1 : seg.end;
   }
-  push(sql.slice(start));
-  return out;
-
-  function push(piece: string): void {
-    const t = piece.trim();
-    if (t && stripComments(t).trim()) out.push(t);
-  }
+  return pieces.filter((t) => t && stripComments(t).trim());
 }
 
 /** Remove `--` and `/* *\/` comments, for classifying a statement (quotes are not protected: good enough for a keyword test). */

@@ -9,6 +9,7 @@ import type {
 } from '@pgsql/types';
 import type { Fix, LockMode, StatementFacts } from '../types.js';
 import type { RuleContext } from './types.js';
+import { blocksOf } from '../pg/locks.js';
 
 type UnionKeys<T> = T extends unknown ? keyof T : never;
 export type NodeTag = UnionKeys<Node>;
@@ -310,40 +311,10 @@ export function parenAfter(text: string, keyword: RegExp): string | undefined {
 
 // ---------------------------------------------------------------- locks
 
-const CONFLICTS: Record<LockMode, LockMode[]> = {
-  'ACCESS SHARE': ['ACCESS EXCLUSIVE'],
-  'ROW SHARE': ['EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'ROW EXCLUSIVE': ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE UPDATE EXCLUSIVE': ['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  SHARE: ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE ROW EXCLUSIVE': [
-    'ROW EXCLUSIVE',
-    'SHARE UPDATE EXCLUSIVE',
-    'SHARE',
-    'SHARE ROW EXCLUSIVE',
-    'EXCLUSIVE',
-    'ACCESS EXCLUSIVE',
-  ],
-  EXCLUSIVE: ['ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'ACCESS EXCLUSIVE': [
-    'ACCESS SHARE',
-    'ROW SHARE',
-    'ROW EXCLUSIVE',
-    'SHARE UPDATE EXCLUSIVE',
-    'SHARE',
-    'SHARE ROW EXCLUSIVE',
-    'EXCLUSIVE',
-    'ACCESS EXCLUSIVE',
-  ],
-};
-
-export function lockConflicts(a: LockMode, b: LockMode): boolean {
-  return CONFLICTS[a].includes(b);
-}
-
 /** Does holding `mode` block ordinary application reads or writes? */
 export function blocksTraffic(mode: LockMode): boolean {
-  return lockConflicts(mode, 'ROW EXCLUSIVE') || lockConflicts(mode, 'ACCESS SHARE');
+  const blocks = blocksOf(mode);
+  return blocks.reads || blocks.writes;
 }
 
 // ---------------------------------------------------------------- file-level lookups
