@@ -22,7 +22,7 @@ export default {
     squawk: ['require-timeout-settings', 'require-lock-timeout'],
     messages: {
       missing:
-        '{kind} needs a {mode} lock on {relation} but no lock_timeout is set: while it waits for the lock, all queries on {relation} queue behind it.',
+        '{kind} needs the {mode} lock on {relation} but no lock_timeout is set: while it waits for the lock, all queries on {relation} queue behind it.',
     },
     examples: [
       {

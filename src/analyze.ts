@@ -224,8 +224,15 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const analyzed: AnalyzedUnit[] = [];
   const builtin: Finding[][] = [];
   const statements: StatementReport[][] = [];
+  let lastYield = performance.now();
   for (const unit of units) {
     input.signal?.throwIfAborted();
+    // Linting is synchronous: give the event loop a turn now and then, so squawk's temp files,
+    // spawn and output pipes progress in parallel instead of after the whole loop.
+    if (squawk && performance.now() - lastYield > 10) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
     const done = analyzeUnit(unit, config, catalog);
     const findings: Finding[] = [...done.parsed.notices];
     if (engines.has('builtin')) {
