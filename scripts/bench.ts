@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ORDER = ['lint', 'parser', 'pg', 'rules', 'discovery', 'app', 'trace', 'load'];
+const ORDER = ['lint', 'memory', 'parser', 'pg', 'rules', 'discovery', 'app', 'trace', 'load'];
 
 async function main() {
   const wanted = process.argv.slice(2);
