@@ -173,6 +173,20 @@ export async function completeCheckRun(
   });
 }
 
+/** Adds a line to a completed check's details (output.text); title, summary and conclusion stay. */
+export async function appendCheckText(
+  octokit: Octokit,
+  ref: RepoRef & { checkRunId: number; output: CheckOutput; text: string },
+): Promise<void> {
+  const text = [ref.output.text, ref.text].filter(Boolean).join('\n\n');
+  await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+    owner: ref.owner,
+    repo: ref.repo,
+    check_run_id: ref.checkRunId,
+    output: { title: ref.output.title, summary: ref.output.summary, text: text.slice(0, 65_535) },
+  });
+}
+
 // ------------------------------------------------------------------ comments and reviews
 
 export interface IssueComment {

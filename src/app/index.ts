@@ -46,6 +46,7 @@ export function defaultArchitect(analyze: AnalyzeFn, env: NodeJS.ProcessEnv = pr
       { owner: pull.owner, repo: pull.repo, number: pull.number, headSha: pull.headSha },
     );
     log.info({ action: result.action, inlineComments: result.inlineComments }, result.summaryLine);
+    return result.summaryLine;
   };
 }
 

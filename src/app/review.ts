@@ -8,6 +8,7 @@ import { loadRepoConfig } from './config.js';
 import { parsePatchHunks } from './diff.js';
 import type { BlobContent, Conclusion, Octokit, PrFile } from './github.js';
 import {
+  appendCheckText,
   completeCheckRun,
   createCheckRun,
   fetchFiles,
@@ -53,7 +54,8 @@ export interface ArchitectContext {
   pull: { owner: string; repo: string; number: number; headSha: string };
   files: { path: string; content: string; patch?: string }[];
 }
-export type ArchitectHook = (ctx: ArchitectContext) => Promise<void>;
+/** Resolves to a one-line account (tokens, estimated cost) for the check's details, if any. */
+export type ArchitectHook = (ctx: ArchitectContext) => Promise<string | void>;
 
 export interface ReviewDeps {
   analyze: AnalyzeFn;
@@ -164,7 +166,8 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     const failed = failsGate(report, config.failOn);
     const { annotations, omitted } = buildAnnotations(report);
     notes.annotationsOmitted = omitted;
-    await complete(failed ? 'failure' : 'success', buildCheckOutput(report, notes), annotations);
+    const checkOutput = buildCheckOutput(report, notes);
+    await complete(failed ? 'failure' : 'success', checkOutput, annotations);
 
     if (isLatest) {
       stage = 'updating the summary comment';
@@ -194,7 +197,12 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
         stage = 'running the architect review';
         const files = [...reviewFiles.values()].map((f) => ({ path: f.path, content: f.source, patch: migrationFiles.find((m) => m.filename === f.path)?.patch }));
         try {
-          await deps.architect({ octokit, log, signal, config, report, pull: { ...repo, number: pull.number, headSha: job.headSha }, files });
+          const account = await deps.architect({ octokit, log, signal, config, report, pull: { ...repo, number: pull.number, headSha: job.headSha }, files });
+          if (account) {
+            // Details only: the conclusion stays the deterministic verdict.
+            stage = 'recording the architect review in the check details';
+            await appendCheckText(octokit, { ...repo, checkRunId: checkRunId!, output: checkOutput, text: `Architect review: ${account}` });
+          }
         } catch (err) {
           if (signal.aborted) throw err;
           log.warn({ err }, 'architect review failed; the check verdict stands');

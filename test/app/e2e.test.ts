@@ -1,6 +1,6 @@
 // End to end with the real analyzer (parser, lock model, rules, squawk): only GitHub is mocked.
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, HEAD1, REPO, addedPatch, checkCreated, configYaml, fixture, graphqlBlobs, lastCheckUpdate, prFile, setup, teardown } from './helpers.js';
+import { BASE, HEAD1, REPO, addedPatch, checkCreated, configYaml, fixture, graphqlBlobs, lastCheckUpdate, prFile, setup, teardown, firstCommentAndReview } from './helpers.js';
 
 afterEach(teardown);
 
@@ -14,10 +14,7 @@ describe('real analyze', () => {
     configYaml(h.api, 'trace:\n  enabled: false\n');
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(PATH, addedPatch(SQL))]);
     graphqlBlobs(h.api, { [PATH]: SQL });
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    firstCommentAndReview(h.api);
     h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
     await h.receive('pull_request', fixture('pull_request.opened'));
     await h.idle();
@@ -58,10 +55,7 @@ describe('real analyze with the trace (default config)', () => {
       return { data: { repository: { d0: { entries: [{ name: '20260101_create_users.sql', type: 'blob', object: {} }] } } } };
     });
     graphqlBlobs(h.api, history);
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    firstCommentAndReview(h.api);
     h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
     await h.receive('pull_request', fixture('pull_request.opened'));
     await h.idle();

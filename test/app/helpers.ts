@@ -108,6 +108,14 @@ export function checkCreated(api: nock.Scope, id = 9001): void {
   api.post(`${REPO}/check-runs`).reply(201, { id, name: 'dbarch', status: 'in_progress' });
 }
 
+/** A PR with no dbarch comment or review yet: the summary comment and one review are created. */
+export function firstCommentAndReview(api: nock.Scope, pullNumber = 17): void {
+  api.get(`${REPO}/issues/${pullNumber}/comments?per_page=100`).reply(200, []);
+  api.post(`${REPO}/issues/${pullNumber}/comments`).reply(201, { id: 1 });
+  api.get(`${REPO}/pulls/${pullNumber}/comments?per_page=100`).reply(200, []);
+  api.post(`${REPO}/pulls/${pullNumber}/reviews`).reply(200, { id: 1 });
+}
+
 export function prFile(filename: string, patch?: string, status = 'added') {
   return { sha: 'f'.repeat(40), filename, status, additions: 1, deletions: 0, changes: 1, patch };
 }

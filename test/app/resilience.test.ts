@@ -18,8 +18,7 @@ import {
   prFile,
   report,
   setup,
-  teardown,
-} from './helpers.js';
+  teardown, firstCommentAndReview } from './helpers.js';
 
 afterEach(teardown);
 
@@ -116,10 +115,7 @@ describe('a newer push supersedes a running review', () => {
     configYaml(h.api, NO_TRACE);
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch(v2))]);
     graphqlBlobs(h.api, { [M1]: v2 });
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    firstCommentAndReview(h.api);
     h.api.patch(`${REPO}/check-runs/9002`).reply(200, {});
 
     await h.receive('pull_request', fixture('pull_request.opened'), 'd-head1');
@@ -293,10 +289,7 @@ describe('large pull requests', () => {
       return { data: { repository: { d0: { entries } } } };
     });
     graphqlBlobs(h.api, Object.fromEntries(history.map((p) => [p, 'CREATE TABLE x (id int);'])));
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    firstCommentAndReview(h.api);
     h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
     const payload = fixture('pull_request.opened');
     payload.pull_request.changed_files = 300;

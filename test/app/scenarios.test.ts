@@ -17,8 +17,7 @@ import {
   prFile,
   report,
   setup,
-  teardown,
-} from './helpers.js';
+  teardown, firstCommentAndReview } from './helpers.js';
 
 afterEach(teardown);
 
@@ -192,10 +191,7 @@ describe('summary comment and review across pushes', () => {
     configYaml(h.api, NO_TRACE);
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch(sql))]);
     graphqlBlobs(h.api, { [M1]: sql });
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    firstCommentAndReview(h.api);
     h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
     await h.receive('pull_request', fixture('pull_request.opened'));
     await h.idle();
@@ -334,10 +330,7 @@ describe('architect agent hook', () => {
     configYaml(h.api, NO_TRACE);
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch(SQL1))]);
     graphqlBlobs(h.api, { [M1]: SQL1 });
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    firstCommentAndReview(h.api);
     h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
     await h.receive('pull_request', fixture('pull_request.opened'));
     await h.idle();
@@ -346,6 +339,29 @@ describe('architect agent hook', () => {
     expect(seen).toEqual([{ pull: { owner: 'acme', repo: 'shop', number: 17, headSha: HEAD1 }, files: [{ path: M1, content: SQL1, patch: addedPatch(SQL1) }], report: r, agent: true }]);
     expect(check(h, 9001)).toHaveLength(1);
     expect(check(h, 9001)[0].conclusion).toBe('failure');
+  });
+
+  it('records the agent\'s tokens and cost in the check details without touching the conclusion', async () => {
+    const h = await setup({ analyze: async () => oneError(), architect: async () => '3 turns, 12,400 tokens, ~$0.05 (claude-sonnet-4-6)' });
+    checkCreated(h.api);
+    configYaml(h.api, NO_TRACE);
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch(SQL1))]);
+    graphqlBlobs(h.api, { [M1]: SQL1 });
+    firstCommentAndReview(h.api);
+    h.api.patch(`${REPO}/check-runs/9001`).times(2).reply(200, {});
+    await h.receive('pull_request', fixture('pull_request.opened'));
+    await h.idle();
+    expect(h.unmatched).toEqual([]);
+    expect(h.api.isDone()).toBe(true);
+    const [completed, details] = check(h, 9001);
+    expect(completed.conclusion).toBe('failure');
+    expect(details).toEqual({
+      output: {
+        title: completed.output.title,
+        summary: completed.output.summary,
+        text: [completed.output.text, 'Architect review: 3 turns, 12,400 tokens, ~$0.05 (claude-sonnet-4-6)'].filter(Boolean).join('\n\n'),
+      },
+    });
   });
 
   it('is off without an Anthropic key, or when the repo disables the agent', async () => {
@@ -358,10 +374,7 @@ describe('architect agent hook', () => {
     configYaml(h.api, `${NO_TRACE}agent:\n  enabled: false\n`);
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch(SQL1))]);
     graphqlBlobs(h.api, { [M1]: SQL1 });
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    h.api.get(`${REPO}/pulls/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/pulls/17/reviews`).reply(200, { id: 1 });
+    firstCommentAndReview(h.api);
     h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
     await h.receive('pull_request', fixture('pull_request.opened'));
     await h.idle();
