@@ -1,6 +1,5 @@
-import { perFile, replaceStatement, stmtText } from '../src/rules/helpers.js';
 import type { Rule } from '../src/rules/types.js';
-import { blockingLock } from './require-timeout-settings.js';
+import { missingTimeoutCheck } from './require-timeout-settings.js';
 
 export default {
   meta: {
@@ -22,23 +21,5 @@ export default {
       },
     ],
   },
-  check(stmt, ctx) {
-    const lock = blockingLock(stmt, ctx);
-    if (!lock || ctx.statementTimeoutSet(stmt.stmt.index)) return [];
-    const firstIndex = perFile(ctx, 'require-statement-timeout', () =>
-      ctx.statements.find((s) => blockingLock(s, ctx) && !ctx.statementTimeoutSet(s.stmt.index))?.stmt.index,
-    );
-    if (firstIndex !== stmt.stmt.index) return [];
-    return [
-      {
-        messageId: 'missing',
-        data: { kind: stmt.kind, mode: lock.mode, relation: lock.relation },
-        relation: lock.relation,
-        lockMode: lock.mode,
-        fix: stmt.stmt.nested
-          ? undefined
-          : replaceStatement(stmt, 'Set a statement_timeout before the statement.', `SET statement_timeout = '5s';\n${stmtText(stmt)};`),
-      },
-    ];
-  },
+  check: missingTimeoutCheck('require-statement-timeout', 'statement_timeout', (ctx, i) => ctx.statementTimeoutSet(i)),
 } satisfies Rule;

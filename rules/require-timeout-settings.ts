@@ -8,6 +8,36 @@ export function blockingLock(stmt: StatementFacts, ctx: RuleContext): LockRef | 
   return stmt.locks.find((l) => blocksTraffic(l.mode) && !ctx.createdEarlier(l.relation, stmt.stmt.index) && !stmt.creates.includes(l.relation));
 }
 
+/**
+ * The check both timeout rules share: one finding per file, on the first statement that takes
+ * a traffic-blocking lock on an existing relation while `setting` is not in effect.
+ */
+export function missingTimeoutCheck(
+  ruleId: string,
+  setting: 'lock_timeout' | 'statement_timeout',
+  isSet: (ctx: RuleContext, beforeIndex: number) => boolean,
+): Rule['check'] {
+  return (stmt, ctx) => {
+    const lock = blockingLock(stmt, ctx);
+    if (!lock || isSet(ctx, stmt.stmt.index)) return [];
+    const firstIndex = perFile(ctx, ruleId, () =>
+      ctx.statements.find((s) => blockingLock(s, ctx) && !isSet(ctx, s.stmt.index))?.stmt.index,
+    );
+    if (firstIndex !== stmt.stmt.index) return [];
+    return [
+      {
+        messageId: 'missing',
+        data: { kind: stmt.kind, mode: lock.mode, relation: lock.relation },
+        relation: lock.relation,
+        lockMode: lock.mode,
+        fix: stmt.stmt.nested
+          ? undefined
+          : replaceStatement(stmt, `Set a ${setting} before the statement.`, `SET ${setting} = '5s';\n${stmtText(stmt)};`),
+      },
+    ];
+  };
+}
+
 export default {
   meta: {
     id: 'require-timeout-settings',
@@ -31,24 +61,5 @@ export default {
       },
     ],
   },
-  check(stmt, ctx) {
-    const lock = blockingLock(stmt, ctx);
-    if (!lock || ctx.lockTimeoutSet(stmt.stmt.index)) return [];
-    // One finding per file: the first statement that needs the timeout.
-    const firstIndex = perFile(ctx, 'require-timeout-settings', () =>
-      ctx.statements.find((s) => blockingLock(s, ctx) && !ctx.lockTimeoutSet(s.stmt.index))?.stmt.index,
-    );
-    if (firstIndex !== stmt.stmt.index) return [];
-    return [
-      {
-        messageId: 'missing',
-        data: { kind: stmt.kind, mode: lock.mode, relation: lock.relation },
-        relation: lock.relation,
-        lockMode: lock.mode,
-        fix: stmt.stmt.nested
-          ? undefined
-          : replaceStatement(stmt, 'Set a lock_timeout before the statement.', `SET lock_timeout = '5s';\n${stmtText(stmt)};`),
-      },
-    ];
-  },
+  check: missingTimeoutCheck('require-timeout-settings', 'lock_timeout', (ctx, i) => ctx.lockTimeoutSet(i)),
 } satisfies Rule;
