@@ -1,13 +1,13 @@
 import {
   baseType,
   batchedUpdate,
-  columnDef,
   existingAlter,
   findConstraint,
   pgIdent,
   quoteIdent,
   replaceStatement,
   SERIAL_TYPES,
+  addedColumns,
 } from '../src/rules/helpers.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
@@ -44,9 +44,7 @@ export default {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
     const out: Violation[] = [];
-    for (const cmd of at.cmds) {
-      const col = columnDef(cmd.def);
-      if (cmd.subtype !== 'AT_AddColumn' || !col) continue;
+    for (const col of addedColumns(at)) {
       if (findConstraint(col, 'CONSTR_PRIMARY')) continue; // adding-serial-primary-key-field
       const base = baseType(col.typeName);
       const serial = SERIAL_TYPES.has(base);

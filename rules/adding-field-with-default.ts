@@ -1,7 +1,6 @@
 import {
   baseType,
   batchedUpdate,
-  columnDef,
   defaultClause,
   existingAlter,
   findConstraint,
@@ -12,6 +11,7 @@ import {
   replaceStatement,
   SERIAL_TYPES,
   stmtText,
+  addedColumns,
 } from '../src/rules/helpers.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
@@ -51,9 +51,8 @@ export default {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
     const out: Violation[] = [];
-    for (const cmd of at.cmds) {
-      const col = columnDef(cmd.def);
-      if (cmd.subtype !== 'AT_AddColumn' || !col || SERIAL_TYPES.has(baseType(col.typeName))) continue;
+    for (const col of addedColumns(at)) {
+      if (SERIAL_TYPES.has(baseType(col.typeName))) continue;
       const def = findConstraint(col, 'CONSTR_DEFAULT');
       const rawDefault = def?.raw_expr ?? col.raw_default;
       if (!rawDefault) continue;

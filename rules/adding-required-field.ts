@@ -1,5 +1,4 @@
 import {
-  columnDef,
   constraintsOf,
   existingAlter,
   notNullSteps,
@@ -7,6 +6,7 @@ import {
   replaceStatement,
   SERIAL_TYPES,
   baseType,
+  addedColumns,
 } from '../src/rules/helpers.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
@@ -39,9 +39,7 @@ export default {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
     const out: Violation[] = [];
-    for (const cmd of at.cmds) {
-      const col = columnDef(cmd.def);
-      if (cmd.subtype !== 'AT_AddColumn' || !col) continue;
+    for (const col of addedColumns(at)) {
       const cons = constraintsOf(col);
       const notNull = col.is_not_null || cons.some((c) => c.contype === 'CONSTR_NOTNULL');
       const filled =

@@ -1,12 +1,12 @@
 import {
   baseType,
-  columnDef,
   existingAlter,
   findConstraint,
   pgIdent,
   quoteIdent,
   renderType,
   replaceStatement,
+  addedColumns,
 } from '../src/rules/helpers.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
@@ -45,9 +45,8 @@ export default {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
     const out: Violation[] = [];
-    for (const cmd of at.cmds) {
-      const col = columnDef(cmd.def);
-      if (cmd.subtype !== 'AT_AddColumn' || !col || !findConstraint(col, 'CONSTR_PRIMARY')) continue;
+    for (const col of addedColumns(at)) {
+      if (!findConstraint(col, 'CONSTR_PRIMARY')) continue;
       const column = col.colname ?? '?';
       const base = baseType(col.typeName);
       const type = INT_FOR_SERIAL[base] ?? renderType(col.typeName);

@@ -12,6 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { deletePrefix, redisReachable } from '../src/prod/redis.js';
 
 export interface LoadtestOptions {
   /** Pull requests in the burst (one webhook each). */
@@ -372,38 +373,9 @@ async function runMode(mode: Mode, opts: Required<Omit<LoadtestOptions, 'modes' 
     for (const c of children) result.exitCodes.push(await stopChild(c));
     if (result.exitCodes.some((c) => c !== 0)) result.problems.push(`exit codes after SIGTERM: ${result.exitCodes.join(', ')}`);
     await gh.stop();
-    if (mode === 'redis') await cleanRedis(opts.redisUrl!, prefix).catch(() => {});
+    if (mode === 'redis') await deletePrefix(opts.redisUrl!, prefix).catch(() => {});
   }
   return result;
-}
-
-async function cleanRedis(url: string, prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const r = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
-
-async function redisReachable(url: string): Promise<boolean> {
-  const { Redis } = await import('ioredis');
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
 }
 
 export async function runLoadtest(options: LoadtestOptions = {}): Promise<ModeResult[]> {

@@ -138,12 +138,17 @@ export function analysisUnits(
   });
 }
 
+/** Forward migrations (not repeatables or verify scripts) in their framework's apply order. */
+export function upInApplyOrder<T extends AnalysisUnit>(units: T[]): T[] {
+  const ups = units.filter((u) => u.direction === 'up' && u.file.kind === 'migration');
+  const order = new Map(sortMigrations(ups.map((u) => u.file)).map((f, i) => [f.path, i]));
+  return ups.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
+}
+
 /** The schema the earlier migrations built, so facts know existing indexes, types and keys. */
-function historyCatalog(history: SourceFile[], config: DbarchConfig): Catalog | undefined {
+function historyCatalog(history: SourceFile[], config: DbarchConfig, readFile?: (path: string) => string | undefined): Catalog | undefined {
   if (history.length === 0) return undefined;
-  const units = analysisUnits(history, config).filter((u) => u.direction === 'up');
-  const order = new Map(sortMigrations(units.map((u) => u.file)).map((f, i) => [f.path, i]));
-  units.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
+  const units = upInApplyOrder(analysisUnits(history, config, undefined, readFile));
   return catalogFromHistory(units.map((u) => parseSql(u.raw ?? u.sql, { path: u.file.path, maxBytes: config.maxFileBytes })));
 }
 
@@ -219,7 +224,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
         )
       : undefined;
 
-  const catalog = historyCatalog(input.history ?? [], config);
+  const catalog = historyCatalog(input.history ?? [], config, input.readFile);
   const keepUnits = !!input.trace;
   const analyzed: AnalyzedUnit[] = [];
   const builtin: Finding[][] = [];

@@ -130,6 +130,14 @@ export function columnDef(node: unknown): ColumnDef | undefined {
   return as(node, 'ColumnDef');
 }
 
+/** The column definitions an ALTER TABLE adds (`ADD COLUMN …` subcommands). */
+export function addedColumns(at: AlterTable): ColumnDef[] {
+  return at.cmds.flatMap((cmd) => {
+    const col = cmd.subtype === 'AT_AddColumn' ? columnDef(cmd.def) : undefined;
+    return col ? [col] : [];
+  });
+}
+
 export function constraintsOf(col: ColumnDef | undefined): Constraint[] {
   return (col?.constraints ?? []).map((c) => as(c, 'Constraint')).filter((c): c is Constraint => !!c);
 }

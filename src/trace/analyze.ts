@@ -2,7 +2,7 @@
 // analyzer's units, asks for every suggested fix to be verified, and maps results back.
 import { recordTraceDuration } from '../prod/metrics.js';
 import type { AnalyzedUnit, SourceFile } from '../analyze.js';
-import { analysisUnits } from '../analyze.js';
+import { analysisUnits, upInApplyOrder } from '../analyze.js';
 import type { DbarchConfig } from '../config/schema.js';
 import { sortMigrations } from '../migrations/index.js';
 import type { Finding, TraceResult } from '../types.js';
@@ -55,12 +55,10 @@ export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], op
   // the files before the change in framework order: not the targets, nor later files of their set
   const lastKey = new Map<string, string>();
   for (const u of units) if ((lastKey.get(u.file.set) ?? '') < u.file.orderKey) lastKey.set(u.file.set, u.file.orderKey);
-  const historyUnits = analysisUnits(opts.history.filter((h) => !targetPaths.has(h.path)), config, undefined, opts.readFile).filter((u) => {
+  const historyUnits = upInApplyOrder(analysisUnits(opts.history.filter((h) => !targetPaths.has(h.path)), config, undefined, opts.readFile)).filter((u) => {
     const last = lastKey.get(u.file.set);
-    return u.direction === 'up' && u.file.kind === 'migration' && (last === undefined || u.file.orderKey < last);
+    return last === undefined || u.file.orderKey < last;
   });
-  const order = new Map(sortMigrations(historyUnits.map((u) => u.file)).map((f, i) => [f.path, i]));
-  historyUnits.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
   const history: HistoryFile[] = historyUnits.map((u) => ({
     path: u.file.path,
     source: u.sql,

@@ -1,22 +1,11 @@
 // Shared by the production tests: is Redis there, a unique key prefix per run, cleanup.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { ReviewJob } from '../../src/app/queue.js';
+import { deletePrefix, redisReachable } from '../../src/prod/redis.js';
 
 export const REDIS_URL = process.env.DBARCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export async function redisAvailable(): Promise<boolean> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
+export const redisAvailable = (): Promise<boolean> => redisReachable(REDIS_URL);
 
 export const hasRedis = await redisAvailable();
 if (!hasRedis) console.warn(`[test/prod] Redis not reachable at ${REDIS_URL}: the Redis tests are skipped`);
@@ -26,19 +15,7 @@ export function uniquePrefix(): string {
 }
 
 /** Delete every key under a prefix. */
-export async function cleanPrefix(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-}
+export const cleanPrefix = (prefix: string): Promise<void> => deletePrefix(REDIS_URL, prefix);
 
 export function job(over: Partial<ReviewJob> = {}): ReviewJob {
   const pullNumber = over.pullNumber ?? 1;
