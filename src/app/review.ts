@@ -72,6 +72,38 @@ export interface ReviewEnv {
   log: Logger;
   deps: ReviewDeps;
   signal: AbortSignal;
+  /** Where the config and files come from; default: the GitHub API (the App). */
+  source?: ReviewSource;
+  /** Sees the verdict before anything is written (the Action's job summary and exit code). */
+  onReport?: (result: ReviewResult) => void;
+}
+
+export interface ReviewResult {
+  report: Report;
+  config: DbarchConfig;
+  notes: RenderNotes;
+  failed: boolean;
+}
+
+/**
+ * Reads behind a review: the App reads through the API, the Action from its checkout and
+ * git history. Writes always go through the Octokit, so both leave the same check and comments.
+ */
+export interface ReviewSource {
+  loadConfig(): Promise<DbarchConfig>;
+  listMigrations(ref: { pull: Pick<PullInfo, 'number' | 'changedFiles' | 'headSha' | 'baseSha'>; config: DbarchConfig }): Promise<PullMigrations>;
+  fetchFiles(ref: { sha: string; paths: readonly string[]; maxBytes?: number }): Promise<Map<string, BlobContent>>;
+  fetchHistory(ref: { baseSha: string; changed: PrFile[]; migrations: string[]; config: DbarchConfig; notes: RenderNotes }): Promise<AnalyzeInput['history']>;
+}
+
+/** The App's source: the repository's config and files through the GitHub API. */
+export function apiReviewSource(octokit: Octokit, deps: Pick<ReviewDeps, 'select' | 'maxHistoryFiles'>, repo: { owner: string; repo: string }): ReviewSource {
+  return {
+    loadConfig: async () => (await loadRepoConfig(octokit, repo)).config,
+    listMigrations: (ref) => listMigrations(octokit, deps, { ...repo, ...ref }),
+    fetchFiles: (ref) => fetchFiles(octokit, { ...repo, ...ref }),
+    fetchHistory: (ref) => fetchHistory(octokit, deps, { ...repo, ...ref }),
+  };
 }
 
 export type ReviewOutcome =
@@ -87,6 +119,7 @@ export type ReviewOutcome =
 export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewOutcome> {
   const { octokit, log, deps, signal } = env;
   const repo = { owner: job.owner, repo: job.repo };
+  const source = env.source ?? apiReviewSource(octokit, deps, repo);
   let stage = 'finding the pull request';
   let checkRunId: number | undefined;
   let checkDone = false;
@@ -109,7 +142,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     stage = 'reading .github/dbarch.yml';
     let config: DbarchConfig;
     try {
-      config = (await loadRepoConfig(octokit, repo)).config;
+      config = await source.loadConfig();
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       await complete('failure', {
@@ -127,7 +160,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     }
 
     stage = 'listing the pull request files';
-    const { files, truncated, migrationFiles, removed } = await listMigrations(octokit, deps, { ...repo, pull, config });
+    const { files, truncated, migrationFiles, removed } = await source.listMigrations({ pull, config });
     const notes: RenderNotes = { fileListTruncated: truncated, removed, skipped: [] };
 
     if (migrationFiles.length === 0) {
@@ -148,13 +181,13 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     }
 
     stage = `fetching ${migrationFiles.length} migration file(s) at ${job.headSha.slice(0, 7)}`;
-    const contents = await fetchFiles(octokit, { ...repo, sha: job.headSha, paths: migrationFiles.map((f) => f.filename), maxBytes: config.maxFileBytes });
+    const contents = await source.fetchFiles({ sha: job.headSha, paths: migrationFiles.map((f) => f.filename), maxBytes: config.maxFileBytes });
     const analysed = collect(contents, notes);
 
     let history: AnalyzeInput['history'];
     if (config.trace.enabled) {
       stage = 'fetching earlier migrations for the trace';
-      history = await fetchHistory(octokit, deps, { ...repo, baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes });
+      history = await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes });
     }
 
     signal.throwIfAborted();
@@ -167,6 +200,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     const { annotations, omitted } = buildAnnotations(report);
     notes.annotationsOmitted = omitted;
     const checkOutput = buildCheckOutput(report, notes);
+    env.onReport?.({ report, config, notes, failed });
     await complete(failed ? 'failure' : 'success', checkOutput, annotations);
 
     if (isLatest) {
@@ -302,7 +336,7 @@ async function fetchPull(octokit: Octokit, job: ReviewJob): Promise<PullInfo | u
 
 async function fetchHistory(
   octokit: Octokit,
-  deps: ReviewDeps,
+  deps: Pick<ReviewDeps, 'select' | 'maxHistoryFiles'>,
   ref: { owner: string; repo: string; baseSha: string; changed: PrFile[]; migrations: string[]; config: DbarchConfig; notes: RenderNotes },
 ): Promise<AnalyzeInput['history']> {
   const dirs = historyDirsOf(ref.migrations);

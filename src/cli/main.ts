@@ -42,13 +42,16 @@ export interface CliDeps {
 class UsageError extends Error {}
 
 const USAGE = `Usage: dbarch lint [options] [paths...]
+       dbarch ci          review this CI job's pull/merge request (see dbarch ci --help)
        dbarch worker      run a review worker only (needs REDIS_URL; see docs/deploy.md)
 
 Reviews PostgreSQL migrations: lock modes, table rewrites and zero-downtime hazards,
 each with a safe rewrite. Paths may be files or directories (default: .).
 
 Options:
-  --format <text|json|sarif|markdown>  output format (default: text)
+  --format <text|json|sarif|markdown|github|junit|gitlab>
+                                       output format (default: text); github: workflow
+                                       commands, junit: JUnit XML, gitlab: Code Quality JSON
   --pg-version <N>                     PostgreSQL major version, 10-18 (default: config, else 15)
   --config <file>                      YAML or JSON config (default: .github/dbarch.yml or dbarch.yml)
   --fail-on <error|warning|info>       lowest severity that exits 1 (default: config, else error)
@@ -104,6 +107,11 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
 }
 
 async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdout' | 'stderr'>): Promise<number> {
+  if (argv[0] === 'ci') {
+    // Its own options; loaded only when used.
+    const { ciCommand } = await import('../ci/index.js');
+    return ciCommand(argv.slice(1), { env: process.env, cwd: deps.cwd ?? process.cwd(), io: { out: deps.stdout, err: deps.stderr } });
+  }
   const { values, positionals } = parseArgv(argv);
   if (values.version) {
     deps.stdout(`${packageInfo().version}\n`);
@@ -201,7 +209,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   }
 
   const color = values['no-color'] ? false : (values.color ?? (!values.output && (deps.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR))));
-  const output = formatReport(format, report, { color, sources });
+  const output = formatReport(format, report, { color, sources, junit: { failOn } });
   if (values.output) writeFileSync(resolve(cwd, values.output), output);
   else deps.stdout(output);
   return reportFails(report, failOn) ? 1 : 0;

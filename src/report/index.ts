@@ -4,8 +4,11 @@ import { formatJson } from './json.js';
 import { formatMarkdown, type MarkdownOptions } from './markdown.js';
 import { formatSarif, type SarifOptions } from './sarif.js';
 import { formatText } from './text.js';
+import { formatGithub } from './github.js';
+import { formatJunit, type JunitOptions } from './junit.js';
+import { formatCodeQuality } from './gitlab.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'markdown', 'github', 'junit', 'gitlab'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface FormatOptions {
@@ -13,6 +16,7 @@ export interface FormatOptions {
   sources?: Map<string, string>;
   markdown?: MarkdownOptions;
   sarif?: SarifOptions;
+  junit?: JunitOptions;
 }
 
 export function formatReport(format: Format, report: Report, opts: FormatOptions = {}): string {
@@ -25,6 +29,12 @@ export function formatReport(format: Format, report: Report, opts: FormatOptions
       return formatSarif(report, opts.sarif);
     case 'markdown':
       return formatMarkdown(report, opts.markdown);
+    case 'github':
+      return formatGithub(report);
+    case 'junit':
+      return formatJunit(report, opts.junit);
+    case 'gitlab':
+      return formatCodeQuality(report);
   }
 }
 
@@ -35,4 +45,9 @@ export { formatSarif, toSarif } from './sarif.js';
 export type { SarifOptions } from './sarif.js';
 export { formatText, codeFrame } from './text.js';
 export type { TextOptions } from './text.js';
+export { formatGithub } from './github.js';
+export { formatJunit } from './junit.js';
+export type { JunitOptions } from './junit.js';
+export { formatCodeQuality, toCodeQuality } from './gitlab.js';
+export type { CodeQualityIssue } from './gitlab.js';
 export { reportFails, countsText, blocksText } from './common.js';

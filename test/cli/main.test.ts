@@ -82,7 +82,7 @@ describe('usage errors exit 2 with a one-line message naming the problem', () =>
   const cases: [string, string[], string][] = [
     ['unknown option', ['lint', '--frobnicate', '.'], 'dbarch: unknown option --frobnicate (see dbarch --help)\n'],
     ['missing option value', ['lint', '.', '--format'], 'dbarch: option --format needs a value\n'],
-    ['bad --format', ['lint', '--format', 'xml', '.'], "dbarch: invalid --format 'xml': expected one of text, json, sarif, markdown\n"],
+    ['bad --format', ['lint', '--format', 'xml', '.'], "dbarch: invalid --format 'xml': expected one of text, json, sarif, markdown, github, junit, gitlab\n"],
     ['bad --pg-version', ['lint', '--pg-version', 'fifteen', '.'], "dbarch: invalid --pg-version 'fifteen': expected a PostgreSQL major version from 10 to 18\n"],
     ['too old --pg-version', ['lint', '--pg-version', '9', '.'], "dbarch: invalid --pg-version '9': expected a PostgreSQL major version from 10 to 18\n"],
     ['bad --fail-on', ['lint', '--fail-on', 'never', '.'], "dbarch: invalid --fail-on 'never': expected one of error, warning, info\n"],
