@@ -19,6 +19,11 @@ function xml(s: string): string {
     .replace(/"/g, '&quot;');
 }
 
+/** Attribute values: parsers fold raw newlines to spaces, so keep them as references. */
+function attr(s: string): string {
+  return xml(s).replace(/\r/g, '&#13;').replace(/\n/g, '&#10;');
+}
+
 export function formatJunit(report: Report, opts: JunitOptions = {}): string {
   const failOn = opts.failOn ?? 'error';
   let totalTests = 0;
@@ -35,7 +40,7 @@ export function formatJunit(report: Report, opts: JunitOptions = {}): string {
       const attrs = `name="${xml(name)}" classname="${xml(file.path)}" file="${xml(file.path)}" line="${f.line}"`;
       if (SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]) {
         failures++;
-        cases.push(`    <testcase ${attrs}>\n      <failure type="${xml(f.severity)}" message="${xml(f.message)}">${xml(detail)}</failure>\n    </testcase>`);
+        cases.push(`    <testcase ${attrs}>\n      <failure type="${xml(f.severity)}" message="${attr(f.message)}">${xml(detail)}</failure>\n    </testcase>`);
       } else {
         cases.push(`    <testcase ${attrs}>\n      <system-out>${xml(detail)}</system-out>\n    </testcase>`);
       }
