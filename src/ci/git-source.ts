@@ -165,7 +165,6 @@ export function gitReviewSource(opts: GitSourceOptions): ReviewSource {
         }
       }
       const config = parseConfig(raw ?? {}, source);
-      if (opts.paths?.length) config.include = [...config.include, ...opts.paths];
       opts.overrides?.(config);
       return config;
     },
