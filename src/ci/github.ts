@@ -217,6 +217,11 @@ async function writeReview(ctx: Ctx, source: ReviewSource, job: Job): Promise<Ex
         return observed.failed ? 1 : 0;
       }
       return 2;
+    default:
+      // Any other verdict the App reports (e.g. an incomplete review) is not a pass.
+      log.warn(`review outcome: ${String(outcome)}`);
+      if (observed) writeArtifacts(ctx, observed);
+      return 1;
   }
 }
 
