@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actionEnv, fakeApi, pullRequestEvent, SAFE_MIGRATION, scratchRepo, UNSAFE_INDEX, type FakeApi, type ScratchRepo } from './helpers.js';
 
 const BUNDLE = join(import.meta.dirname, '../../dist-action/index.mjs');
@@ -31,20 +31,11 @@ function writesOk(api: FakeApi, existingComments: unknown[] = []): void {
   api.route({ method: 'POST', path: `${REPO}/pulls/7/reviews`, body: { id: 1 } });
 }
 
-let api: FakeApi | undefined;
-let repo: ScratchRepo | undefined;
-afterEach(async () => {
-  await api?.close();
-  repo?.cleanup();
-  api = undefined;
-  repo = undefined;
-});
-
 describe('bundled action', () => {
   it('fails the dbarch check of a PR that indexes users without CONCURRENTLY: annotation, one comment, a suggestion, job summary, exit 1', async () => {
-    api = await fakeApi();
+    const api = await fakeApi();
     writesOk(api);
-    repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
+    const repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
     // Trace left at the App's default (on): the bundle's own PGlite replays the base.
     const env = actionEnv(repo.dir, api.url, 'pull_request', pullRequestEvent(repo));
     const res = await runAction(env, repo.dir);
@@ -84,9 +75,9 @@ describe('bundled action', () => {
   });
 
   it('passes a safe migration: success check, a summary comment, no review, exit 0', async () => {
-    api = await fakeApi();
+    const api = await fakeApi();
     writesOk(api);
-    repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
+    const repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
     const env = actionEnv(repo.dir, api.url, 'pull_request', pullRequestEvent(repo), { trace: 'false' });
     const res = await runAction(env, repo.dir);
     expect(api.unexpected).toEqual([]);
@@ -102,9 +93,9 @@ describe('bundled action', () => {
   });
 
   it('edits the summary comment the App (or an earlier run) left instead of adding a second', async () => {
-    api = await fakeApi();
+    const api = await fakeApi();
     writesOk(api, [{ id: 31, body: '<!-- dbarch:summary -->\nold', user: { login: 'github-actions[bot]', type: 'Bot' } }]);
-    repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
+    const repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
     const env = actionEnv(repo.dir, api.url, 'pull_request', pullRequestEvent(repo), { trace: 'false' });
     const res = await runAction(env, repo.dir);
     expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
@@ -117,8 +108,8 @@ describe('bundled action', () => {
   });
 
   it('on a fork PR writes nothing through the API: workflow annotations, job summary and SARIF, and says why', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
+    const api = await fakeApi();
+    const repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
     const env = actionEnv(repo.dir, api.url, 'pull_request', pullRequestEvent(repo, { fork: true }), { trace: 'false' });
     const res = await runAction(env, repo.dir);
     expect(api.calls).toEqual([]);
@@ -132,9 +123,9 @@ describe('bundled action', () => {
   });
 
   it('a read-only token (403 on writes) never fails the step: a safe migration exits 0 with the fallback outputs', async () => {
-    api = await fakeApi();
+    const api = await fakeApi();
     api.route({ method: 'POST', path: `${REPO}/check-runs`, status: 403, body: { message: 'Resource not accessible by integration' } });
-    repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
+    const repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
     const env = actionEnv(repo.dir, api.url, 'pull_request', pullRequestEvent(repo), { trace: 'false' });
     const res = await runAction(env, repo.dir);
     expect(api.unexpected).toEqual([]);

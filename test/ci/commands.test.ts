@@ -2,7 +2,7 @@
 // permission checked through the API and the review run in the job itself.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseInputs, runCi } from '../../src/ci/index.js';
 import { fakeApi, scratchRepo, UNSAFE_INDEX, type FakeApi, type ScratchRepo } from './helpers.js';
 
@@ -35,19 +35,10 @@ function pull(repo: ScratchRepo) {
   return { number: 7, state: 'open', draft: false, changed_files: 1, head: { sha: repo.head, ref: 'feature' }, base: { sha: repo.base, ref: 'main' } };
 }
 
-let api: FakeApi | undefined;
-let repo: ScratchRepo | undefined;
-afterEach(async () => {
-  await api?.close();
-  repo?.cleanup();
-  api = undefined;
-  repo = undefined;
-});
-
 describe('comment commands in Actions', () => {
   it('/dbarch help from a writer: acknowledged, permission checked through the API, answered', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
     api.route({ method: 'POST', path: `${REPO}/issues/comments/900/reactions`, status: 201, body: {} });
     api.route({ method: 'GET', path: `${REPO}/collaborators/alice/permission`, body: { permission: 'write', role_name: 'write' } });
     api.route({ method: 'GET', path: `${REPO}/pulls/7`, body: pull(repo) });
@@ -67,8 +58,8 @@ describe('comment commands in Actions', () => {
   });
 
   it('/dbarch review runs the full review of the PR head in the job: check run, comment, review; exit follows fail-on', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
     api.route({ method: 'POST', path: `${REPO}/issues/comments/900/reactions`, status: 201, body: {} });
     api.route({ method: 'GET', path: `${REPO}/collaborators/alice/permission`, body: { permission: 'admin', role_name: 'admin' } });
     api.route({ method: 'GET', path: `${REPO}/pulls/7`, body: pull(repo) });
@@ -100,8 +91,8 @@ describe('comment commands in Actions', () => {
   });
 
   it('/dbarch approve from a reader is refused without touching the check', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
     api.route({ method: 'POST', path: `${REPO}/issues/comments/900/reactions`, status: 201, body: {} });
     api.route({ method: 'GET', path: `${REPO}/collaborators/bob/permission`, body: { permission: 'read', role_name: 'read' } });
     api.route({ method: 'POST', path: `${REPO}/issues/7/comments`, status: 201, body: { id: 2 } });
@@ -119,8 +110,8 @@ describe('comment commands in Actions', () => {
   });
 
   it('ignores comments by bots (its own output included)', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
     const event = commentEvent('/dbarch review', 'github-actions[bot]');
     const res = await run(repo, api, event);
     expect(api.calls).toEqual([]);

@@ -2,7 +2,7 @@
 // the fallback when only the comment cannot be written.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ciCommand, parseInputs, runCi } from '../../src/ci/index.js';
 import { fakeApi, pullRequestEvent, SAFE_MIGRATION, scratchRepo, UNSAFE_INDEX, type FakeApi, type ScratchRepo } from './helpers.js';
 
@@ -24,19 +24,10 @@ async function run(repo: ScratchRepo, api: FakeApi, inputs: Record<string, strin
   return { code, out, err, summary: readFileSync(summary, 'utf8') };
 }
 
-let api: FakeApi | undefined;
-let repo: ScratchRepo | undefined;
-afterEach(async () => {
-  await api?.close();
-  repo?.cleanup();
-  api = undefined;
-  repo = undefined;
-});
-
 describe('dbarch ci on GitHub', () => {
   it('talks to GitHub Enterprise Server under GITHUB_API_URL (/api/v3)', async () => {
-    api = await fakeApi('/api/v3');
-    repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
+    const api = await fakeApi('/api/v3');
+    const repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
     api.route({ method: 'POST', path: `${REPO}/check-runs`, status: 201, body: { id: 1 } });
     api.route({ method: 'PATCH', path: `${REPO}/check-runs/1`, body: {} });
     api.route({ method: 'GET', path: `${REPO}/issues/7/comments?per_page=100`, body: [] });
@@ -54,8 +45,8 @@ describe('dbarch ci on GitHub', () => {
   });
 
   it('an invalid config at the base fails the check naming the key, and exits 2', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION }, { '.github/dbarch.yml': 'failOn: sometimes\n' });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION }, { '.github/dbarch.yml': 'failOn: sometimes\n' });
     api.route({ method: 'POST', path: `${REPO}/check-runs`, status: 201, body: { id: 1 } });
     api.route({ method: 'PATCH', path: `${REPO}/check-runs/1`, body: {} });
     const res = await run(repo, api);
@@ -67,8 +58,8 @@ describe('dbarch ci on GitHub', () => {
   });
 
   it('reads the config from the base: a PR cannot relax its own gate', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX, '.github/dbarch.yml': 'rules:\n  require-concurrent-index-creation: off\n' });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX, '.github/dbarch.yml': 'rules:\n  require-concurrent-index-creation: off\n' });
     api.route({ method: 'POST', path: `${REPO}/check-runs`, status: 201, body: { id: 1 } });
     api.route({ method: 'PATCH', path: `${REPO}/check-runs/1`, body: {} });
     api.route({ method: 'GET', path: `${REPO}/issues/7/comments?per_page=100`, body: [] });
@@ -81,8 +72,8 @@ describe('dbarch ci on GitHub', () => {
   });
 
   it('`paths` limits the review to matching files', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
     api.route({ method: 'POST', path: `${REPO}/check-runs`, status: 201, body: { id: 1 } });
     api.route({ method: 'PATCH', path: `${REPO}/check-runs/1`, body: {} });
     api.route({ method: 'GET', path: `${REPO}/issues/7/comments?per_page=100`, body: [] });
@@ -93,8 +84,8 @@ describe('dbarch ci on GitHub', () => {
   });
 
   it('when only the comment is refused, the verdict still reaches the log as annotations and the job summary', async () => {
-    api = await fakeApi();
-    repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
+    const api = await fakeApi();
+    const repo = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
     api.route({ method: 'POST', path: `${REPO}/check-runs`, status: 201, body: { id: 1 } });
     api.route({ method: 'PATCH', path: `${REPO}/check-runs/1`, body: {} });
     api.route({ method: 'GET', path: `${REPO}/issues/7/comments?per_page=100`, body: [] });

@@ -1,7 +1,7 @@
 // `dbarch ci` in a GitLab merge request pipeline, with the GitLab API faked in-process.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCi, parseInputs } from '../../src/ci/index.js';
 import { fakeApi, SAFE_MIGRATION, scratchRepo, UNSAFE_INDEX, type FakeApi, type ScratchRepo } from './helpers.js';
 
@@ -53,25 +53,16 @@ function validateCodeQuality(json: unknown): string[] {
   return problems;
 }
 
-let api: FakeApi | undefined;
-let repo: ScratchRepo | undefined;
-afterEach(async () => {
-  await api?.close();
-  repo?.cleanup();
-  api = undefined;
-  repo = undefined;
-});
-
 describe('dbarch ci on GitLab', () => {
   it('posts one note, a discussion with a GitLab suggestion on the added line, writes Code Quality, exits 1', async () => {
-    api = await fakeApi('/api/v4');
+    const api = await fakeApi('/api/v4');
     api.route({ method: 'GET', path: '/user', body: { id: 99, username: 'project_123_bot' } });
     api.route({ method: 'GET', path: `${MR}/notes?sort=asc&order_by=created_at&per_page=100&page=1`, body: [{ id: 1, body: 'LGTM <!-- dbarch:summary -->', author: { id: 7 } }] });
     api.route({ method: 'POST', path: `${MR}/notes`, status: 201, body: { id: 50 } });
     api.route({ method: 'GET', path: `${MR}/versions`, body: VERSIONS });
     api.route({ method: 'GET', path: `${MR}/discussions?per_page=100&page=1`, body: [] });
     api.route({ method: 'POST', path: `${MR}/discussions`, status: 201, body: { id: 'd1' } });
-    repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
+    const repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
     const res = await run(repo, api);
 
     expect(api.unexpected).toEqual([]);
@@ -106,8 +97,8 @@ describe('dbarch ci on GitLab', () => {
   });
 
   it('a re-run edits its note in place and does not repeat the thread', async () => {
-    api = await fakeApi('/api/v4');
-    repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
+    const api = await fakeApi('/api/v4');
+    const repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
     // First run, to learn the exact bodies it writes.
     api.route({ method: 'GET', path: '/user', body: { id: 99 } });
     api.route({ method: 'GET', path: `${MR}/notes?sort=asc&order_by=created_at&per_page=100&page=1`, body: [], times: 1 });
@@ -139,11 +130,11 @@ describe('dbarch ci on GitLab', () => {
   });
 
   it('a token that cannot write does not fail the job: the Code Quality report stands and the exit code follows the findings', async () => {
-    api = await fakeApi('/api/v4');
+    const api = await fakeApi('/api/v4');
     api.route({ method: 'GET', path: '/user', body: { id: 99 } });
     api.route({ method: 'GET', path: `${MR}/notes?sort=asc&order_by=created_at&per_page=100&page=1`, body: [] });
     api.route({ method: 'POST', path: `${MR}/notes`, status: 403, body: { message: '403 Forbidden' } });
-    repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
+    const repo = scratchRepo({ 'db/migrations/002_audit_log.sql': SAFE_MIGRATION });
     const res = await run(repo, api);
     expect(api.unexpected).toEqual([]);
     expect(res.err).toContain('could not write to the merge request');
@@ -152,8 +143,8 @@ describe('dbarch ci on GitLab', () => {
   });
 
   it('without a token writes only the Code Quality report, and makes no request', async () => {
-    api = await fakeApi('/api/v4');
-    repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
+    const api = await fakeApi('/api/v4');
+    const repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
     const res = await run(repo, api, '');
     expect(api.calls).toEqual([]);
     expect(res.err).toContain('DBARCH_GITLAB_TOKEN');

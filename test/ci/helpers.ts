@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 
 export interface Call {
   method: string;
@@ -34,6 +35,12 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
+// Every fake and scratch repository a test makes is closed after it.
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
 export async function fakeApi(prefix = ''): Promise<FakeApi> {
   const calls: Call[] = [];
   const unexpected: string[] = [];
@@ -58,6 +65,7 @@ export async function fakeApi(prefix = ''): Promise<FakeApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
     calls,
@@ -102,7 +110,9 @@ export function scratchRepo(headFiles: Record<string, string>, baseFiles: Record
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'head');
   const head = git(dir, 'rev-parse', 'HEAD');
-  return { dir, base, head, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  cleanups.push(cleanup);
+  return { dir, base, head, cleanup };
 }
 
 export function pullRequestEvent(repo: ScratchRepo, opts: { number?: number; fork?: boolean } = {}) {
