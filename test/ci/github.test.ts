@@ -1,10 +1,11 @@
 // `dbarch ci` on GitHub in-process: Enterprise API paths, configuration errors, `paths`, and
 // the fallback when only the comment cannot be written.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ciCommand, parseInputs, runCi } from '../../src/ci/index.js';
-import { fakeApi, pullRequestEvent, SAFE_MIGRATION, scratchRepo, UNSAFE_INDEX, type FakeApi, type ScratchRepo } from './helpers.js';
+import { fakeApi, pullRequestEvent, SAFE_MIGRATION, scratchRepo, shallowClone, UNSAFE_INDEX, type FakeApi, type ScratchRepo } from './helpers.js';
 
 const REPO = '/repos/acme/shop';
 
@@ -106,5 +107,27 @@ describe('dbarch ci on GitHub', () => {
     err = '';
     expect(await ciCommand(['--fail-on', 'never'], { env: { GITHUB_ACTIONS: 'true' }, cwd: process.cwd(), io: { out: () => {}, err: (t) => void (err += t) } })).toBe(2);
     expect(err).toBe("dbarch: invalid fail-on 'never': expected one of error, warning, info\n");
+  });
+});
+
+describe('dbarch ci with a shallow checkout', () => {
+  it('fetches the PR head and its history from origin before diffing', async () => {
+    const api = await fakeApi();
+    const origin = scratchRepo({ 'db/migrations/002_add_email_index.sql': UNSAFE_INDEX });
+    execFileSync('git', ['update-ref', 'refs/pull/7/head', origin.head], { cwd: origin.dir });
+    // What actions/checkout leaves on an issue_comment event with the default depth: the default branch, one commit.
+    const work = shallowClone(origin);
+    expect(() => execFileSync('git', ['cat-file', '-e', `${origin.head}^{commit}`], { cwd: work, stdio: 'ignore' })).toThrow();
+    api.route({ method: 'POST', path: `${REPO}/check-runs`, status: 201, body: { id: 1 } });
+    api.route({ method: 'PATCH', path: `${REPO}/check-runs/1`, body: {} });
+    api.route({ method: 'GET', path: `${REPO}/issues/7/comments?per_page=100`, body: [] });
+    api.route({ method: 'POST', path: `${REPO}/issues/7/comments`, status: 201, body: { id: 2 } });
+    api.route({ method: 'GET', path: `${REPO}/pulls/7/comments?per_page=100`, body: [] });
+    api.route({ method: 'POST', path: `${REPO}/pulls/7/reviews`, body: { id: 3 } });
+    const res = await run({ ...origin, dir: work }, api);
+    expect(api.unexpected).toEqual([]);
+    expect(res.err).toContain('fetching');
+    expect(api.calls[1]!.body.output.annotations).toContainEqual(expect.objectContaining({ path: 'db/migrations/002_add_email_index.sql', start_line: 2 }));
+    expect(res.code).toBe(1);
   });
 });

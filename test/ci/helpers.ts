@@ -115,6 +115,14 @@ export function scratchRepo(headFiles: Record<string, string>, baseFiles: Record
   return { dir, base, head, cleanup };
 }
 
+/** A depth-1 clone of the repository's main branch, as actions/checkout leaves it by default. */
+export function shallowClone(origin: ScratchRepo): string {
+  const dir = `${origin.dir}-work`;
+  execFileSync('git', ['clone', '-q', '--depth', '1', '--branch', 'main', `file://${origin.dir}`, dir]);
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export function pullRequestEvent(repo: ScratchRepo, opts: { number?: number; fork?: boolean } = {}) {
   const full = 'acme/shop';
   return {
