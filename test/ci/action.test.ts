@@ -1,7 +1,8 @@
 // The bundled action (dist-action/index.mjs) as GitHub runs it: a node process with only the
 // runner's variables, a real git checkout, and the GitHub API faked in-process.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { actionEnv, fakeApi, pullRequestEvent, SAFE_MIGRATION, scratchRepo, UNSAFE_INDEX, type FakeApi, type ScratchRepo } from './helpers.js';
@@ -10,9 +11,9 @@ const BUNDLE = join(import.meta.dirname, '../../dist-action/index.mjs');
 const REPO = '/repos/acme/shop';
 const INDEX_FILE = 'db/migrations/002_add_email_index.sql';
 
-function runAction(env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runAction(env: Record<string, string>, cwd: string, bundle = BUNDLE): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BUNDLE], { cwd, env });
+    const child = spawn(process.execPath, [bundle], { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -134,5 +135,28 @@ describe('bundled action', () => {
     expect(existsSync(join(repo.dir, 'dbarch.sarif'))).toBe(true);
     expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toContain('<!-- dbarch:summary -->');
     expect(res.code).toBe(0);
+  });
+
+  it('runs from the action checkout alone (no node_modules above it): PGlite from dist-action, squawk left out with a notice', async () => {
+    const action = mkdtempSync(join(tmpdir(), 'dbarch-action-'));
+    try {
+      cpSync(join(import.meta.dirname, '../../dist-action'), join(action, 'dist-action'), { recursive: true });
+      cpSync(join(import.meta.dirname, '../../action.yml'), join(action, 'action.yml'));
+      const api = await fakeApi();
+      writesOk(api);
+      const repo = scratchRepo({ [INDEX_FILE]: UNSAFE_INDEX });
+      const env = actionEnv(repo.dir, api.url, 'pull_request', pullRequestEvent(repo));
+      const res = await runAction(env, repo.dir, join(action, 'dist-action/index.mjs'));
+      expect(api.unexpected).toEqual([]);
+      expect(res.stderr).toContain("squawk's native binary is not installed here: running the built-in engine only");
+      const annotations = api.calls[1]!.body.output.annotations as any[];
+      expect(annotations.map((a) => a.title)).toContain('require-concurrent-index-creation');
+      expect(annotations.map((a) => a.title)).not.toContain('engine-unavailable');
+      // The trace ran on the shipped PGlite: the lock table has the observed lock.
+      expect(api.calls[1]!.body.output.summary).toMatch(/\| SHARE \(\d+ ms\) \|/);
+      expect(res.code).toBe(1);
+    } finally {
+      rmSync(action, { recursive: true, force: true });
+    }
   });
 });
