@@ -254,8 +254,11 @@ async function readOnlyReview(ctx: Ctx, source: ReviewSource, pull: Pick<PullInf
     setOutputs(env.GITHUB_OUTPUT, { conclusion: 'success', errors: 0, warnings: 0 });
     return 0;
   }
-  // GitHub shows the first 10 errors and 10 warnings of a step inline; SARIF carries all of them.
   io.out(formatGithub(analysed.report));
+  const { errors, warnings } = analysed.report.summary;
+  if (errors > 10 || warnings > 10) {
+    ctx.log.info(`GitHub shows at most 10 error and 10 warning annotations per step (this review has ${errors} and ${warnings}); the job summary and the SARIF file list every finding`);
+  }
   writeArtifacts(ctx, analysed);
   return analysed.failed ? 1 : 0;
 }
