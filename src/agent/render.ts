@@ -2,12 +2,11 @@
 // cross-reference, no HTML, no link, no unbounded length.
 import type { ArchitectFinding, ArchitectOutcome, ArchitectResult, TokenUsage } from './types.js';
 import { totalTokens } from './types.js';
+import { codeSpan, neutralizeMarkdown } from '../report/escape.js';
 
 export const REVIEW_MARKER = '<!-- dbarch:architect-review -->';
 /** GitHub rejects bodies above 65,536 characters; stay well below. */
 export const MAX_BODY_CHARS = 60_000;
-
-const ZWJ = '\u200d';
 
 /** Cap a string, saying so visibly. */
 export function cap(text: string, max: number): string {
@@ -20,53 +19,8 @@ export function cap(text: string, max: number): string {
  * cannot cross-reference, HTML is shown as text, links and images become plain text. Code
  * spans are kept as they are (GitHub neither links nor renders inside them).
  */
-export function neutralize(text: string): string {
-  let out = text.replace(/\r\n?/g, '\n');
-  // Images first (tracking pixels), then links: keep the label, show the URL as code.
-  out = out.replace(/!\[([^\]]*)\]\(([^)]*)\)/g, (_m, alt: string) => `[image: ${alt}]`);
-  out = out.replace(/\[([^\]]*)\]\(([^)\s]*)[^)]*\)/g, (_m, label: string, url: string) => `${label} (${codeSpan(url)})`);
-  out = out.replace(/<((?:https?|mailto):[^>\s]*)>/gi, (_m, url: string) => codeSpan(url));
-  return out
-    .split(/((`+)[\s\S]*?\2)/g)
-    .map((piece, i) => {
-      // split() interleaves [text, codeSpan, backtickRun, text, …]
-      if (i % 3 === 1) return piece;
-      if (i % 3 === 2) return '';
-      return neutralizeText(piece);
-    })
-    .join('');
-}
-
-const URL_RE = /(?:https?:\/\/|www\.)[^\s<>"'`]*[^\s<>"'`.,;:!?)\]]/gi;
-
-function neutralizeText(text: string): string {
-  let out = '';
-  let last = 0;
-  for (const m of text.matchAll(URL_RE)) {
-    out += inertText(text.slice(last, m.index)) + codeSpan(m[0]);
-    last = (m.index ?? 0) + m[0].length;
-  }
-  return out + inertText(text.slice(last));
-}
-
-function inertText(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@(?=[A-Za-z0-9])/g, `@${ZWJ}`)
-    .replace(/#(?=\d)/g, `#${ZWJ}`)
-    .replace(/\b(GH)-(?=\d)/gi, `$1-${ZWJ}`);
-}
-
-/** Inline code that survives backticks inside. */
-export function codeSpan(text: string): string {
-  const flat = text.replace(/\n/g, ' ');
-  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
-}
+export const neutralize = neutralizeMarkdown;
+export { codeSpan };
 
 /** A fenced block whose fence cannot be closed by the content. */
 export function codeBlock(text: string, lang = 'sql', max = 8000): string {

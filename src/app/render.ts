@@ -5,6 +5,9 @@ import { SEVERITY_RANK } from '../types.js';
 import type { Hunk } from './diff.js';
 import { hunkContaining } from './diff.js';
 import { SUMMARY_MARKER, formatMarkdown, renderLockTable, truncateMarkdown } from '../report/markdown.js';
+import type { Unanalysed } from '../report/common.js';
+import { unanalysedFiles } from '../report/common.js';
+import { codeSpan, escapeMarkdown, neutralizeMarkdown } from '../report/escape.js';
 
 /** GitHub's limit for check output fields and comment bodies. */
 export const MAX_FIELD = 65_535;
@@ -47,8 +50,10 @@ export interface ReviewComment {
 export interface RenderNotes {
   /** GitHub lists at most 3,000 files of a PR. */
   fileListTruncated?: boolean;
-  /** Changed files that were not fetched or not analysed, with why. */
+  /** Context that was left out (e.g. trace history over its cap), with why: the review itself is complete. */
   skipped?: { path: string; reason: string }[];
+  /** Migrations the review could not read (not fetched, not found): the verdict cannot vouch for them. */
+  unanalysed?: Unanalysed[];
   /** Migration files deleted by the PR. */
   removed?: string[];
   /** Annotations left out over the cap (the summary comment still lists every finding). */
@@ -79,6 +84,29 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** Everything the review could not look at: files the App could not read, files analyze() skipped, a cut file list. */
+export function incompleteParts(report: Report, notes: RenderNotes = {}): { files: Unanalysed[]; truncated: boolean } {
+  return { files: [...(notes.unanalysed ?? []), ...unanalysedFiles(report)], truncated: !!notes.fileListTruncated };
+}
+
+export function isIncomplete(report: Report, notes: RenderNotes = {}): boolean {
+  const p = incompleteParts(report, notes);
+  return p.truncated || p.files.length > 0;
+}
+
+/** The check title when something was not analysed: the reason first, then the counts. */
+export function incompleteTitle(report: Report, notes: RenderNotes = {}): string {
+  const { files, truncated } = incompleteParts(report, notes);
+  const parts: string[] = [];
+  if (truncated) parts.push('GitHub listed only the first 3,000 changed files');
+  if (files.length === 1) parts.push(`${files[0]!.path}: ${files[0]!.reason}`);
+  else if (files.length > 1) parts.push(`${files.length} files not analysed (${[...new Set(files.map((f) => f.reason.replace(/\s*\(.*\)$/, '')))].join('; ')})`);
+  const { errors, warnings, infos } = report.summary;
+  const counts = errors + warnings + infos > 0 ? ` · ${checkTitle(report)}` : '';
+  const title = `Incomplete review: ${parts.join('; ')}`;
+  return `${title.length > 200 ? `${title.slice(0, 199)}…` : title}${counts}`;
+}
+
 export function checkTitle(report: Report): string {
   const { errors, warnings, infos, files } = report.summary;
   const scope = `in ${plural(files, 'migration file')}`;
@@ -90,17 +118,23 @@ export function checkTitle(report: Report): string {
   return `${parts.join(', ')} ${scope}`;
 }
 
-function notesMarkdown(notes: RenderNotes): string[] {
+function notesMarkdown(notes: RenderNotes, report?: Report): string[] {
   const out: string[] = [];
-  if (notes.fileListTruncated) {
-    out.push('> [!WARNING]\n> This pull request changes more than 3,000 files; GitHub lists only the first 3,000, so later files were not reviewed.');
+  const { files } = report ? incompleteParts(report, notes) : { files: notes.unanalysed ?? [] };
+  if (notes.fileListTruncated || files.length) {
+    const lines = ['> [!CAUTION]', '> **Incomplete review**: dbarch could not analyse everything, so this check cannot vouch for it.'];
+    if (notes.fileListTruncated) lines.push('> - This pull request changes more than 3,000 files; GitHub lists only the first 3,000, so later files were not reviewed.');
+    for (const f of files.slice(0, 50)) lines.push(`> - ${codeSpan(f.path)}: ${escapeMarkdown(f.reason)}`);
+    if (files.length > 50) lines.push(`> - …and ${files.length - 50} more`);
+    lines.push('>', '> Review these by hand; a maintainer can then release the check with `/dbarch approve <reason>`.');
+    out.push(lines.join('\n'));
   }
   if (notes.annotationsOmitted) {
     out.push(`${plural(notes.annotationsOmitted, 'lower-severity finding')} not annotated (at most ${MAX_ANNOTATIONS} annotations per check); the summary comment lists them.`);
   }
-  if (notes.removed?.length) out.push(`Deleted migrations (not analysed): ${notes.removed.map((p) => `\`${p}\``).join(', ')}`);
+  if (notes.removed?.length) out.push(`Deleted migrations (not analysed): ${notes.removed.map((p) => codeSpan(p)).join(', ')}`);
   if (notes.skipped?.length) {
-    out.push(`Skipped: ${notes.skipped.map((s) => `\`${s.path}\` (${s.reason})`).join(', ')}`);
+    out.push(`Skipped: ${notes.skipped.map((s) => `${codeSpan(s.path)} (${escapeMarkdown(s.reason)})`).join(', ')}`);
   }
   return out;
 }
@@ -108,21 +142,21 @@ function notesMarkdown(notes: RenderNotes): string[] {
 export function buildCheckOutput(report: Report, notes: RenderNotes = {}): CheckOutput {
   const summary = [
     `**${countsLine(report)}** in ${plural(report.summary.files, 'migration file')} (${plural(report.summary.statements, 'statement')}).`,
-    ...notesMarkdown(notes),
+    ...notesMarkdown(notes, report),
     '### Locks',
     renderLockTable(report) || '_No table locks taken._',
   ].join('\n\n');
   return {
-    title: checkTitle(report),
+    title: isIncomplete(report, notes) ? incompleteTitle(report, notes) : checkTitle(report),
     summary: truncate(summary),
-    text: formatMarkdown(report, { maxLength: MAX_FIELD }),
+    text: formatMarkdown(report, { maxLength: MAX_FIELD, incomplete: isIncomplete(report, notes) }),
   };
 }
 
 /** The summary comment: the report's markdown (with the hidden marker) plus what the App noticed. */
 export function buildCommentBody(report: Report, notes: RenderNotes = {}): string {
-  const extra = notesMarkdown(notes);
-  return formatMarkdown(report, { maxLength: MAX_FIELD, footer: extra.length ? extra.join('\n\n') : undefined });
+  const extra = notesMarkdown(notes, report);
+  return formatMarkdown(report, { maxLength: MAX_FIELD, footer: extra.length ? extra.join('\n\n') : undefined, incomplete: isIncomplete(report, notes) });
 }
 
 export function buildNoMigrationsCommentBody(headSha: string, notes: RenderNotes = {}): string {
@@ -201,11 +235,11 @@ export function buildReviewComments(report: Report, files: ReadonlyMap<string, R
       const start = suggestion ? suggestion.startLine : f.line;
       const end = suggestion ? suggestion.endLine : Math.max(f.line, f.endLine);
       if (!hunkContaining(rf.hunks, start, end)) continue;
-      const parts = [FINDING_MARKER, `${severityIcon(f.severity)} **${f.rule}**: ${f.message}`];
-      if (f.help) parts.push(f.help);
+      const parts = [FINDING_MARKER, `${severityIcon(f.severity)} **${escapeMarkdown(f.rule)}**: ${escapeMarkdown(f.message)}`];
+      if (f.help) parts.push(neutralizeMarkdown(f.help));
       if (f.fix) {
         const outside = f.fix.outsideTransaction ? ' Run it outside a transaction block.' : '';
-        parts.push(`**Safe rewrite:** ${sentence(f.fix.description)}${outside}`);
+        parts.push(`**Safe rewrite:** ${neutralizeMarkdown(sentence(f.fix.description))}${outside}`);
         parts.push(suggestion ? fence(suggestion.text, 'suggestion') : fence(f.fix.sql));
       }
       const c: ReviewComment = { path: file.path, line: end, side: 'RIGHT', body: truncate(parts.join('\n\n')) };

@@ -30,6 +30,7 @@ import {
   buildNoMigrationsCommentBody,
   buildReviewComments,
   failsGate,
+  isIncomplete,
   truncate,
 } from './render.js';
 import type { Selector } from './select.js';
@@ -83,6 +84,8 @@ export interface ReviewResult {
   config: DbarchConfig;
   notes: RenderNotes;
   failed: boolean;
+  /** The check's conclusion: `failure` too when something could not be analysed (unless `unanalysed: neutral`). */
+  conclusion: Conclusion;
 }
 
 /**
@@ -114,7 +117,13 @@ export type ReviewOutcome =
   | 'invalid-config'
   | 'superseded'
   | 'error'
-  | 'no-pull-request';
+  | 'no-pull-request'
+  /** Something could not be analysed: `failure` (or `neutral` by config) whatever the findings. */
+  | 'unanalysed';
+
+const UNANALYSED_HELP =
+  'dbarch fails closed: what it could not analyse is not read as safe. Review it by hand; a maintainer can then release this check with `/dbarch approve <reason>`. ' +
+  'Set `unanalysed: neutral` in `.github/dbarch.yml` to make such reviews neutral instead.';
 
 export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewOutcome> {
   const { octokit, log, deps, signal } = env;
@@ -123,6 +132,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
   let stage = 'finding the pull request';
   let checkRunId: number | undefined;
   let checkDone = false;
+  let verdict: ReviewOutcome | undefined;
   const complete = async (conclusion: Conclusion, output: CheckOutput, annotations?: CheckAnnotation[]) => {
     stage = 'completing the check run';
     await completeCheckRun(octokit, { ...repo, checkRunId: checkRunId!, conclusion, output, annotations, completedAt: deps.now().toISOString() });
@@ -161,14 +171,23 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
 
     stage = 'listing the pull request files';
     const { files, truncated, migrationFiles, removed } = await source.listMigrations({ pull, config });
-    const notes: RenderNotes = { fileListTruncated: truncated, removed, skipped: [] };
+    const notes: RenderNotes = { fileListTruncated: truncated, removed, skipped: [], unanalysed: [] };
 
     if (migrationFiles.length === 0) {
       signal.throwIfAborted();
-      const summary = truncated
-        ? 'No migration files among the first 3,000 changed files (GitHub lists no more than that).'
-        : 'This pull request does not change any migration files.';
-      await complete('success', { title: 'No migration changes', summary });
+      verdict = truncated ? 'unanalysed' : 'no-migrations';
+      if (truncated) {
+        // The migrations may be among the files GitHub did not list: not a pass.
+        await complete(config.unanalysed, {
+          title: 'Incomplete review: GitHub listed only the first 3,000 changed files',
+          summary: truncate(
+            'No migration files among the first 3,000 changed files, but GitHub lists no more than that, so the rest of this pull request was not reviewed.\n\n' +
+              UNANALYSED_HELP,
+          ),
+        });
+      } else {
+        await complete('success', { title: 'No migration changes', summary: 'This pull request does not change any migration files.' });
+      }
       if (isLatest) {
         stage = 'updating the summary comment';
         const existing = await findSummaryComment(octokit, { ...repo, pullNumber: pull.number, marker: SUMMARY_MARKER });
@@ -177,7 +196,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
           await upsertSummaryComment(octokit, { ...repo, pullNumber: pull.number, existing, body: buildNoMigrationsCommentBody(job.headSha, notes) });
         }
       }
-      return 'no-migrations';
+      return verdict;
     }
 
     stage = `fetching ${migrationFiles.length} migration file(s) at ${job.headSha.slice(0, 7)}`;
@@ -197,11 +216,16 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
 
     // The verdict first: a required check should not wait for the comment and the review.
     const failed = failsGate(report, config.failOn);
+    // Fail closed: what could not be analysed is not vouched for (`unanalysed: neutral` softens it).
+    const incomplete = isIncomplete(report, notes);
     const { annotations, omitted } = buildAnnotations(report);
     notes.annotationsOmitted = omitted;
     const checkOutput = buildCheckOutput(report, notes);
-    env.onReport?.({ report, config, notes, failed });
-    await complete(failed ? 'failure' : 'success', checkOutput, annotations);
+    if (incomplete) checkOutput.summary = truncate(`${checkOutput.summary}\n\n${UNANALYSED_HELP}`);
+    const conclusion: Conclusion = failed ? 'failure' : incomplete ? config.unanalysed : 'success';
+    env.onReport?.({ report, config, notes, failed, conclusion });
+    await complete(conclusion, checkOutput, annotations);
+    verdict = failed ? 'failure' : incomplete ? 'unanalysed' : 'success';
 
     if (isLatest) {
       stage = 'updating the summary comment';
@@ -243,10 +267,15 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
         }
       }
     }
-    return failed ? 'failure' : 'success';
+    return verdict;
   } catch (err) {
     if (checkRunId === undefined) throw err;
     const superseded = signal.aborted && signal.reason instanceof SupersededError;
+    if (checkDone && !superseded) {
+      // The verdict is posted: a comment or review that could not be written must not replace it.
+      log.error({ err, stage }, 'writing after the verdict failed; the verdict stands');
+      return verdict ?? 'error';
+    }
     try {
       if (superseded) {
         // A completed verdict for that commit stands; only the shared comment/review are skipped.
@@ -315,7 +344,7 @@ function describeError(err: unknown): string {
 function collect(contents: Map<string, BlobContent>, notes: RenderNotes): AnalyzeInput['files'] {
   const out: AnalyzeInput['files'] = [];
   for (const [path, blob] of contents) {
-    if (blob.content === undefined) notes.skipped!.push({ path, reason: blob.error ?? 'no content' });
+    if (blob.content === undefined) notes.unanalysed!.push({ path, reason: blob.error ?? 'no content' });
     else out.push({ path, content: blob.content });
   }
   return out;

@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, MAX_FILE_BYTES, parseConfig, type DbarchConfig } from '../config/schema.js';
 import { changedSince, discover as discoverMigrations, repoRoot, splitByChanged } from '../migrations/index.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
-import { FORMATS, formatReport, reportFails, type Format } from '../report/index.js';
+import { FORMATS, formatReport, reportFails, unanalysedFiles, type Format } from '../report/index.js';
 import { packageInfo } from '../report/version.js';
 import { SEVERITIES, type Report, type Severity } from '../types.js';
 
@@ -65,7 +65,8 @@ Options:
   -h, --help                           show this help
   -V, --version                        print the version
 
-Exit codes: 0 nothing reaches --fail-on, 1 something does, 2 usage or config error.
+Exit codes: 0 nothing reaches --fail-on, 1 something does (or a file could not be analysed,
+unless the config says \`unanalysed: neutral\`), 2 usage or config error.
 `;
 
 const OPTIONS = {
@@ -212,6 +213,10 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   const output = formatReport(format, report, { color, sources, junit: { failOn } });
   if (values.output) writeFileSync(resolve(cwd, values.output), output);
   else deps.stdout(output);
+  // Fail closed: a file dbarch could not analyse is not reported as safe.
+  const unanalysed = unanalysedFiles(report);
+  for (const u of unanalysed) deps.stderr(`dbarch: not analysed: ${u.path}: ${u.reason}\n`);
+  if (unanalysed.length && config.unanalysed === 'failure') return 1;
   return reportFails(report, failOn) ? 1 : 0;
 }
 

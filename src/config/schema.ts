@@ -111,6 +111,23 @@ export const configSchema = z
       })
       .strict()
       .default({ approvePermission: 'maintain' }),
+    /**
+     * What the check concludes (and the CLI exits with) when dbarch could not analyse something: a
+     * file over maxFileBytes, a migration it could not fetch, a file list GitHub cut at 3,000 files,
+     * a file in an encoding it cannot read. `failure` (exit 1) unless `/dbarch approve` releases it;
+     * `neutral` (exit 0, with a warning) for teams that prefer that.
+     */
+    unanalysed: z.enum(['failure', 'neutral']).default('failure'),
+    /** Policy for `dbarch-ignore` / `squawk-ignore` comments; suppressed findings are always counted in the report. */
+    ignoreDirectives: z
+      .object({
+        /** A directive must give a reason (`-- dbarch-ignore rule -- why`); one without is not honoured. */
+        requireReason: z.boolean().default(false),
+        /** `dbarch-ignore-file` / `squawk-ignore-file` are honoured; false reports them and ignores nothing. */
+        allowFileLevel: z.boolean().default(true),
+      })
+      .strict()
+      .default({ requireReason: false, allowFileLevel: true }),
   })
   .strict();
 

@@ -28,3 +28,21 @@ export function atLeast(f: Finding, threshold: Severity): boolean {
 export function reportFails(report: Report, threshold: Severity): boolean {
   return report.files.some((file) => file.findings.some((f) => atLeast(f, threshold)));
 }
+
+/** Notices that mean a file was not analysed at all: the report cannot vouch for it. */
+export const UNANALYSED_RULES: ReadonlySet<string> = new Set(['file-too-large', 'unsupported-encoding']);
+
+export interface Unanalysed {
+  path: string;
+  reason: string;
+}
+
+/** Files of the report dbarch could not analyse, with why (the message of the notice). */
+export function unanalysedFiles(report: Report): Unanalysed[] {
+  const out: Unanalysed[] = [];
+  for (const file of report.files) {
+    const f = file.findings.find((x) => UNANALYSED_RULES.has(x.rule));
+    if (f) out.push({ path: file.path, reason: f.message.replace(/^File skipped: /, '').replace(/\.$/, '') });
+  }
+  return out;
+}

@@ -50,4 +50,5 @@ export { formatJunit } from './junit.js';
 export type { JunitOptions } from './junit.js';
 export { formatCodeQuality, toCodeQuality } from './gitlab.js';
 export type { CodeQualityIssue } from './gitlab.js';
-export { reportFails, countsText, blocksText } from './common.js';
+export { reportFails, countsText, blocksText, unanalysedFiles, UNANALYSED_RULES } from './common.js';
+export type { Unanalysed } from './common.js';

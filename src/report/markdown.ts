@@ -2,7 +2,8 @@
 // truncation the App uses for check-run output.
 import type { FileReport, Finding, LockMode, Report, Severity } from '../types.js';
 import { LOCK_MODES } from '../types.js';
-import { blocksText, plural } from './common.js';
+import { blocksText, plural, unanalysedFiles } from './common.js';
+import { codeSpan, escapeMarkdown, neutralizeMarkdown } from './escape.js';
 
 export const SUMMARY_MARKER = '<!-- dbarch:summary -->';
 /** GitHub's limit for a comment body and for check-run summary/text. */
@@ -17,6 +18,8 @@ export interface MarkdownOptions {
   footer?: string;
   /** At most this many lock-table rows. Default 50. */
   maxLockRows?: number;
+  /** Something was not analysed (beyond the report's own skipped files): never call the result safe. */
+  incomplete?: boolean;
 }
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️' };
@@ -24,7 +27,8 @@ const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info:
 export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): string {
   const limit = opts.maxLength ?? GITHUB_TEXT_LIMIT;
   const s = report.summary;
-  const icon = s.errors ? ICON.error : s.warnings ? ICON.warning : '✅';
+  const incomplete = opts.incomplete || unanalysedFiles(report).length > 0;
+  const icon = s.errors ? ICON.error : s.warnings || incomplete ? ICON.warning : '✅';
   const head = [
     SUMMARY_MARKER,
     `## ${icon} dbarch: ${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}`,
@@ -60,7 +64,10 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       });
     }
   }
-  if (!total) blocks.push({ text: 'No findings: these migrations look safe to deploy.\n', findings: 0 });
+  if (!total) {
+    const text = incomplete ? 'No findings in what was analysed; some files were not analysed (see below).\n' : 'No findings: these migrations look safe to deploy.\n';
+    blocks.push({ text, findings: 0 });
+  }
   const footer = opts.footer ? `\n---\n${opts.footer}\n` : '';
 
   let body = head;
@@ -86,7 +93,7 @@ function truncationNote(hidden: number): string {
 }
 
 function fileHeading(file: FileReport, opts: MarkdownOptions): string {
-  const name = link(`\`${file.path}\``, opts.fileUrl?.(file.path));
+  const name = link(codeSpan(file.path), opts.fileUrl?.(file.path));
   const facts = [file.framework, file.direction === 'down' ? 'down migration' : undefined, file.transaction === 'transaction' ? 'runs in a transaction' : 'no transaction'];
   return `#### ${name}\n${facts.filter(Boolean).join(' · ')}\n`;
 }
@@ -94,17 +101,18 @@ function fileHeading(file: FileReport, opts: MarkdownOptions): string {
 function renderFinding(file: FileReport, f: Finding, opts: MarkdownOptions): string {
   const where = link(`line ${f.line}`, opts.fileUrl?.(file.path, f.line));
   const facts = [where];
-  if (f.relation) facts.push(`\`${f.relation}\``);
+  if (f.relation) facts.push(codeSpan(f.relation));
   if (f.lockMode) facts.push(`\`${f.lockMode}\``);
   if (f.engines && f.engines.length > 1) facts.push(`flagged by ${f.engines.join(' and ')}`);
   else if (f.engine !== 'builtin') facts.push(`flagged by ${f.engine}`);
-  const out = [`${ICON[f.severity]} **${f.severity}** \`${f.rule}\` · ${facts.join(' · ')}`, '', oneParagraph(f.message), ''];
-  if (f.help) out.push(quote(f.help), '');
+  // Messages carry names, expressions and database errors from the migration: shown, never rendered.
+  const out = [`${ICON[f.severity]} **${f.severity}** ${codeSpan(f.rule)} · ${facts.join(' · ')}`, '', escapeMarkdown(oneParagraph(f.message)), ''];
+  if (f.help) out.push(quote(neutralizeMarkdown(f.help)), '');
   if (f.fix) {
     const outside = f.fix.outsideTransaction && !/outside a transaction/i.test(f.fix.description) ? ' _Run it outside a transaction._' : '';
-    out.push(`**Safe rewrite:** ${oneParagraph(f.fix.description)}${outside}`, '', fence(f.fix.sql, 'sql'), '');
+    out.push(`**Safe rewrite:** ${neutralizeMarkdown(oneParagraph(f.fix.description))}${outside}`, '', fence(f.fix.sql, 'sql'), '');
     if (f.fix.verified) {
-      out.push(`${f.fix.verified.ok ? '✔️ Verified' : '❌ Failed'} on the replayed schema: ${oneParagraph(f.fix.verified.note)}`, '');
+      out.push(`${f.fix.verified.ok ? '✔️ Verified' : '❌ Failed'} on the replayed schema: ${escapeMarkdown(oneParagraph(f.fix.verified.note))}`, '');
     }
   }
   return out.join('\n');
@@ -134,16 +142,17 @@ export function renderLockTable(report: Report, opts: LockTableOptions = {}): st
       for (const lock of [...stmt.locks].sort((a, b) => modeRank(b.mode) - modeRank(a.mode))) {
         total++;
         if (rows.length >= maxRows) continue;
-        const label = link(`\`${file.path}:${stmt.line}\``, opts.fileUrl?.(file.path, stmt.line));
+        const label = link(cell(codeSpan(`${file.path}:${stmt.line}`)), opts.fileUrl?.(file.path, stmt.line));
         const cells = [
           `${label} ${cell(stmt.kind)}`,
-          `\`${cell(lock.relation)}\``,
+          cell(codeSpan(lock.relation)),
           lock.mode,
           blocksText(stmt.blocks),
           rewrites ? 'yes' : 'no',
           fixed ? 'yes' : 'no',
         ];
-        if (traced) cells.push(stmt.trace ? cell(traceCell(stmt.trace)) : '');
+        // Trace errors are database text (RAISE messages): escaped, which also escapes its pipes.
+        if (traced) cells.push(stmt.trace ? escapeMarkdown(traceCell(stmt.trace).replace(/\s*\n\s*/g, ' ')) : '');
         rows.push(`| ${cells.join(' | ')} |`);
       }
     });

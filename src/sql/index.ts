@@ -71,6 +71,18 @@ function shorten(s: string, max = 80): string {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
+/**
+ * UTF-16/32 text (a BOM, or NUL bytes, which PostgreSQL never accepts in a query) read as
+ * UTF-8 would be garbage that parses to nothing: such a file is reported, not linted.
+ */
+function foreignEncoding(bytes: Uint8Array): string | undefined {
+  const b = bytes;
+  if (b.length >= 4 && ((b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) || (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff))) return 'UTF-32 text';
+  if (b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff))) return 'UTF-16 text';
+  const nul = b.indexOf(0);
+  return nul >= 0 ? `NUL byte at offset ${nul} (UTF-16 or binary data)` : undefined;
+}
+
 /** Parses a migration file into statements with exact spans. Synchronous; call initParser() first. */
 export function parseSql(source: string | Uint8Array, opts: ParseOptions): ParsedFile {
   const file: ParsedFile = {
@@ -99,6 +111,12 @@ function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: numb
     file.notices.push(
       notice('file-too-large', 'info', `File skipped: ${size} bytes is over the limit of ${maxBytes} bytes (maxFileBytes).`, at),
     );
+    return;
+  }
+  const foreign = typeof source === 'string' ? undefined : foreignEncoding(source);
+  if (foreign) {
+    const at = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+    file.notices.push(notice('unsupported-encoding', 'info', `File skipped: ${foreign}; dbarch reads migrations as UTF-8.`, at));
     return;
   }
 

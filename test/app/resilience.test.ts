@@ -329,7 +329,7 @@ describe('large pull requests', () => {
     expect(new TextDecoder().decode(input.files[0]!.content as Uint8Array)).toBe(big);
   });
 
-  it('warns when GitHub stops listing files at 3,000', async () => {
+  it('fails closed when GitHub stops listing files at 3,000 (a migration may be among the unlisted ones)', async () => {
     const h = await setup();
     const page = (n: number) => Array.from({ length: 100 }, (_, i) => prFile(`src/f${n * 100 + i}.ts`, '@@ -1 +1 @@\n-a\n+b', 'modified'));
     checkCreated(h.api);
@@ -347,9 +347,13 @@ describe('large pull requests', () => {
     await h.idle();
     expect(h.unmatched).toEqual([]);
     expect(h.api.isDone()).toBe(true);
+    expect(lastCheckUpdate(h)).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(lastCheckUpdate(h).output).toEqual({
-      title: 'No migration changes',
-      summary: 'No migration files among the first 3,000 changed files (GitHub lists no more than that).',
+      title: 'Incomplete review: GitHub listed only the first 3,000 changed files',
+      summary:
+        'No migration files among the first 3,000 changed files, but GitHub lists no more than that, so the rest of this pull request was not reviewed.\n\n' +
+        'dbarch fails closed: what it could not analyse is not read as safe. Review it by hand; a maintainer can then release this check with `/dbarch approve <reason>`. ' +
+        'Set `unanalysed: neutral` in `.github/dbarch.yml` to make such reviews neutral instead.',
     });
   });
 });
