@@ -1,5 +1,6 @@
 // /readyz and /metrics for the Probot server (as `extraHandlers` of src/app/server.ts), and the
 // webhook ack-latency probe on the raw HTTP server.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
@@ -90,15 +91,107 @@ export function metricsHandler(m: Metrics = defaultMetrics): HttpHandler {
   };
 }
 
+/** Events the App is subscribed to or GitHub sends every App; anything else is counted as `other`. */
+export const KNOWN_EVENTS: ReadonlySet<string> = new Set([
+  'pull_request',
+  'issue_comment',
+  'check_run',
+  'check_suite',
+  'ping',
+  'installation',
+  'installation_repositories',
+  'installation_target',
+  'github_app_authorization',
+]);
+
+/** The header is unauthenticated (it is read before the signature is checked): never a free-form label. */
+export function eventLabel(header: string | string[] | undefined): string {
+  if (header === undefined) return 'unknown';
+  return typeof header === 'string' && KNOWN_EVENTS.has(header) ? header : 'other';
+}
+
 /** Webhooks received and the time to answer them, measured on the HTTP server itself. */
 export function instrumentWebhooks(server: HttpServer, m: Metrics = defaultMetrics, webhookPath = '/api/github/webhooks'): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || pathOf(req) !== webhookPath) return;
     const started = performance.now();
     res.once('finish', () => {
-      const event = String(req.headers['x-github-event'] ?? 'unknown');
+      const event = eventLabel(req.headers['x-github-event']);
       m.webhooksReceived.inc({ event, status: res.statusCode });
       m.webhookAck.observe({ event }, (performance.now() - started) / 1000);
     });
   });
+}
+
+/** GitHub caps webhook payloads at 25 MB; nothing larger is a real delivery. */
+export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+
+export interface WebhookGuardOptions {
+  path?: string;
+  /** With the secret, the HMAC is computed while the body streams in and checked before anything parses it. */
+  secret?: string;
+  maxBytes?: number;
+}
+
+/**
+ * Bounds what an unauthenticated sender can make the receiver hold: a webhook POST without a
+ * signature is refused before its body is read, a declared or streamed body over the cap is
+ * refused (413) and its stream destroyed, and the signature is checked on the streamed bytes.
+ * Only then is the body handed to Probot's own handler (which reads `req.body` instead of the
+ * stream, and verifies again).
+ */
+export function guardWebhookBodies(server: HttpServer, opts: WebhookGuardOptions = {}): void {
+  const path = opts.path ?? '/api/github/webhooks';
+  const max = opts.maxBytes ?? MAX_WEBHOOK_BYTES;
+  const inner = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  const pass = (req: IncomingMessage, res: ServerResponse) => {
+    for (const l of inner) l.call(server, req, res);
+  };
+  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, error: string) => {
+    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error }));
+    // Stop reading: the rest of the body is never buffered.
+    req.unpipe();
+    req.resume();
+    res.once('finish', () => req.destroy());
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST' || pathOf(req) !== path) return pass(req, res);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) return refuse(req, res, 413, `webhook body over ${max} bytes`);
+    const signature = req.headers['x-hub-signature-256'];
+    if (opts.secret && typeof signature !== 'string') return refuse(req, res, 400, 'x-hub-signature-256 header missing');
+    const hmac = opts.secret ? createHmac('sha256', opts.secret) : undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > max) {
+        done = true;
+        chunks.length = 0;
+        return refuse(req, res, 413, `webhook body over ${max} bytes`);
+      }
+      hmac?.update(chunk);
+      chunks.push(chunk);
+    });
+    req.on('error', () => {
+      done = true;
+      chunks.length = 0;
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      if (hmac && !signatureMatches(signature as string, hmac.digest())) return refuse(req, res, 401, 'signature does not match the payload');
+      (req as IncomingMessage & { body?: string }).body = Buffer.concat(chunks).toString('utf8');
+      pass(req, res);
+    });
+  });
+}
+
+function signatureMatches(header: string, digest: Buffer): boolean {
+  const m = /^sha256=([0-9a-f]{64})$/i.exec(header);
+  if (!m) return false;
+  return timingSafeEqual(Buffer.from(m[1]!, 'hex'), digest);
 }

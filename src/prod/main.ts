@@ -19,7 +19,7 @@ import { BullQueue } from './bullmq-queue.js';
 import { exhaustedReporter } from './fail-check.js';
 import { withOctokitMetrics } from './github-metrics.js';
 import type { HttpHandler, Readiness } from './http.js';
-import { createReadiness, instrumentWebhooks, metricsHandler, readyzHandler } from './http.js';
+import { createReadiness, guardWebhookBodies, instrumentWebhooks, metricsHandler, readyzHandler } from './http.js';
 import type { Metrics } from './metrics.js';
 import { metrics as defaultMetrics } from './metrics.js';
 import { createQueueFactory } from './queue.js';
@@ -149,6 +149,8 @@ export async function startProd(opts: ProdOptions = {}): Promise<ProdHandle> {
       await app.appFn(p, options);
     });
     http = await server.start();
+    // Before any request is read (start() resolves ahead of the next I/O turn).
+    guardWebhookBodies(http, { path: webhookPath, secret: env.WEBHOOK_SECRET });
     instrumentWebhooks(http, m, webhookPath);
   }
   const port = (http.address() as { port: number }).port;
