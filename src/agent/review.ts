@@ -31,6 +31,8 @@ export interface ArchitectReviewDeps extends AgentDeps {
    * analyzer's findings on the changed lines, so the fallback lists them in its body only.
    */
   inlineFallback?: boolean;
+  /** dbarch's own bot login: only its own earlier review is edited (another bot may copy the marker). */
+  botLogin?: string;
 }
 
 export interface ArchitectReviewResult {
@@ -66,7 +68,9 @@ interface ExistingReview {
   body: string;
 }
 
-async function findPreviousReview(octokit: GitHubClient, pr: PullRequestRef): Promise<ExistingReview | undefined> {
+async function findPreviousReview(octokit: GitHubClient, pr: PullRequestRef, botLogin?: string): Promise<ExistingReview | undefined> {
+  const own = (u: { login?: string; type?: string } | null | undefined) =>
+    botLogin ? u?.type === 'Bot' && u.login?.toLowerCase() === botLogin.toLowerCase() : u?.type === 'Bot' || !!u?.login?.endsWith('[bot]');
   let found: ExistingReview | undefined;
   for (let page = 1; page <= MAX_PAGES; page++) {
     const res = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
@@ -77,7 +81,7 @@ async function findPreviousReview(octokit: GitHubClient, pr: PullRequestRef): Pr
       page,
     });
     for (const r of res.data) {
-      if (r.body?.includes(REVIEW_MARKER) && (r.user?.type === 'Bot' || r.user?.login?.endsWith('[bot]'))) found = { id: Number(r.id), body: r.body };
+      if (r.body?.includes(REVIEW_MARKER) && own(r.user)) found = { id: Number(r.id), body: r.body };
     }
     if (res.data.length < 100) break;
   }
@@ -126,7 +130,7 @@ export async function runArchitectReview(deps: ArchitectReviewDeps, pr: PullRequ
 
   const outcome = await runArchitect({ files, report: deps.report, config: deps.config, pr: { title: pr.title, body: pr.body } }, { ...deps, repo });
 
-  const previous = await findPreviousReview(octokit, pr);
+  const previous = await findPreviousReview(octokit, pr, deps.botLogin);
   const already = previous ? await commentedKeys(octokit, pr, previous.id) : new Set<string>();
   const inline: { path: string; line: number; side: 'RIGHT'; body: string }[] = [];
   const bodyFindings: ArchitectFinding[] = [];

@@ -11,6 +11,7 @@ import { codeBlock, codeSpan, capBody, inline, neutralize, REVIEW_MARKER } from 
 import { githubRepoAccess } from '../agent/repo.js';
 import type { MigrationInput, SnippetLinter } from '../agent/types.js';
 import { CHECK_NAME } from './github.js';
+import type { BotIdentity } from './identity.js';
 
 export const COMMAND_MARKER = '<!-- dbarch:command -->';
 
@@ -26,11 +27,14 @@ export interface ParsedCommand {
 
 /**
  * The first `/dbarch …` that starts a line outside fenced code blocks, indented code, block
- * quotes and inline code spans. `/dbarch` alone, or an unknown word, means help.
+ * quotes, inline code spans, HTML comments and `<details>` blocks. `/dbarch` alone, or an unknown word, means help.
  */
 export function parseCommand(body: string): ParsedCommand | null {
-  const lines = body.replace(/\r\n?/g, '\n').split('\n');
+  // Hidden text is not a command: HTML comments (an unclosed one hides the rest) and <details> blocks.
+  const visible = body.replace(/\r\n?/g, '\n').replace(/<!--[\s\S]*?(?:-->|$)/g, '');
+  const lines = visible.split('\n');
   let fence: string | null = null;
+  let details = 0;
   for (const raw of lines) {
     const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(raw);
     if (fence) {
@@ -41,6 +45,11 @@ export function parseCommand(body: string): ParsedCommand | null {
       fence = fenceMatch[1] ?? '```';
       continue;
     }
+    const opened = (raw.match(/<details\b/gi) ?? []).length;
+    const closed = (raw.match(/<\/details\s*>/gi) ?? []).length;
+    const inside = details > 0 || opened > 0;
+    details = Math.max(0, details + opened - closed);
+    if (inside) continue;
     if (/^ {0,3}>/.test(raw) || /^( {4}|\t)/.test(raw)) continue;
     // A line that starts with the command cannot be inside an inline code span (that needs a backtick first).
     const m = /^ {0,3}\/dbarch(?:\s+(\S+)(?:\s+(.*))?)?\s*$/i.exec(raw);
@@ -93,6 +102,15 @@ export interface CommandDeps {
   /** Runs a long command (redesign) off the webhook path; awaited inline by default. */
   schedule?(name: string, task: () => Promise<void>): Promise<void> | void;
   now?(): Date;
+  /** dbarch's own App id: only its own `dbarch` check run is approved. */
+  identity?(): Promise<BotIdentity>;
+  /**
+   * Marks a key as handled; false when it already was. Keys are the delivery id and the comment
+   * id, so a redelivered (or replayed) command runs once. In-memory per process by default.
+   */
+  firstTime?(key: string): boolean | Promise<boolean>;
+  /** Replies per user and pull request (default: 5 per 10 minutes); over it, a reaction only. */
+  replyLimit?: { max: number; windowMs: number };
 }
 
 export const HELP_TEXT = [
@@ -169,20 +187,25 @@ interface CheckRunSummary {
   id: number;
   status: string;
   conclusion: string | null;
+  startedAt: string | null;
   output: { title: string | null; summary: string | null };
 }
 
-async function findCheckRun(req: CommandRequest): Promise<CheckRunSummary | undefined> {
+/** dbarch's own latest `dbarch` check run on the head: another App may name a check `dbarch` too. */
+async function findCheckRun(req: CommandRequest, appId: number): Promise<CheckRunSummary | undefined> {
   const res = await req.context.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
     owner: req.owner,
     repo: req.repo,
     ref: req.headSha,
     check_name: CHECK_NAME,
+    app_id: appId,
     filter: 'latest',
     per_page: 100,
   });
-  const run = res.data.check_runs.find((r) => r.name === CHECK_NAME);
-  return run ? { id: Number(run.id), status: run.status, conclusion: run.conclusion, output: { title: run.output.title, summary: run.output.summary } } : undefined;
+  const run = res.data.check_runs.find((r) => r.name === CHECK_NAME && r.app?.id === appId);
+  return run
+    ? { id: Number(run.id), status: run.status, conclusion: run.conclusion, startedAt: run.started_at ?? null, output: { title: run.output.title, summary: run.output.summary } }
+    : undefined;
 }
 
 export function approvalSummary(approver: string, reason: string, previous?: { conclusion: string | null; summary: string | null }): string {
@@ -199,34 +222,34 @@ export function approvalSummary(approver: string, reason: string, previous?: { c
 
 class NotReady extends Error {}
 
-async function approve(req: CommandRequest, reason: string, now: Date): Promise<string> {
-  const existing = await findCheckRun(req);
+/**
+ * Approves the verdict the approver saw: the head's own `dbarch` check must have started before
+ * the comment was written. A check started later belongs to a newer push (or a re-run), which a
+ * late or redelivered comment must not release.
+ */
+async function approve(req: CommandRequest, reason: string, now: Date, appId: number): Promise<string> {
+  const existing = await findCheckRun(req, appId);
+  if (!existing) throw new NotReady('There is no `dbarch` verdict on the current head to approve yet: run `/dbarch review` and approve once it has completed.');
   // The running review would complete the check after us and overwrite the approval.
-  if (existing && existing.status !== 'completed') throw new NotReady('The `dbarch` review of this commit is still running: approve it once the check has completed.');
-  const title = `Approved by ${req.sender}`;
-  const summary = approvalSummary(req.sender, reason, existing ? { conclusion: existing.conclusion, summary: existing.output.summary } : undefined);
-  if (existing) {
-    await req.context.octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
-      owner: req.owner,
-      repo: req.repo,
-      check_run_id: existing.id,
-      status: 'completed',
-      conclusion: 'success',
-      completed_at: now.toISOString(),
-      output: { title, summary },
-    });
-  } else {
-    await req.context.octokit.request('POST /repos/{owner}/{repo}/check-runs', {
-      owner: req.owner,
-      repo: req.repo,
-      name: CHECK_NAME,
-      head_sha: req.headSha,
-      status: 'completed',
-      conclusion: 'success',
-      completed_at: now.toISOString(),
-      output: { title, summary },
-    });
+  if (existing.status !== 'completed') throw new NotReady('The `dbarch` review of this commit is still running: approve it once the check has completed.');
+  const commentedAt = Date.parse(req.context.payload.comment.created_at);
+  const startedAt = existing.startedAt ? Date.parse(existing.startedAt) : NaN;
+  if (!(startedAt <= commentedAt)) {
+    throw new NotReady(
+      `The head of this pull request (${codeSpan(req.headSha.slice(0, 12))}) was pushed or re-reviewed after this comment was written, so this approval does not apply to it. Review the new verdict and approve again.`,
+    );
   }
+  const title = `Approved by ${req.sender}`;
+  const summary = approvalSummary(req.sender, reason, { conclusion: existing.conclusion, summary: existing.output.summary });
+  await req.context.octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+    owner: req.owner,
+    repo: req.repo,
+    check_run_id: existing.id,
+    status: 'completed',
+    conclusion: 'success',
+    completed_at: now.toISOString(),
+    output: { title, summary },
+  });
   return `The \`dbarch\` check of ${codeSpan(req.headSha.slice(0, 12))} is marked as passing. Approver: ${codeSpan(req.sender)}. Reason: ${inline(reason, 1000)}\n\nA new push re-evaluates the migrations.`;
 }
 
@@ -250,12 +273,48 @@ async function redesign(req: CommandRequest, deps: CommandDeps, instructions: st
 
 /** Wire the command handler into the App. */
 export function registerCommands(app: Probot, deps: CommandDeps): void {
+  const seen = new TtlSet();
+  const limiter = new ReplyLimiter(deps.replyLimit ?? { max: 5, windowMs: 10 * 60_000 });
+  const full: CommandDeps = { firstTime: (key) => seen.add(key, Date.now()), ...deps };
   app.on('issue_comment.created', async (context) => {
-    await handleComment(context, deps);
+    await handleComment(context, full, limiter);
   });
 }
 
-export async function handleComment(context: CommentContext, deps: CommandDeps): Promise<'ignored' | 'refused' | 'done' | 'failed'> {
+/** Keys remembered for a day (GitHub redelivers within days only on request; replays need the body signed). */
+class TtlSet {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly ttlMs = 24 * 60 * 60_000, private readonly max = 100_000) {}
+  add(key: string, now: number): boolean {
+    if ((this.until.get(key) ?? 0) > now) return false;
+    if (this.until.size >= this.max) for (const [k, t] of this.until) if (t <= now || this.until.size >= this.max) this.until.delete(k);
+    this.until.set(key, now + this.ttlMs);
+    return true;
+  }
+}
+
+/** A sliding window of replies per user and pull request. */
+export class ReplyLimiter {
+  private readonly hits = new Map<string, number[]>();
+  constructor(private readonly limit: { max: number; windowMs: number }) {}
+  take(key: string, now: number): boolean {
+    const recent = (this.hits.get(key) ?? []).filter((t) => t > now - this.limit.windowMs);
+    if (recent.length >= this.limit.max) {
+      this.hits.set(key, recent);
+      return false;
+    }
+    recent.push(now);
+    this.hits.set(key, recent);
+    if (this.hits.size > 10_000) for (const [k, v] of this.hits) if (!v.some((t) => t > now - this.limit.windowMs)) this.hits.delete(k);
+    return true;
+  }
+}
+
+export async function handleComment(
+  context: CommentContext,
+  deps: CommandDeps,
+  limiter = new ReplyLimiter(deps.replyLimit ?? { max: 5, windowMs: 10 * 60_000 }),
+): Promise<'ignored' | 'refused' | 'limited' | 'done' | 'failed'> {
   const { payload } = context;
   if (!payload.issue.pull_request) return 'ignored';
   if (isBotAuthor(payload.sender) || isBotAuthor(payload.comment.user)) return 'ignored';
@@ -267,19 +326,34 @@ export async function handleComment(context: CommentContext, deps: CommandDeps):
 
   const owner = payload.repository.owner.login;
   const repo = payload.repository.name;
+  // A redelivered or replayed comment runs once (a redelivery keeps its delivery id; a replay its comment id).
+  if (deps.firstTime) {
+    const fresh = [await deps.firstTime(`delivery:${context.id}`), await deps.firstTime(`comment:${owner}/${repo}:${payload.comment.id}`)];
+    if (fresh.includes(false)) {
+      context.log.info({ deliveryId: context.id, comment: payload.comment.id }, 'dbarch command already handled: ignored');
+      return 'ignored';
+    }
+  }
   const base = { context, owner, repo, pullNumber: payload.issue.number, sender: payload.sender.login, installationId: payload.installation?.id };
   const provisional: CommandRequest = { ...base, headSha: '' };
-  await react(provisional, 'eyes');
+  let authorised = false;
   try {
     // Approve needs the repository's config (approvePermission); others need write.
     const need: PermissionLevel = command.name === 'approve' ? (await deps.loadConfig(provisional)).commands.approvePermission : 'write';
     const have = await permissionOf(provisional);
     if (!permissionAtLeast(have, need)) {
+      // Anyone can comment on a public repository: a refusal costs one reaction, never a comment.
       context.log.info({ sender: base.sender, have, need, command: command.name }, 'dbarch command refused');
-      await reply(provisional, `Sorry, \`/dbarch ${command.name}\` needs ${need} permission on this repository or above.`);
       await react(provisional, 'confused');
       return 'refused';
     }
+    if (!limiter.take(`${owner}/${repo}#${base.pullNumber}:${base.sender}`.toLowerCase(), (deps.now?.() ?? new Date()).getTime())) {
+      context.log.info({ sender: base.sender, command: command.name }, 'dbarch command over the reply limit');
+      await react(provisional, 'confused');
+      return 'limited';
+    }
+    authorised = true;
+    await react(provisional, 'eyes');
     const pull = await context.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: base.pullNumber });
     const req: CommandRequest = { ...base, headSha: pull.data.head.sha };
     context.log.info({ sender: base.sender, command: command.name, sha: req.headSha }, 'dbarch command');
@@ -297,7 +371,9 @@ export async function handleComment(context: CommentContext, deps: CommandDeps):
           return 'failed';
         }
         try {
-          await reply(req, await approve(req, command.args.trim(), deps.now?.() ?? new Date()));
+          if (!deps.identity) throw new Error('dbarch does not know its own App id, so it cannot tell its check run from others');
+          const { appId } = await deps.identity();
+          await reply(req, await approve(req, command.args.trim(), deps.now?.() ?? new Date(), appId));
         } catch (err) {
           if (!(err instanceof NotReady)) throw err;
           await reply(req, err.message);
@@ -329,7 +405,11 @@ export async function handleComment(context: CommentContext, deps: CommandDeps):
     await react(req, 'rocket');
     return 'done';
   } catch (err) {
-    await fail(provisional, command.name, err);
+    if (authorised) await fail(provisional, command.name, err);
+    else {
+      context.log.error({ err, command: command.name }, 'dbarch command failed before the permission check');
+      await react(provisional, 'confused').catch(() => {});
+    }
     return 'failed';
   }
 }

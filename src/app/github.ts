@@ -2,6 +2,8 @@
 import type { ProbotOctokit } from 'probot';
 import type { CheckAnnotation, CheckOutput, ReviewComment } from './render.js';
 import { MAX_ANNOTATIONS_PER_REQUEST, chunk } from './render.js';
+import type { BotIdentity } from './identity.js';
+import { isOwn } from './identity.js';
 
 export type Octokit = ProbotOctokit;
 
@@ -195,15 +197,18 @@ export interface IssueComment {
   user: { login: string; type: string } | null;
 }
 
-/** Our summary comment: the marker in a comment by a bot (users may quote the marker). */
-export async function findSummaryComment(octokit: Octokit, ref: RepoRef & { pullNumber: number; marker: string }): Promise<IssueComment | undefined> {
+/** Our summary comment: the marker in a comment by dbarch's own bot (users and other bots may copy the marker). */
+export async function findSummaryComment(
+  octokit: Octokit,
+  ref: RepoRef & { pullNumber: number; marker: string; identity?: BotIdentity },
+): Promise<IssueComment | undefined> {
   const comments = (await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
     owner: ref.owner,
     repo: ref.repo,
     issue_number: ref.pullNumber,
     per_page: 100,
   })) as IssueComment[];
-  return comments.find((c) => c.user?.type === 'Bot' && c.body?.includes(ref.marker));
+  return comments.find((c) => isOwn(c.user, ref.identity) && c.body?.includes(ref.marker));
 }
 
 export async function upsertSummaryComment(
@@ -233,13 +238,13 @@ interface PullReviewComment {
   path: string;
   line: number | null;
   body: string;
-  user: { type: string } | null;
+  user: { login?: string; type: string } | null;
 }
 
 /** Post one review with the comments an earlier push did not already make. Returns how many were posted. */
 export async function postReview(
   octokit: Octokit,
-  ref: RepoRef & { pullNumber: number; headSha: string; comments: ReviewComment[]; marker: string; body: string },
+  ref: RepoRef & { pullNumber: number; headSha: string; comments: ReviewComment[]; marker: string; body: string; identity?: BotIdentity },
 ): Promise<number> {
   if (ref.comments.length === 0) return 0;
   const existing = (await octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
@@ -249,7 +254,7 @@ export async function postReview(
     per_page: 100,
   })) as PullReviewComment[];
   const seen = new Set(
-    existing.filter((c) => c.user?.type === 'Bot' && c.body.includes(ref.marker) && c.line !== null).map((c) => `${c.path}\0${c.line}\0${c.body}`),
+    existing.filter((c) => isOwn(c.user, ref.identity) && c.body.includes(ref.marker) && c.line !== null).map((c) => `${c.path}\0${c.line}\0${c.body}`),
   );
   // A review with very many comments is noise (and large ones get rejected); the summary lists everything.
   const fresh = ref.comments.filter((c) => !seen.has(`${c.path}\0${c.line}\0${c.body}`)).slice(0, MAX_REVIEW_COMMENTS);

@@ -15,6 +15,8 @@ import { RULES } from '../rules/registry.js';
 import { createSnippetLinter } from '../agent/lint.js';
 import { runArchitectReview } from '../agent/review.js';
 import type { ArchitectHook } from './review.js';
+import type { BotIdentity } from './identity.js';
+import { fetchIdentity } from './identity.js';
 
 export interface AppDeps extends ReviewDeps {
   /** Builds the queue around the runner (the in-process queue by default; Redis later). */
@@ -23,6 +25,8 @@ export interface AppDeps extends ReviewDeps {
   commands?: Partial<CommandDeps>;
   /** Called with each finished review (metrics, tests). */
   onOutcome?: (job: ReviewJob, outcome: ReviewOutcome) => void;
+  /** dbarch's own App id and bot login; fetched once with `GET /app` when not given. */
+  identity?: BotIdentity;
 }
 
 export const PULL_REQUEST_ACTIONS = ['opened', 'synchronize', 'reopened', 'ready_for_review'] as const;
@@ -40,9 +44,9 @@ const lazyAnalyze: AnalyzeFn = async (input) => {
  */
 export function defaultArchitect(analyze: AnalyzeFn, env: NodeJS.ProcessEnv = process.env): ArchitectHook | undefined {
   if (!env.ANTHROPIC_API_KEY) return undefined;
-  return async ({ octokit, log, signal, config, report, pull, files }) => {
+  return async ({ octokit, log, signal, config, report, pull, files, identity }) => {
     const result = await runArchitectReview(
-      { octokit, config, report, files, rules: RULES.map((r) => r.meta), lint: createSnippetLinter(analyze, config), log, signal, env },
+      { octokit, config, report, files, rules: RULES.map((r) => r.meta), lint: createSnippetLinter(analyze, config), log, signal, env, botLogin: identity?.login },
       { owner: pull.owner, repo: pull.repo, number: pull.number, headSha: pull.headSha },
     );
     log.info({ action: result.action, inlineComments: result.inlineComments }, result.summaryLine);
@@ -72,12 +76,23 @@ export interface DbarchApp {
 export function createApp(overrides: Partial<AppDeps> = {}): DbarchApp {
   const deps = defaultDeps(overrides);
   let probot: Probot | undefined;
+  let fetched: Promise<BotIdentity> | undefined;
+  const identity = (): Promise<BotIdentity> => {
+    if (deps.identity) return Promise.resolve(deps.identity);
+    if (!probot) return Promise.reject(new Error('dbarch app not loaded'));
+    const app = probot;
+    fetched ??= app.auth().then((client) => fetchIdentity(client as never)).catch((err: unknown) => {
+      fetched = undefined;
+      throw err;
+    });
+    return fetched;
+  };
   const run: JobRunner = async (job, signal) => {
     if (!probot) throw new Error('dbarch app not loaded');
     const log = probot.log.child({ deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, sha: job.headSha });
     try {
       const octokit = await probot.auth(job.installationId);
-      const outcome = await runReview(job, { octokit, log, deps, signal });
+      const outcome = await runReview(job, { octokit, log, deps, signal, identity: await identity() });
       log.info({ outcome }, 'review finished');
       deps.onOutcome?.(job, outcome);
     } catch (err) {
@@ -118,7 +133,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): DbarchApp {
       },
     );
 
-    registerCommands(app, commandDeps(deps, enqueue, app));
+    registerCommands(app, { identity, ...commandDeps(deps, enqueue, app) });
 
     app.on('check_run.rerequested', async (context) => {
       const run = context.payload.check_run;

@@ -5,6 +5,7 @@ import type { DbarchConfig } from '../config/schema.js';
 import { ConfigError } from '../config/schema.js';
 import type { Report } from '../types.js';
 import { loadRepoConfig } from './config.js';
+import type { BotIdentity } from './identity.js';
 import { parsePatchHunks } from './diff.js';
 import type { BlobContent, Conclusion, Octokit, PrFile } from './github.js';
 import {
@@ -54,6 +55,7 @@ export interface ArchitectContext {
   report: Report;
   pull: { owner: string; repo: string; number: number; headSha: string };
   files: { path: string; content: string; patch?: string }[];
+  identity?: BotIdentity;
 }
 /** Resolves to a one-line account (tokens, estimated cost) for the check's details, if any. */
 export type ArchitectHook = (ctx: ArchitectContext) => Promise<string | void>;
@@ -70,6 +72,8 @@ export interface ReviewDeps {
 
 export interface ReviewEnv {
   octokit: Octokit;
+  /** dbarch's own App id and bot login: only its own comments and reviews are edited or counted. */
+  identity?: BotIdentity;
   log: Logger;
   deps: ReviewDeps;
   signal: AbortSignal;
@@ -126,7 +130,7 @@ const UNANALYSED_HELP =
   'Set `unanalysed: neutral` in `.github/dbarch.yml` to make such reviews neutral instead.';
 
 export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewOutcome> {
-  const { octokit, log, deps, signal } = env;
+  const { octokit, log, deps, signal, identity } = env;
   const repo = { owner: job.owner, repo: job.repo };
   const source = env.source ?? apiReviewSource(octokit, deps, repo);
   let stage = 'finding the pull request';
@@ -190,7 +194,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
       }
       if (isLatest) {
         stage = 'updating the summary comment';
-        const existing = await findSummaryComment(octokit, { ...repo, pullNumber: pull.number, marker: SUMMARY_MARKER });
+        const existing = await findSummaryComment(octokit, { ...repo, pullNumber: pull.number, marker: SUMMARY_MARKER, identity });
         signal.throwIfAborted();
         if (existing) {
           await upsertSummaryComment(octokit, { ...repo, pullNumber: pull.number, existing, body: buildNoMigrationsCommentBody(job.headSha, notes) });
@@ -229,7 +233,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
 
     if (isLatest) {
       stage = 'updating the summary comment';
-      const existing = await findSummaryComment(octokit, { ...repo, pullNumber: pull.number, marker: SUMMARY_MARKER });
+      const existing = await findSummaryComment(octokit, { ...repo, pullNumber: pull.number, marker: SUMMARY_MARKER, identity });
       signal.throwIfAborted();
       await upsertSummaryComment(octokit, { ...repo, pullNumber: pull.number, existing, body: buildCommentBody(report, notes) });
 
@@ -248,6 +252,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
         headSha: job.headSha,
         comments,
         marker: FINDING_MARKER,
+        identity,
         body: 'dbarch found hazards on changed lines. The summary comment lists all findings.',
       });
 
@@ -255,7 +260,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
         stage = 'running the architect review';
         const files = [...reviewFiles.values()].map((f) => ({ path: f.path, content: f.source, patch: migrationFiles.find((m) => m.filename === f.path)?.patch }));
         try {
-          const account = await deps.architect({ octokit, log, signal, config, report, pull: { ...repo, number: pull.number, headSha: job.headSha }, files });
+          const account = await deps.architect({ octokit, log, signal, config, report, pull: { ...repo, number: pull.number, headSha: job.headSha }, files, identity });
           if (account) {
             // Details only: the conclusion stays the deterministic verdict.
             stage = 'recording the architect review in the check details';

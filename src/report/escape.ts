@@ -96,13 +96,15 @@ export function escapeMarkdown(text: string): string {
  */
 export function neutralizeMarkdown(text: string): string {
   let out: string;
-  return splitCodeSpans(text.replace(/\r\n?/g, '\n'))
+  // \u0000 and \u0001 mark placeholders below; they have no business in prose.
+  return splitCodeSpans(text.replace(/\r\n?/g, '\n').replace(/[\u0000\u0001]/g, ''))
     .map((p) => {
       if (p.code) return p.text;
       // A backtick run without its closer must stay text even next to the code we add below.
       out = p.text.replace(/`/g, (m, at: number, all: string) => (escapedAt(all, at) ? m : `\\${m}`));
       // Images first (tracking pixels), then links: keep the label, show the URL as code.
-      out = out.replace(/!\[([^\]]*)\]\(([^)]*)\)/g, (_m, alt: string) => `[image: ${alt}]`);
+      const images: string[] = [];
+      out = out.replace(/!\[([^\]]*)\]\(([^)]*)\)/g, (_m, alt: string) => (images.push(alt), `\u0001${images.length - 1}\u0001`));
       const links: string[] = [];
       out = out.replace(/\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)/g, (_m, label: string, url: string) => {
         links.push(url);
@@ -114,7 +116,9 @@ export function neutralizeMarkdown(text: string): string {
       });
       // Reference-style link definitions and the brackets that would use them.
       out = out.replace(/\[([^\]]*)\]/g, '\\[$1\\]');
-      return withInertUrls(out, inertRefs).replace(/\u0000(\d+)\u0000/g, (_m, i: string) => codeSpan(links[Number(i)]!));
+      return withInertUrls(out, inertRefs)
+        .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => codeSpan(links[Number(i)]!))
+        .replace(/\u0001(\d+)\u0001/g, (_m, i: string) => `[image: ${withInertUrls(images[Number(i)]!, inertRefs)}]`);
     })
     .join('');
 }

@@ -11,12 +11,19 @@ import { anthropicScope, fakeLint, MIGRATION, MIGRATION_PATH, RULES, sampleRepor
 const GH = 'https://api.github.com';
 const HEAD = 'f'.repeat(40);
 
-function payload(body: string, over: { sender?: { login: string; type: string }; pr?: boolean } = {}) {
+interface PayloadOptions {
+  sender?: { login: string; type: string };
+  pr?: boolean;
+  commentId?: number;
+  delivery?: string;
+}
+
+function payload(body: string, over: PayloadOptions = {}) {
   const sender = over.sender ?? { login: 'alice', type: 'User' };
   return {
     action: 'created',
     issue: { number: 7, title: 'Add email_verified', body: 'Adds a flag.', ...(over.pr === false ? {} : { pull_request: { url: `${GH}/repos/acme/shop/pulls/7` } }) },
-    comment: { id: 555, body, user: sender },
+    comment: { id: over.commentId ?? 555, body, user: sender, created_at: '2026-11-25T12:30:00Z' },
     repository: { name: 'shop', owner: { login: 'acme' } },
     sender,
     installation: { id: 1 },
@@ -47,13 +54,14 @@ async function harness(over: Partial<CommandDeps> = {}, config: DbarchConfig = t
     linter: () => fakeLint,
     agent: { env: {}, anthropic: { maxRetries: 0 }, cache: new LruReviewCache<ArchitectOutcome>() },
     now: () => new Date('2026-11-25T13:00:00Z'),
+    identity: async () => ({ appId: 123, login: 'dbarch[bot]' }),
     ...over,
   };
   await probot.load((app) => registerCommands(app, deps));
   const send = async (body: string, o: Parameters<typeof payload>[1] = {}, event = 'issue_comment') => {
     const p = payload(body, o);
     if (event === 'issue_comment.edited') p.action = 'edited';
-    await probot.receive({ id: 'delivery-1', name: 'issue_comment', payload: p } as never);
+    await probot.receive({ id: o.delivery ?? 'delivery-1', name: 'issue_comment', payload: p } as never);
   };
   return { probot, reviewed, send };
 }
@@ -133,17 +141,16 @@ describe('registerCommands', () => {
     const h = await harness({ agent: { env: { ...SECRET_ENV }, anthropic: { maxRetries: 0 } } });
     const gh = nock(GH);
     const reactions: string[] = [];
-    gh.post('/repos/acme/shop/issues/comments/555/reactions', (b: { content: string }) => (reactions.push(b.content), true)).times(2).reply(201, {});
+    gh.post('/repos/acme/shop/issues/comments/555/reactions', (b: { content: string }) => (reactions.push(b.content), true)).reply(201, {});
     gh.get('/repos/acme/shop/collaborators/alice/permission').reply(200, { permission: 'read', role_name: 'triage' });
-    const posted = comments(gh);
     const unmatched = trackUnmatched();
     await h.send('/dbarch redesign');
     unmatched.stop();
     expect(gh.isDone()).toBe(true);
+    // No comment at all: anyone can comment on a public repository.
     expect(unmatched.unmatched).toEqual([]);
     expect(anthropic.pendingMocks()).toEqual([]);
-    expect(reactions).toEqual(['eyes', 'confused']);
-    expect(posted).toEqual([`${COMMAND_MARKER}\nSorry, \`/dbarch redesign\` needs write permission on this repository or above.`]);
+    expect(reactions).toEqual(['confused']);
   });
 
   it.each([
@@ -225,8 +232,11 @@ describe('registerCommands', () => {
     const { reactions } = authorised(gh, 'maintain');
     pull(gh);
     gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`)
-      .query({ check_name: 'dbarch', filter: 'latest', per_page: '100' })
-      .reply(200, { total_count: 1, check_runs: [{ id: 321, name: 'dbarch', status: 'completed', conclusion: 'failure', output: { title: '2 errors', summary: 'CREATE INDEX blocks writes.' } }] });
+      .query({ check_name: 'dbarch', app_id: '123', filter: 'latest', per_page: '100' })
+      .reply(200, {
+        total_count: 1,
+        check_runs: [{ id: 321, name: 'dbarch', app: { id: 123 }, status: 'completed', conclusion: 'failure', started_at: '2026-11-25T12:10:00Z', output: { title: '2 errors', summary: 'CREATE INDEX blocks writes.' } }],
+      });
     let patched: unknown;
     gh.patch('/repos/acme/shop/check-runs/321', (b) => ((patched = b), true)).reply(200, { id: 321 });
     const posted = comments(gh);
@@ -254,7 +264,7 @@ describe('registerCommands', () => {
     pull(gh);
     gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`)
       .query(true)
-      .reply(200, { total_count: 1, check_runs: [{ id: 321, name: 'dbarch', status: 'in_progress', conclusion: null, output: { title: null, summary: null } }] });
+      .reply(200, { total_count: 1, check_runs: [{ id: 321, name: 'dbarch', app: { id: 123 }, status: 'in_progress', conclusion: null, started_at: '2026-11-25T12:10:00Z', output: { title: null, summary: null } }] });
     const posted = comments(gh);
     const unmatched = trackUnmatched();
     await h.send('/dbarch approve urgent');
@@ -269,37 +279,36 @@ describe('registerCommands', () => {
     const h = await harness();
     const gh = nock(GH);
     const reactions: string[] = [];
-    gh.post('/repos/acme/shop/issues/comments/555/reactions', (b: { content: string }) => (reactions.push(b.content), true)).times(2).reply(201, {});
+    gh.post('/repos/acme/shop/issues/comments/555/reactions', (b: { content: string }) => (reactions.push(b.content), true)).reply(201, {});
     gh.get('/repos/acme/shop/collaborators/alice/permission').reply(200, { permission: 'write', role_name: 'write' });
-    const posted = comments(gh);
     const unmatched = trackUnmatched();
     await h.send('/dbarch approve trust me');
     unmatched.stop();
     expect(unmatched.unmatched).toEqual([]);
     expect(gh.isDone()).toBe(true);
-    expect(posted).toEqual([`${COMMAND_MARKER}\nSorry, \`/dbarch approve\` needs maintain permission on this repository or above.`]);
-    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(reactions).toEqual(['confused']);
   });
 
-  it('approve: commands.approvePermission: write allows it; creates the check run when there is none', async () => {
+  it('approve: commands.approvePermission: write allows it; without a dbarch verdict on the head there is nothing to approve', async () => {
     const h = await harness({}, testConfig({ commands: { approvePermission: 'write' } }));
     const gh = nock(GH);
-    authorised(gh, 'write');
+    const { reactions } = authorised(gh, 'write');
     pull(gh);
-    gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
-    let created: unknown;
-    gh.post('/repos/acme/shop/check-runs', (b) => ((created = b), true)).reply(201, { id: 9 });
-    comments(gh);
+    // Another App's check named `dbarch` is not dbarch's verdict.
+    gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`)
+      .query(true)
+      .reply(200, { total_count: 1, check_runs: [{ id: 77, name: 'dbarch', app: { id: 999 }, status: 'completed', conclusion: 'failure', started_at: '2026-11-25T12:00:00Z', output: { title: 'x', summary: 'x' } }] });
+    const posted = comments(gh);
+    const unmatched = trackUnmatched();
     await h.send('/dbarch approve hotfix');
+    unmatched.stop();
+    expect(unmatched.unmatched).toEqual([]);
     expect(gh.isDone()).toBe(true);
-    expect(created).toEqual({
-      name: 'dbarch',
-      head_sha: HEAD,
-      status: 'completed',
-      conclusion: 'success',
-      completed_at: '2026-11-25T13:00:00.000Z',
-      output: { title: 'Approved by alice', summary: approvalSummary('alice', 'hotfix') },
-    });
+    expect(posted).toEqual([
+      `${COMMAND_MARKER}\nThere is no \`dbarch\` verdict on the current head to approve yet: run \`/dbarch review\` and approve once it has completed.`,
+    ]);
+    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(approvalSummary('alice', 'hotfix')).toContain('not available');
   });
 
   it('approve without a reason asks for one', async () => {
@@ -378,24 +387,19 @@ describe('registerCommands', () => {
   });
 
   describe.each(['help', 'review', 'explain require-concurrent-index-creation', 'approve looks fine', 'redesign', 'frobnicate'])('/dbarch %s', (cmd) => {
-    const name = cmd.split(' ')[0]!;
-    const shown = ['help', 'review', 'explain', 'approve', 'redesign'].includes(name) ? name : 'help';
 
     it('is refused for a read-only user, at no cost', async () => {
       const h = await harness();
       const gh = nock(GH);
       const reactions: string[] = [];
-      gh.post('/repos/acme/shop/issues/comments/555/reactions', (b: { content: string }) => (reactions.push(b.content), true)).times(2).reply(201, {});
+      gh.post('/repos/acme/shop/issues/comments/555/reactions', (b: { content: string }) => (reactions.push(b.content), true)).reply(201, {});
       gh.get('/repos/acme/shop/collaborators/alice/permission').reply(200, { permission: 'read', role_name: 'read' });
-      const posted = comments(gh);
       const unmatched = trackUnmatched();
       await h.send(`/dbarch ${cmd}`);
       unmatched.stop();
       expect(unmatched.unmatched).toEqual([]);
       expect(gh.isDone()).toBe(true);
-      expect(reactions).toEqual(['eyes', 'confused']);
-      const need = shown === 'approve' ? 'maintain' : 'write';
-      expect(posted).toEqual([`${COMMAND_MARKER}\nSorry, \`/dbarch ${shown}\` needs ${need} permission on this repository or above.`]);
+      expect(reactions).toEqual(['confused']);
       expect(h.reviewed).toEqual([]);
     });
 
@@ -408,5 +412,78 @@ describe('registerCommands', () => {
       expect(unmatched.unmatched).toEqual([]);
       expect(h.reviewed).toEqual([]);
     });
+  });
+});
+
+describe('hostile comments', () => {
+  const ownCheck = (startedAt: string) => ({
+    total_count: 1,
+    check_runs: [{ id: 321, name: 'dbarch', app: { id: 123 }, status: 'completed', conclusion: 'failure', started_at: startedAt, output: { title: '1 error', summary: 'x' } }],
+  });
+
+  it('an approve written before the latest push (a late or redelivered delivery) does not release the new head', async () => {
+    const h = await harness();
+    const gh = nock(GH);
+    const { reactions } = authorised(gh, 'maintain');
+    pull(gh);
+    // The comment was written at 12:30; this head's check started at 12:45: it is a newer push.
+    gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`).query({ check_name: 'dbarch', app_id: '123', filter: 'latest', per_page: '100' }).reply(200, ownCheck('2026-11-25T12:45:00Z'));
+    const posted = comments(gh);
+    const unmatched = trackUnmatched();
+    await h.send('/dbarch approve reviewed the index build');
+    unmatched.stop();
+    expect(unmatched.unmatched).toEqual([]);
+    expect(gh.isDone()).toBe(true);
+    expect(posted).toEqual([
+      `${COMMAND_MARKER}\nThe head of this pull request (\`ffffffffffff\`) was pushed or re-reviewed after this comment was written, so this approval does not apply to it. Review the new verdict and approve again.`,
+    ]);
+    expect(reactions).toEqual(['eyes', 'confused']);
+  });
+
+  it('the same delivery, or the same comment under another delivery id, runs once', async () => {
+    const h = await harness();
+    const gh = nock(GH);
+    authorised(gh, 'maintain');
+    pull(gh);
+    gh.get(`/repos/acme/shop/commits/${HEAD}/check-runs`).query(true).reply(200, ownCheck('2026-11-25T12:10:00Z'));
+    const patched: unknown[] = [];
+    gh.patch('/repos/acme/shop/check-runs/321', (b) => (patched.push(b), true)).reply(200, { id: 321 });
+    comments(gh);
+    const unmatched = trackUnmatched();
+    await h.send('/dbarch approve ok', { delivery: 'd-1' });
+    await h.send('/dbarch approve ok', { delivery: 'd-1' });
+    await h.send('/dbarch approve ok', { delivery: 'd-2' });
+    unmatched.stop();
+    expect(unmatched.unmatched).toEqual([]);
+    expect(gh.isDone()).toBe(true);
+    expect(patched).toHaveLength(1);
+  });
+
+  it('replies at most 5 times per user and pull request in 10 minutes; then a reaction only', async () => {
+    const h = await harness();
+    const gh = nock(GH);
+    const reactions: string[] = [];
+    gh.post(/\/repos\/acme\/shop\/issues\/comments\/\d+\/reactions/, (b: { content: string }) => (reactions.push(b.content), true)).times(11).reply(201, {});
+    gh.get('/repos/acme/shop/collaborators/alice/permission').times(6).reply(200, { permission: 'write', role_name: 'write' });
+    gh.get('/repos/acme/shop/pulls/7').times(5).reply(200, { number: 7, head: { sha: HEAD } });
+    const posted: string[] = [];
+    gh.post('/repos/acme/shop/issues/7/comments', (b: { body: string }) => (posted.push(b.body), true)).times(5).reply(201, { id: 1 });
+    const unmatched = trackUnmatched();
+    for (let i = 0; i < 6; i++) await h.send('/dbarch help', { commentId: 600 + i, delivery: `d-${i}` });
+    unmatched.stop();
+    expect(unmatched.unmatched).toEqual([]);
+    expect(gh.isDone()).toBe(true);
+    expect(posted).toHaveLength(5);
+    expect(reactions).toEqual([...Array.from({ length: 5 }, () => ['eyes', 'rocket']).flat(), 'confused']);
+  });
+
+  it('commands hidden in HTML comments or <details> are not commands', () => {
+    expect(parseCommand('Looks good.\n<!--\n/dbarch approve hidden\n-->')).toBeNull();
+    expect(parseCommand('<!-- /dbarch approve -->')).toBeNull();
+    expect(parseCommand('text <!-- never closed\n/dbarch approve hidden')).toBeNull();
+    expect(parseCommand('<details><summary>log</summary>\n\n/dbarch approve hidden\n\n</details>')).toBeNull();
+    expect(parseCommand('<details>\n<details>\n</details>\n/dbarch approve still inside\n</details>')).toBeNull();
+    expect(parseCommand('<details>\nx\n</details>\n/dbarch review')).toEqual({ name: 'review', args: '' });
+    expect(parseCommand('<!-- note -->\n/dbarch review')).toEqual({ name: 'review', args: '' });
   });
 });

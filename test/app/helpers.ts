@@ -59,7 +59,7 @@ export async function setup(deps: Partial<AppDeps> = {}, github: { requestTimeou
     calls.push({ method: req.method, path: url.pathname + url.search, body: body ? JSON.parse(body) : undefined });
   });
   api.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z', permissions: {} });
-  const app = createApp({ now: () => new Date('2026-11-25T12:00:00Z'), architect: undefined, ...deps });
+  const app = createApp({ now: () => new Date('2026-11-25T12:00:00Z'), architect: undefined, identity: { appId: 123, login: 'dbarch[bot]' }, ...deps });
   const probot = new Probot({
     appId: 123,
     privateKey: testPrivateKey(),

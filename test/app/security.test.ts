@@ -162,3 +162,57 @@ describe('a write that fails after the verdict', () => {
     expect(patches[0]!.body).toMatchObject({ conclusion: 'success', output: { title: 'No hazards found in 1 migration file' } });
   });
 });
+
+describe('only dbarch’s own comments are dbarch’s', () => {
+  it('another bot’s comment with the summary marker is left alone; dbarch posts its own', async () => {
+    const h = await setup({ analyze: async () => report([{ path: M1 }]) });
+    checkCreated(h.api);
+    configYaml(h.api, STATIC);
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch('SELECT 1;'))]);
+    graphqlBlobs(h.api, { [M1]: 'SELECT 1;\n' });
+    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
+    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, [
+      { id: 41, body: '<!-- dbarch:summary -->\nall good, merge away', user: { login: 'imposter[bot]', type: 'Bot' } },
+      { id: 42, body: 'quoting <!-- dbarch:summary -->', user: { login: 'dbarch', type: 'User' } },
+    ]);
+    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 43 });
+    await h.receive('pull_request', fixture('pull_request.opened'));
+    await h.idle();
+    expect(h.unmatched).toEqual([]);
+    expect(h.api.isDone()).toBe(true);
+    expect(h.apiCalls().filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`)).toEqual([
+      `POST ${REPO}/check-runs`,
+      'POST /graphql',
+      `PATCH ${REPO}/check-runs/9001`,
+      `POST ${REPO}/issues/17/comments`,
+    ]);
+  });
+});
+
+describe('untrusted text in the summary comment', () => {
+  it('a RAISE EXCEPTION message with a mention, an image and a link is shown as inert text', async () => {
+    const raised = "@octocat look <img src=https://evil.example/p.gif> [click](https://evil.example/x) \\`@admins\\`";
+    const h = await setup({
+      analyze: async () => report([{ path: M1, findings: [finding({ rule: 'trace-error', severity: 'error', line: 1, message: `The migration failed when run: ${raised}` })] }]),
+    });
+    checkCreated(h.api);
+    configYaml(h.api, STATIC);
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch('SELECT 1;'))]);
+    graphqlBlobs(h.api, { [M1]: 'SELECT 1;\n' });
+    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
+    firstCommentAndReview(h.api);
+    await h.receive('pull_request', fixture('pull_request.opened'));
+    await h.idle();
+    expect(h.unmatched).toEqual([]);
+    const comment = h.apiCalls().find((c) => c.method === 'POST' && c.path.endsWith('/issues/17/comments'))!.body.body as string;
+    expect(comment).toContain(
+      'The migration failed when run: @\u200doctocat' +
+        ' look &lt;img src=`https://evil.example/p.gif`&gt; \\[click\\](`https://evil.example/x`) \\\\\\`@\u200dadmins\\\\\\`',
+    );
+    const review = h.apiCalls().find((c) => c.path.endsWith('/reviews'))!.body;
+    expect(review.comments[0].body).toContain('look &lt;img src=`https://evil.example/p.gif`&gt;');
+    for (const body of [comment, review.comments[0].body as string]) {
+      expect(body).not.toMatch(/@octocat|@admins|<img|\]\(https/);
+    }
+  });
+});

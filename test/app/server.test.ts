@@ -84,6 +84,8 @@ describe('server', () => {
     const api = nock(API);
     api.on('request', (req: any) => calls.push(`${req.method} ${new URL(req.path ?? req.href, API).pathname}`));
     api.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: 'ghs_srv', expires_at: '2099-01-01T00:00:00Z' });
+    // dbarch learns its own App id and bot login once, with the App's JWT.
+    api.get('/app').reply(200, { id: 123, slug: 'dbarch' });
     checkCreated(api, 4711);
     configNotFound(api);
     api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile('README.md', '@@ -1 +1 @@\n-a\n+b', 'modified')]);
