@@ -153,7 +153,7 @@ function historyCatalog(history: SourceFile[], config: DbarchConfig, readFile?: 
 }
 
 export function analyzeUnit(unit: AnalysisUnit, config: DbarchConfig, catalog?: Catalog): AnalyzedUnit {
-  const parsed = parseSql(unit.raw ?? unit.sql, { path: unit.file.path, maxBytes: config.maxFileBytes });
+  const parsed = parseSql(unit.raw ?? unit.sql, { path: unit.file.path, maxBytes: config.maxFileBytes, directives: config.ignoreDirectives });
   const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion: unit.pgVersion, ...(catalog ? { catalog } : {}) });
   return { ...unit, sql: parsed.source, parsed, facts };
 }
@@ -204,7 +204,8 @@ export function summarise(files: FileReport[]): Report {
       else summary.infos++;
     }
   }
-  return { files, summary };
+  const suppressed = files.reduce((n, f) => n + (f.suppressed?.length ?? 0), 0);
+  return { files, summary: suppressed ? { ...summary, suppressed } : summary };
 }
 
 export async function analyze(input: AnalyzeInput): Promise<Report> {
@@ -228,6 +229,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const keepUnits = !!input.trace;
   const analyzed: AnalyzedUnit[] = [];
   const builtin: Finding[][] = [];
+  const suppressed: Finding[][] = [];
   const statements: StatementReport[][] = [];
   let lastYield = performance.now();
   for (const unit of units) {
@@ -240,6 +242,8 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
     }
     const done = analyzeUnit(unit, config, catalog);
     const findings: Finding[] = [...done.parsed.notices];
+    const silenced: Finding[] = [];
+    suppressed.push(silenced);
     if (engines.has('builtin')) {
       findings.push(
         ...lintFacts(done.facts, {
@@ -249,6 +253,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
           directives: done.parsed.directives,
           pgVersion: unit.pgVersion,
           transaction: unit.transaction,
+          suppressed: silenced,
         }),
       );
     }
@@ -291,6 +296,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
     findings: mergeFindings(builtin[i]!, squawkFindings[i]!, squawkAlias, {
       covered: engines.has('builtin') ? coveredByCatalog : undefined,
     }),
+    ...(suppressed[i]!.length ? { suppressed: suppressed[i] } : {}),
   }));
   return summarise(files);
 }

@@ -209,6 +209,8 @@ export interface FileReport {
   transaction: TransactionMode;
   statements: StatementReport[];
   findings: Finding[];
+  /** Findings silenced by `dbarch-ignore` / `squawk-ignore` comments (present when there are any). */
+  suppressed?: Finding[];
 }
 
 export interface ReportSummary {
@@ -217,6 +219,8 @@ export interface ReportSummary {
   errors: number;
   warnings: number;
   infos: number;
+  /** Findings silenced by ignore directives (present when there are any). */
+  suppressed?: number;
 }
 
 export interface Report {

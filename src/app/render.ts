@@ -108,14 +108,16 @@ export function incompleteTitle(report: Report, notes: RenderNotes = {}): string
 }
 
 export function checkTitle(report: Report): string {
-  const { errors, warnings, infos, files } = report.summary;
+  const { errors, warnings, infos, files, suppressed } = report.summary;
   const scope = `in ${plural(files, 'migration file')}`;
-  if (errors + warnings + infos === 0) return `No hazards found ${scope}`;
+  // Ignore directives must not turn a check green silently.
+  const silenced = suppressed ? ` (${suppressed} suppressed by ignore directives)` : '';
+  if (errors + warnings + infos === 0) return `No hazards found ${scope}${silenced}`;
   const parts = [];
   if (errors) parts.push(plural(errors, 'error'));
   if (warnings) parts.push(plural(warnings, 'warning'));
   if (infos) parts.push(plural(infos, 'notice'));
-  return `${parts.join(', ')} ${scope}`;
+  return `${parts.join(', ')} ${scope}${silenced}`;
 }
 
 function notesMarkdown(notes: RenderNotes, report?: Report): string[] {
@@ -141,7 +143,8 @@ function notesMarkdown(notes: RenderNotes, report?: Report): string[] {
 
 export function buildCheckOutput(report: Report, notes: RenderNotes = {}): CheckOutput {
   const summary = [
-    `**${countsLine(report)}** in ${plural(report.summary.files, 'migration file')} (${plural(report.summary.statements, 'statement')}).`,
+    `**${countsLine(report)}** in ${plural(report.summary.files, 'migration file')} (${plural(report.summary.statements, 'statement')}).` +
+      (report.summary.suppressed ? ` ${plural(report.summary.suppressed, 'finding')} suppressed by ignore directives (listed in the details).` : ''),
     ...notesMarkdown(notes, report),
     '### Locks',
     renderLockTable(report) || '_No table locks taken._',

@@ -14,6 +14,7 @@ export function toJsonReport(report: Report): unknown {
       transaction: file.transaction,
       statements: file.statements.map(statementJson),
       findings: file.findings.map(findingJson),
+      ...(file.suppressed?.length ? { suppressed: file.suppressed.map(findingJson) } : {}),
     })),
     summary: {
       files: report.summary.files,
@@ -21,6 +22,7 @@ export function toJsonReport(report: Report): unknown {
       errors: report.summary.errors,
       warnings: report.summary.warnings,
       infos: report.summary.infos,
+      ...(report.summary.suppressed ? { suppressed: report.summary.suppressed } : {}),
     },
   };
 }

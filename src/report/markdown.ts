@@ -34,7 +34,8 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     `## ${icon} dbarch: ${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}`,
     '',
     `Reviewed ${plural(s.files, 'migration file')} (${plural(s.statements, 'statement')}).` +
-      (s.errors ? ' Errors block production traffic or fail at runtime; each comes with a safe rewrite where one exists.' : ''),
+      (s.errors ? ' Errors block production traffic or fail at runtime; each comes with a safe rewrite where one exists.' : '') +
+      (s.suppressed ? ` **${plural(s.suppressed, 'finding')} suppressed by ignore directives** (listed below).` : ''),
     '',
     '',
   ].join('\n');
@@ -64,6 +65,8 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       });
     }
   }
+  const silenced = suppressedBlock(report);
+  if (silenced) blocks.push({ text: silenced, findings: 0 });
   if (!total) {
     const text = incomplete ? 'No findings in what was analysed; some files were not analysed (see below).\n' : 'No findings: these migrations look safe to deploy.\n';
     blocks.push({ text, findings: 0 });
@@ -82,6 +85,28 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     shown += b.findings;
   }
   return truncateMarkdown(body + footer, limit);
+}
+
+/** Ignore directives stay visible: what each one silenced, by severity, with where. */
+function suppressedBlock(report: Report): string {
+  const all = report.files.flatMap((file) => (file.suppressed ?? []).map((f) => ({ file, f })));
+  if (!all.length) return '';
+  const by = (sev: Severity) => all.filter((x) => x.f.severity === sev).length;
+  const counts = [plural(by('error'), 'error'), plural(by('warning'), 'warning'), plural(by('info'), 'info')].join(', ');
+  const rows = all.slice(0, 100).map(({ file, f }) => `- ${codeSpan(`${file.path}:${f.line}`)} ${codeSpan(f.rule)} (${f.severity}): ${escapeMarkdown(oneParagraph(f.message).replace(/\n/g, ' '))}`);
+  if (all.length > rows.length) rows.push(`- …and ${plural(all.length - rows.length, 'more')}`);
+  return [
+    `### Suppressed by ignore directives`,
+    '',
+    `${plural(all.length, 'finding')} (${counts}) silenced by \`dbarch-ignore\` / \`squawk-ignore\` comments.`,
+    '',
+    `<details><summary>${plural(all.length, 'suppressed finding')}</summary>`,
+    '',
+    ...rows,
+    '',
+    '</details>',
+    '',
+  ].join('\n');
 }
 
 function truncationNote(hidden: number): string {

@@ -26,6 +26,8 @@ export interface LintFactsOptions {
   transaction?: TransactionMode;
   /** Run these rules instead of the registry (tests). */
   rules?: readonly Rule[];
+  /** Receives the findings ignore directives suppressed, so the report can count them. */
+  suppressed?: Finding[];
 }
 
 const LOCK_RULE_CATEGORIES: ReadonlySet<Category> = new Set(['locking', 'rewrite']);
@@ -237,12 +239,14 @@ export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Find
   const run = (planned: PlannedRule, stmt: StatementFacts) => {
     const { rule, resolved, order } = planned;
     const { meta } = rule;
-    if (anyDirective && isIgnored(meta, stmt, opts.directives)) return;
+    const ignored = anyDirective && isIgnored(meta, stmt, opts.directives);
+    if (ignored && !opts.suppressed) return;
     const ctx = ctxFor(planned);
     let violations: Violation[];
     try {
       violations = rule.check(stmt, ctx);
     } catch (err) {
+      if (ignored) return;
       // A rule bug must not hide the other findings of the file.
       const finding: Finding = {
         rule: 'internal-error',
@@ -259,7 +263,9 @@ export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Find
       if (LOCK_RULE_CATEGORIES.has(meta.category) && v.relation && ctx.createdEarlier(v.relation, stmt.stmt.index)) {
         continue;
       }
-      findings.push({ finding: toFinding(rule, v, stmt, resolved, ctx, opts.direction), order });
+      const finding = toFinding(rule, v, stmt, resolved, ctx, opts.direction);
+      if (ignored) opts.suppressed!.push(finding);
+      else findings.push({ finding, order });
     }
   };
   for (const stmt of facts) {

@@ -10,19 +10,36 @@ const DIRECTIVE = /^\s*(?:dbarch|squawk)-ignore(-file)?(?![\w-])([\s\S]*)$/i;
 export interface Directive {
   file: boolean;
   rules: string[];
+  /** The `-- why` after the rule list, when given. */
+  reason?: string;
+}
+
+/** Which directives are honoured (config `ignoreDirectives`); a refused one ignores nothing. */
+export interface DirectivePolicy {
+  requireReason?: boolean;
+  allowFileLevel?: boolean;
+  /** Told about each refused directive comment. */
+  onRejected?: (comment: Comment, why: string) => void;
 }
 
 export function parseDirective(body: string): Directive | undefined {
   const m = DIRECTIVE.exec(body);
   if (!m) return undefined;
-  const rules: string[] = [];
-  for (const raw of m[2]!.split(/[\s,]+/)) {
-    if (raw === '') continue;
-    // A trailing `-- why` explanation ends the list.
-    if (raw.startsWith('--')) break;
-    rules.push(raw);
-  }
-  return { file: m[1] !== undefined, rules: rules.length ? rules : ['*'] };
+  const rest = m[2]!;
+  // A trailing `-- why` explanation ends the list.
+  const sep = /(?:^|[\s,])--/.exec(rest);
+  const list = sep ? rest.slice(0, sep.index) : rest;
+  const reason = sep ? rest.slice(sep.index + sep[0].length).trim() : '';
+  const rules = list.split(/[\s,]+/).filter((r) => r !== '');
+  return { file: m[1] !== undefined, rules: rules.length ? rules : ['*'], ...(reason ? { reason } : {}) };
+}
+
+/** Why the policy refuses a directive, if it does. */
+export function refusal(d: Directive, policy: DirectivePolicy | undefined): string | undefined {
+  if (!policy) return undefined;
+  if (d.file && policy.allowFileLevel === false) return 'file-level ignore directives are not allowed here (ignoreDirectives.allowFileLevel: false)';
+  if (policy.requireReason && !d.reason) return 'ignore directive without a reason (ignoreDirectives.requireReason: true); write `-- dbarch-ignore <rule> -- <why>`';
+  return undefined;
 }
 
 function commentBody(text: string, c: Comment): string {
@@ -56,7 +73,7 @@ export interface StatementBounds {
  * Collects directives. `statements` are the top-level statements in source order;
  * nested ones inherit their parent's set (done by the caller).
  */
-export function collectDirectives(text: string, comments: Comment[], statements: StatementBounds[]): IgnoreDirectives {
+export function collectDirectives(text: string, comments: Comment[], statements: StatementBounds[], policy?: DirectivePolicy): IgnoreDirectives {
   const result: IgnoreDirectives = { file: new Set(), byStatement: new Map() };
   if (comments.length === 0) return result;
   const parsed: (Directive | undefined)[] = new Array(comments.length);
@@ -66,7 +83,12 @@ export function collectDirectives(text: string, comments: Comment[], statements:
     // Cheap pre-check: most comments are not directives.
     const body = commentBody(text, c);
     if (body.indexOf('-ignore') < 0) continue;
-    const d = parseDirective(body);
+    let d = parseDirective(body);
+    const refused = d && refusal(d, policy);
+    if (refused) {
+      policy?.onRejected?.(c, refused);
+      d = undefined;
+    }
     parsed[k] = d;
     if (!d) continue;
     any = true;
@@ -120,7 +142,7 @@ function hasLineBreak(text: string, from: number, to: number): boolean {
  * Directives in `--` comment lines directly above `offset` (no blank line between), for
  * statements inside a DO body, whose comments are part of the body string, not tokens.
  */
-export function directivesAbove(text: string, offset: number): string[] {
+export function directivesAbove(text: string, offset: number, policy?: DirectivePolicy): string[] {
   let lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   if (text.slice(lineStart, offset).trim() !== '') return [];
   const rules: string[] = [];
@@ -130,7 +152,7 @@ export function directivesAbove(text: string, offset: number): string[] {
     const line = text.slice(prevStart, prevEnd).trim();
     if (!line.startsWith('--')) break;
     const d = parseDirective(line.slice(2));
-    if (d && !d.file) rules.push(...d.rules);
+    if (d && !d.file && !refusal(d, policy)) rules.push(...d.rules);
     lineStart = prevStart;
   }
   return rules;

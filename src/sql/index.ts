@@ -4,7 +4,7 @@ import { loadModule, parseSync, scanSync } from 'libpg-query';
 import type { Node, RawStmt } from '@pgsql/types';
 import type { Finding, ParsedFile, Span, SqlStatement } from '../types.js';
 import { decodeSource } from './decode.js';
-import { collectDirectives, directivesAbove } from './directives.js';
+import { collectDirectives, directivesAbove, type DirectivePolicy } from './directives.js';
 import { lex, type Comment } from './lexer.js';
 import { LineIndex } from './lines.js';
 import { OffsetMap, indexAfterCodePoints } from './offsets.js';
@@ -40,6 +40,8 @@ export interface ParseOptions {
   path: string;
   /** Files larger than this many bytes are not parsed (default 2 MiB). */
   maxBytes?: number;
+  /** Which ignore directives are honoured (config `ignoreDirectives`); all by default. */
+  directives?: { requireReason?: boolean; allowFileLevel?: boolean };
 }
 
 interface SqlErrorLike {
@@ -93,7 +95,7 @@ export function parseSql(source: string | Uint8Array, opts: ParseOptions): Parse
     notices: [],
   };
   try {
-    parseInto(file, source, opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    parseInto(file, source, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.directives);
     file.notices.sort((a, b) => a.line - b.line || a.column - b.column);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
@@ -104,7 +106,7 @@ export function parseSql(source: string | Uint8Array, opts: ParseOptions): Parse
   return file;
 }
 
-function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: number): void {
+function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: number, directivePolicy?: ParseOptions['directives']): void {
   const size = typeof source === 'string' ? Buffer.byteLength(source, 'utf8') : source.length;
   if (size > maxBytes) {
     const at = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
@@ -138,6 +140,10 @@ function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: numb
   }
 
   const lexed = lex(text);
+  const policy: DirectivePolicy | undefined = directivePolicy && {
+    ...directivePolicy,
+    onRejected: (c, why) => file.notices.push(notice('ignore-directive-refused', 'warning', `Ignore directive not honoured: ${why}.`, lines.span(c.start, c.end))),
+  };
   for (const r of lexed.skipped) {
     const span = lines.span(r.start, r.end);
     if (r.kind === 'meta-command') {
@@ -148,7 +154,7 @@ function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: numb
     }
   }
   if (lexed.segments.length === 0) {
-    file.directives = collectDirectives(text, lexed.comments, []);
+    file.directives = collectDirectives(text, lexed.comments, [], policy);
     return;
   }
 
@@ -208,10 +214,10 @@ function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: numb
 
   file.statements = statements;
   file.notices.push(...errors);
-  const directives = collectDirectives(text, lexed.comments, topBounds);
+  const directives = collectDirectives(text, lexed.comments, topBounds, policy);
   for (const [child, parent] of parentOf) {
     const inherited = directives.byStatement.get(parent);
-    const own = directivesAbove(text, statements[child]!.span.offset);
+    const own = directivesAbove(text, statements[child]!.span.offset, policy);
     if (!inherited && own.length === 0) continue;
     directives.byStatement.set(child, new Set([...(inherited ?? []), ...own]));
   }

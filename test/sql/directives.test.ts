@@ -70,7 +70,7 @@ describe('ignore directives', () => {
 describe('parseDirective', () => {
   test.each([
     [' dbarch-ignore a, b', { file: false, rules: ['a', 'b'] }],
-    ['dbarch-ignore a b -- because reasons', { file: false, rules: ['a', 'b'] }],
+    ['dbarch-ignore a b -- because reasons', { file: false, rules: ['a', 'b'], reason: 'because reasons' }],
     [' squawk-ignore-file ban-drop-column', { file: true, rules: ['ban-drop-column'] }],
     [' SQUAWK-IGNORE x', { file: false, rules: ['x'] }],
     [' dbarch-ignore', { file: false, rules: ['*'] }],
