@@ -164,6 +164,7 @@ export async function startProd(opts: ProdOptions = {}): Promise<ProdHandle> {
           appClient: () => probot!.auth() as never,
           installationClient: (id) => probot!.auth(id) as never,
           enqueue: (job) => app.queue.enqueue(job),
+          appId: Number(appId),
           redis,
           prefix: env.DBARCH_REDIS_PREFIX || 'dbarch',
           maxRequests: Number(env.DBARCH_RECONCILE_MAX_REQUESTS) || undefined,

@@ -24,6 +24,8 @@ export interface ReconcileOptions {
   appClient: () => Promise<RequestClient>;
   installationClient: (installationId: number) => Promise<RequestClient>;
   enqueue: (job: ReviewJob) => Promise<boolean>;
+  /** dbarch's App id: only its own check runs count (another App may name a check `dbarch`). */
+  appId?: number;
   /** With Redis: the lock that keeps other replicas out. */
   redis?: Redis;
   prefix?: string;
@@ -109,8 +111,11 @@ export async function reconcileOnce(opts: ReconcileOptions): Promise<ReconcileRe
         type Pull = { number: number; draft?: boolean; head: { sha: string }; base: { sha: string; ref: string } };
         for await (const pr of pages<Pull>(client, 'GET /repos/{owner}/{repo}/pulls', { ...ref, state: 'open' }, (d) => d)) {
           result.pulls++;
-          const checks = await call(client, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ...ref, ref: pr.head.sha, check_name: CHECK_NAME, filter: 'latest', per_page: 10 });
-          const runs = (checks.check_runs ?? []) as { status: string; started_at?: string | null }[];
+          const own = opts.appId !== undefined ? { app_id: opts.appId } : {};
+          const checks = await call(client, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ...ref, ref: pr.head.sha, check_name: CHECK_NAME, ...own, filter: 'latest', per_page: 10 });
+          const runs = ((checks.check_runs ?? []) as { status: string; started_at?: string | null; app?: { id?: number } | null }[]).filter(
+            (r) => opts.appId === undefined || r.app?.id === opts.appId,
+          );
           let job: ReviewJob | undefined;
           const base = { installationId: inst.id, ...ref, pullNumber: pr.number, headSha: pr.head.sha };
           if (runs.length === 0) {

@@ -92,6 +92,28 @@ describe('reconcileOnce', () => {
     expect(m.reconcileRuns.get({ result: 'done' })).toBe(1);
   });
 
+  it('with the App id, another App’s check named `dbarch` does not count as a review', async () => {
+    nock.disableNetConnect();
+    const api = nock(API);
+    api.get('/app/installations?per_page=100&page=1').reply(200, [{ id: 1 }]);
+    api.get('/installation/repositories?per_page=100&page=1').reply(200, { total_count: 1, repositories: [{ name: 'shop', owner: { login: 'acme' } }] });
+    api.get('/repos/acme/shop/pulls?state=open&per_page=100&page=1').reply(200, [pull(17, HEAD1)]);
+    api
+      .get(`/repos/acme/shop/commits/${HEAD1}/check-runs?check_name=dbarch&app_id=123&filter=latest&per_page=10`)
+      .reply(200, { total_count: 1, check_runs: [{ status: 'completed', conclusion: 'success', started_at: '2026-11-25T11:00:00Z', app: { id: 999 } }] });
+    const enqueued: ReviewJob[] = [];
+    await reconcileOnce({
+      appClient: async () => client('jwt'),
+      installationClient: async (id) => client(`inst-${id}`),
+      enqueue: async (j) => (enqueued.push(j), true),
+      appId: 123,
+      now: () => NOW,
+      metrics: createMetrics(),
+    });
+    expect(api.isDone()).toBe(true);
+    expect(enqueued.map((j) => [j.pullNumber, j.trigger])).toEqual([[17, 'reconcile (no dbarch check)']]);
+  });
+
   it('stops at the request budget and when the rate limit runs low', async () => {
     nock.disableNetConnect();
     const api = nock(API);

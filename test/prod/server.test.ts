@@ -56,7 +56,7 @@ async function start(env: Record<string, string> = {}, readiness?: Parameters<ty
   const metrics = createMetrics();
   const handle = await startProd({
     env: { APP_ID: '123', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', DBARCH_RECONCILE_INTERVAL: '0', ...env },
-    deps: { analyze: async () => { throw new Error('not reached'); }, architect: undefined },
+    deps: { analyze: async () => { throw new Error('not reached'); }, architect: undefined, identity: { appId: 123, login: 'dbarch[bot]' } },
     github: { retries: 0, retryBaseMs: 1, rateLimitBaseMs: 1, paceWrites: false },
     metrics,
     log: pino({ level: 'info' }, sink.stream),
