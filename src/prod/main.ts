@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { Probot, Server } from 'probot';
@@ -108,6 +109,10 @@ export async function startProd(opts: ProdOptions = {}): Promise<ProdHandle> {
   let probot: Probot | undefined;
   const attempts = Number(env.DBARCH_JOB_ATTEMPTS) || 3;
   const onOutcome = opts.deps?.onOutcome;
+  // With several replicas, a redelivered command may land on another one: remember it in Redis.
+  let shared: Redis | undefined;
+  const prefix = env.DBARCH_REDIS_PREFIX || 'dbarch';
+  const firstTime = async (key: string) => (await shared!.set(`${prefix}:dbarch:command:${key}`, '1', 'PX', 24 * 60 * 60_000, 'NX')) === 'OK';
   const app = createApp({
     createQueue: createQueueFactory(env, {
       metrics: m,
@@ -116,12 +121,14 @@ export async function startProd(opts: ProdOptions = {}): Promise<ProdHandle> {
       onError: (err, job) => log.warn({ err, deliveryId: job?.deliveryId, repo: job && `${job.owner}/${job.repo}`, pr: job?.pullNumber, sha: job?.headSha }, 'queue error'),
     }),
     ...opts.deps,
+    ...(env.REDIS_URL ? { commands: { firstTime, ...opts.deps?.commands } } : {}),
     onOutcome: (job, outcome) => {
       m.reviews.inc({ outcome });
       onOutcome?.(job, outcome);
     },
   });
   const redis = app.queue instanceof BullQueue ? app.queue.redis : undefined;
+  shared = redis;
   const readiness = opts.readiness ?? createReadiness({ redis });
   const handlers: HttpHandler[] = [healthHandler(app), readyzHandler(readiness), metricsHandler(m)];
 

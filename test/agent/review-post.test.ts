@@ -110,6 +110,25 @@ describe('runArchitectReview', () => {
     expect(put!.body).toContain('_Head: `bbbbbbbbbbbb`_');
   });
 
+  it('with its bot login, another bot’s review carrying the marker is not taken for its own', async () => {
+    const { reply } = anthropicScope();
+    reply('review-submit-valid');
+    const gh = nock(GH);
+    ghFiles(gh);
+    gh.get('/repos/acme/shop/pulls/7/reviews')
+      .query({ per_page: '100', page: '1' })
+      .reply(200, [{ id: 66, body: `${REVIEW_MARKER}\nlooks fine`, user: { login: 'imposter[bot]', type: 'Bot' } }]);
+    let posted: { event: string } | undefined;
+    gh.post('/repos/acme/shop/pulls/7/reviews', (b) => ((posted = b), true)).reply(200, { id: 100 });
+    const unmatched = trackUnmatched();
+    const result = await runArchitectReview({ ...deps({ cache: new LruReviewCache<ArchitectOutcome>() }), botLogin: 'dbarch[bot]' }, pr);
+    unmatched.stop();
+    expect(unmatched.unmatched).toEqual([]);
+    expect(gh.isDone()).toBe(true);
+    expect(result).toMatchObject({ action: 'created', reviewId: 100 });
+    expect(posted!.event).toBe('COMMENT');
+  });
+
   it('a push that does not change the migrations reuses the review and spends no tokens', async () => {
     const cache = new LruReviewCache<ArchitectOutcome>();
     const { scope, bodies, reply } = anthropicScope();

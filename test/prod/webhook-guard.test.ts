@@ -12,6 +12,7 @@ import { startProd } from '../../src/prod/main.js';
 import { eventLabel } from '../../src/prod/http.js';
 import { createMetrics } from '../../src/prod/metrics.js';
 import { testPrivateKey } from '../app/helpers.js';
+import { REDIS_URL, cleanPrefix, hasRedis, uniquePrefix } from './helpers.js';
 
 const SECRET = 'guard-test-secret';
 const handles: ProdHandle[] = [];
@@ -174,5 +175,33 @@ describe('metrics labels from the unauthenticated event header', () => {
     expect(text).not.toContain('evil-');
     expect(metrics.webhooksReceived.get({ event: 'other', status: 400 })).toBe(20);
     expect([eventLabel('pull_request'), eventLabel(['a', 'b']), eventLabel(undefined), eventLabel('x'.repeat(1000))]).toEqual(['pull_request', 'other', 'unknown', 'other']);
+  });
+});
+
+describe.skipIf(!hasRedis)('commands across replicas (Redis)', () => {
+  it('a command handled by one replica is not handled again by another', async () => {
+    const prefix = uniquePrefix();
+    try {
+      const replicas = [];
+      for (let i = 0; i < 2; i++) {
+        const port = await freePort();
+        const handle = await startProd({
+          env: { APP_ID: '123', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', DBARCH_RECONCILE_INTERVAL: '0', REDIS_URL, DBARCH_REDIS_PREFIX: prefix },
+          deps: { architect: undefined, identity: { appId: 123, login: 'dbarch[bot]' } },
+          log: pino({ level: 'silent' }),
+          metrics: createMetrics(),
+          readiness: async () => ({ ready: true, checks: {} }),
+        });
+        handles.push(handle);
+        replicas.push(handle);
+      }
+      const [a, b] = replicas.map((r) => r.app.deps.commands!.firstTime!);
+      expect(await a!('delivery:abc')).toBe(true);
+      expect(await b!('delivery:abc')).toBe(false);
+      expect(await b!('comment:acme/shop:1')).toBe(true);
+    } finally {
+      await Promise.allSettled(handles.splice(0).map((h) => h.stop()));
+      await cleanPrefix(prefix);
+    }
   });
 });
