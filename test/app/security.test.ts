@@ -8,6 +8,7 @@ import {
   configYaml,
   finding,
   firstCommentAndReview,
+  type Harness,
   fixture,
   graphqlBlobs,
   lastCheckUpdate,
@@ -25,21 +26,31 @@ const FAIL_CLOSED =
   'dbarch fails closed: what it could not analyse is not read as safe. Review it by hand; a maintainer can then release this check with `/dbarch approve <reason>`. ' +
   'Set `unanalysed: neutral` in `.github/dbarch.yml` to make such reviews neutral instead.';
 
+/**
+ * The requests of one review of PR 17 up to the completed check: the test adds the blob
+ * answers (`blobs`) and what follows the verdict (`after`, default: a first summary comment).
+ */
+function reviewFlow(h: Harness, opts: { config?: string; files: object[]; blobs: (api: Harness['api']) => void; after?: (api: Harness['api']) => void }): Promise<void> {
+  checkCreated(h.api);
+  configYaml(h.api, opts.config ?? STATIC);
+  h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, opts.files);
+  opts.blobs(h.api);
+  h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
+  if (opts.after) opts.after(h.api);
+  else {
+    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
+    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
+  }
+  return h.receive('pull_request', fixture('pull_request.opened')).then(() => h.idle());
+}
+
 /** One CREATE INDEX padded with a comment past the 2 MiB default limit. */
 const PADDED = `-- ${'x'.repeat(2_200_000)}\nCREATE INDEX idx_orders_user ON orders (user_id);\n`;
 
 describe('fail closed: what dbarch could not analyse is not a pass', () => {
   it('a migration padded past maxFileBytes fails the check, naming the file and the reason in the title', async () => {
     const h = await setup();
-    checkCreated(h.api);
-    configYaml(h.api, STATIC);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1)]);
-    graphqlBlobs(h.api, { [M1]: PADDED });
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, { files: [prFile(M1)], blobs: (api) => graphqlBlobs(api, { [M1]: PADDED }) });
     expect(h.unmatched).toEqual([]);
     expect(h.api.isDone()).toBe(true);
     const done = lastCheckUpdate(h);
@@ -76,30 +87,14 @@ describe('fail closed: what dbarch could not analyse is not a pass', () => {
 
   it('`unanalysed: neutral` makes the same review neutral, with the same title', async () => {
     const h = await setup({ analyze: async () => report([]) });
-    checkCreated(h.api);
-    configYaml(h.api, `${STATIC}unanalysed: neutral\n`);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1)]);
-    graphqlBlobs(h.api, { [M1]: PADDED });
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, { config: `${STATIC}unanalysed: neutral\n`, files: [prFile(M1)], blobs: (api) => graphqlBlobs(api, { [M1]: PADDED }) });
     expect(h.unmatched).toEqual([]);
     expect(lastCheckUpdate(h)).toMatchObject({ conclusion: 'neutral', output: { title: `Incomplete review: ${M1}: larger than maxFileBytes (2200054 bytes)` } });
   });
 
   it('a migration that cannot be fetched at the head fails the check', async () => {
     const h = await setup({ analyze: async () => report([]) });
-    checkCreated(h.api);
-    configYaml(h.api, STATIC);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1)]);
-    graphqlBlobs(h.api, {});
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, { files: [prFile(M1)], blobs: (api) => graphqlBlobs(api, {}) });
     expect(h.unmatched).toEqual([]);
     expect(lastCheckUpdate(h)).toMatchObject({ conclusion: 'failure', output: { title: `Incomplete review: ${M1}: not found at this commit` } });
   });
@@ -107,16 +102,13 @@ describe('fail closed: what dbarch could not analyse is not a pass', () => {
   it('a UTF-16 migration (unreadable as UTF-8) fails the check instead of parsing to nothing', async () => {
     const h = await setup();
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('CREATE INDEX i ON orders (user_id);\n', 'utf16le')]);
-    checkCreated(h.api);
-    configYaml(h.api, STATIC);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1)]);
-    h.api.post('/graphql').reply(200, { data: { repository: { f0: { oid: 'abc', byteSize: utf16.length, isBinary: true, isTruncated: false, text: null } } } });
-    h.api.get(`${REPO}/git/blobs/abc`).reply(200, { sha: 'abc', size: utf16.length, encoding: 'base64', content: utf16.toString('base64') });
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 1 });
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, {
+      files: [prFile(M1)],
+      blobs: (api) => {
+        api.post('/graphql').reply(200, { data: { repository: { f0: { oid: 'abc', byteSize: utf16.length, isBinary: true, isTruncated: false, text: null } } } });
+        api.get(`${REPO}/git/blobs/abc`).reply(200, { sha: 'abc', size: utf16.length, encoding: 'base64', content: utf16.toString('base64') });
+      },
+    });
     expect(h.unmatched).toEqual([]);
     expect(lastCheckUpdate(h)).toMatchObject({
       conclusion: 'failure',
@@ -127,14 +119,12 @@ describe('fail closed: what dbarch could not analyse is not a pass', () => {
   it('findings still decide first: an error with an unanalysed file is a failure naming both', async () => {
     const M2 = 'db/migrate/002_more.sql';
     const h = await setup({ analyze: async () => report([{ path: M2, findings: [finding({ rule: 'require-concurrent-index-creation', line: 1 })] }]) });
-    checkCreated(h.api);
-    configYaml(h.api, `${STATIC}unanalysed: neutral\n`);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1), prFile(M2, addedPatch('CREATE INDEX i ON t (c);'))]);
-    graphqlBlobs(h.api, { [M2]: 'CREATE INDEX i ON t (c);\n' });
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    firstCommentAndReview(h.api);
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, {
+      config: `${STATIC}unanalysed: neutral\n`,
+      files: [prFile(M1), prFile(M2, addedPatch('CREATE INDEX i ON t (c);'))],
+      blobs: (api) => graphqlBlobs(api, { [M2]: 'CREATE INDEX i ON t (c);\n' }),
+      after: (api) => firstCommentAndReview(api),
+    });
     expect(h.unmatched).toEqual([]);
     expect(lastCheckUpdate(h)).toMatchObject({
       conclusion: 'failure',
@@ -146,15 +136,14 @@ describe('fail closed: what dbarch could not analyse is not a pass', () => {
 describe('a write that fails after the verdict', () => {
   it('leaves the posted verdict alone (no "could not finish" over it)', async () => {
     const h = await setup({ analyze: async () => report([{ path: M1 }]) });
-    checkCreated(h.api);
-    configYaml(h.api, STATIC);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch('SELECT 1;'))]);
-    graphqlBlobs(h.api, { [M1]: 'SELECT 1;\n' });
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
-    h.api.post(`${REPO}/issues/17/comments`).reply(403, { message: 'Resource not accessible by integration' });
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, {
+      files: [prFile(M1, addedPatch('SELECT 1;'))],
+      blobs: (api) => graphqlBlobs(api, { [M1]: 'SELECT 1;\n' }),
+      after: (api) => {
+        api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, []);
+        api.post(`${REPO}/issues/17/comments`).reply(403, { message: 'Resource not accessible by integration' });
+      },
+    });
     expect(h.unmatched).toEqual([]);
     expect(h.api.isDone()).toBe(true);
     const patches = h.apiCalls().filter((c) => c.method === 'PATCH');
@@ -166,18 +155,17 @@ describe('a write that fails after the verdict', () => {
 describe('only dbarch’s own comments are dbarch’s', () => {
   it('another bot’s comment with the summary marker is left alone; dbarch posts its own', async () => {
     const h = await setup({ analyze: async () => report([{ path: M1 }]) });
-    checkCreated(h.api);
-    configYaml(h.api, STATIC);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch('SELECT 1;'))]);
-    graphqlBlobs(h.api, { [M1]: 'SELECT 1;\n' });
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    h.api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, [
-      { id: 41, body: '<!-- dbarch:summary -->\nall good, merge away', user: { login: 'imposter[bot]', type: 'Bot' } },
-      { id: 42, body: 'quoting <!-- dbarch:summary -->', user: { login: 'dbarch', type: 'User' } },
-    ]);
-    h.api.post(`${REPO}/issues/17/comments`).reply(201, { id: 43 });
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, {
+      files: [prFile(M1, addedPatch('SELECT 1;'))],
+      blobs: (api) => graphqlBlobs(api, { [M1]: 'SELECT 1;\n' }),
+      after: (api) => {
+        api.get(`${REPO}/issues/17/comments?per_page=100`).reply(200, [
+          { id: 41, body: '<!-- dbarch:summary -->\nall good, merge away', user: { login: 'imposter[bot]', type: 'Bot' } },
+          { id: 42, body: 'quoting <!-- dbarch:summary -->', user: { login: 'dbarch', type: 'User' } },
+        ]);
+        api.post(`${REPO}/issues/17/comments`).reply(201, { id: 43 });
+      },
+    });
     expect(h.unmatched).toEqual([]);
     expect(h.api.isDone()).toBe(true);
     expect(h.apiCalls().filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`)).toEqual([
@@ -195,14 +183,11 @@ describe('untrusted text in the summary comment', () => {
     const h = await setup({
       analyze: async () => report([{ path: M1, findings: [finding({ rule: 'trace-error', severity: 'error', line: 1, message: `The migration failed when run: ${raised}` })] }]),
     });
-    checkCreated(h.api);
-    configYaml(h.api, STATIC);
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch('SELECT 1;'))]);
-    graphqlBlobs(h.api, { [M1]: 'SELECT 1;\n' });
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    firstCommentAndReview(h.api);
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewFlow(h, {
+      files: [prFile(M1, addedPatch('SELECT 1;'))],
+      blobs: (api) => graphqlBlobs(api, { [M1]: 'SELECT 1;\n' }),
+      after: (api) => firstCommentAndReview(api),
+    });
     expect(h.unmatched).toEqual([]);
     const comment = h.apiCalls().find((c) => c.method === 'POST' && c.path.endsWith('/issues/17/comments'))!.body.body as string;
     expect(comment).toContain(

@@ -1,5 +1,6 @@
 // Shared by the production tests: is Redis there, a unique key prefix per run, cleanup.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { ReviewJob } from '../../src/app/queue.js';
 import { deletePrefix, redisReachable } from '../../src/prod/redis.js';
 
@@ -45,4 +46,16 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A port nobody listens on right now, on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
 }

@@ -2,7 +2,6 @@
 // /readyz, /metrics after a signed webhook, structured logs without secrets, SIGTERM; and with
 // Redis, a job that fails every attempt completing its check as "dbarch could not finish".
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import nock from 'nock';
 import { pino } from 'pino';
@@ -13,7 +12,7 @@ import { handleSignals, startProd } from '../../src/prod/main.js';
 import { createMetrics } from '../../src/prod/metrics.js';
 import { connectRedis } from '../../src/prod/redis.js';
 import { API, HEAD1, INSTALLATION, REPO, checkCreated, configNotFound, fixture, prFile, testPrivateKey } from '../app/helpers.js';
-import { REDIS_URL, cleanPrefix, hasRedis, uniquePrefix, until } from './helpers.js';
+import { REDIS_URL, cleanPrefix, freePort, hasRedis, uniquePrefix, until } from './helpers.js';
 
 const SECRET = 'prod-test-secret';
 const handles: ProdHandle[] = [];
@@ -25,17 +24,6 @@ afterEach(async () => {
   nock.cleanAll();
   nock.enableNetConnect();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function logSink(): { lines: () => any[]; raw: () => string; stream: Writable } {
   let raw = '';

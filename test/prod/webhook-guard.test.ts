@@ -3,7 +3,6 @@
 // and no free-form metrics labels from the event header.
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import nock from 'nock';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { startProd } from '../../src/prod/main.js';
 import { eventLabel } from '../../src/prod/http.js';
 import { createMetrics } from '../../src/prod/metrics.js';
 import { testPrivateKey } from '../app/helpers.js';
-import { REDIS_URL, cleanPrefix, hasRedis, uniquePrefix } from './helpers.js';
+import { REDIS_URL, cleanPrefix, freePort, hasRedis, uniquePrefix } from './helpers.js';
 
 const SECRET = 'guard-test-secret';
 const handles: ProdHandle[] = [];
@@ -22,17 +21,6 @@ afterEach(async () => {
   nock.cleanAll();
   nock.enableNetConnect();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function start() {
   nock.disableNetConnect();
