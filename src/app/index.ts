@@ -92,7 +92,9 @@ export function createApp(overrides: Partial<AppDeps> = {}): DbarchApp {
     const log = probot.log.child({ deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, sha: job.headSha });
     try {
       const octokit = await probot.auth(job.installationId);
-      const outcome = await runReview(job, { octokit, log, deps, signal, identity: await identity() });
+      // Without its identity (GET /app failed) the review still runs; the verdict comes first and is never replaced.
+      const own = await identity().catch((err: unknown) => (log.warn({ err }, 'could not read dbarch’s own App identity; matching any bot'), undefined));
+      const outcome = await runReview(job, { octokit, log, deps, signal, identity: own });
       log.info({ outcome }, 'review finished');
       deps.onOutcome?.(job, outcome);
     } catch (err) {
