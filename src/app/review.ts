@@ -279,7 +279,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     if (checkDone && !superseded) {
       // The verdict is posted: a comment or review that could not be written must not replace it.
       log.error({ err, stage }, 'writing after the verdict failed; the verdict stands');
-      return verdict ?? 'error';
+      return 'error';
     }
     try {
       if (superseded) {

@@ -214,7 +214,7 @@ async function writeReview(ctx: Ctx, source: ReviewSource, job: Job): Promise<Ex
         log.warn(`the review was analysed but could not be written${denied.reason ? ` (${denied.reason})` : ''}; reporting through annotations, the job summary and SARIF`);
         opts.io.out(formatGithub(observed.report));
         writeArtifacts(ctx, observed);
-        return observed.failed ? 1 : 0;
+        return observed.conclusion === 'failure' ? 1 : 0;
       }
       return 2;
     default:
