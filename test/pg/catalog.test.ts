@@ -1,8 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/pg/catalog.js';
 import { asts, catalogOf, describe1, loadParser } from './helpers.js';
 
-beforeAll(loadParser);
+// Some describe blocks parse while tests are collected, before any beforeAll runs.
+await loadParser();
 
 const layered = (base: Catalog, sql: string) => {
   const c = new Catalog(base);
