@@ -64,6 +64,7 @@ class RailsTranslator {
   ) {
     this.lines = new LineIndex(source);
     this.heredocs = new HeredocIndex(root);
+    this.heredocs.collectConstants(root);
   }
 
   run(): Translation {
@@ -137,6 +138,19 @@ class RailsTranslator {
     }
 
     const recv = receiver.text;
+    // `[:a, :b].each do |table| … end` runs its block once per element.
+    if ((method === 'each' || method === 'each_with_index') && ctx.migration) {
+      const list = rubyValue(receiver, this.heredocs);
+      const param = this.blockParam(node);
+      if (list.kind === 'arr' && param) {
+        for (const item of list.items) {
+          this.heredocs.locals.set(param, item);
+          this.visitBlock(node, ctx);
+        }
+        this.heredocs.locals.delete(param);
+        return;
+      }
+    }
     if (ctx.dirVar && recv === ctx.dirVar && (method === 'up' || method === 'down')) {
       return this.visitBlock(node, { ...ctx, direction: method });
     }
@@ -225,7 +239,8 @@ class RailsTranslator {
         sql = limit ? `bit varying(${limit})` : 'bit varying';
         break;
       default:
-        if (SIMPLE_TYPES.has(type)) sql = type;
+        // Rails passes a type it does not know through as written (enum types, domains).
+        sql = SIMPLE_TYPES.has(type) || /^[a-z_][a-z0-9_]*$/.test(type) ? type : undefined;
     }
     if (sql && truthy(o.get('array'))) sql += '[]';
     return sql;
@@ -523,8 +538,10 @@ class RailsTranslator {
       }
       case 'change_column_default': {
         const column = nameOf(p[1]);
-        if (!table || !column || p[2] === undefined) return fail('the column or default'), true;
-        let value = p[2];
+        // `from: x, to: y` arrives as keyword options.
+        const given = p[2] ?? (o.has('to') ? { kind: 'hash' as const, pairs: o } : undefined);
+        if (!table || !column || given === undefined) return fail('the column or default'), true;
+        let value: RValue = given;
         if (value.kind === 'hash' && value.pairs.has('to')) value = value.pairs.get('to')!;
         const d = this.defaultSql(value);
         if (d === undefined) return fail('the default'), true;
@@ -732,7 +749,8 @@ class RailsTranslator {
       this.emit(node, method, `DROP ${kind} ${truthy(o.get('if_exists')) ? 'IF EXISTS ' : ''}${ident(name)}`, ctx);
       return;
     }
-    const version = numOf(o.get('version')) ?? numOf(o.get('revert_to_version'));
+    // Scenic's default is version 1.
+    const version = numOf(o.get('version')) ?? numOf(o.get('revert_to_version')) ?? (o.has('sql_definition') ? undefined : '1');
     const sqlDef = o.get('sql_definition');
     let body = sqlDef?.kind === 'str' && !sqlDef.interpolated ? sqlDef.value : undefined;
     let from = 'sql_definition';

@@ -28,6 +28,17 @@ export class HeredocIndex {
   body(start: Node): Node | undefined {
     return this.bodies.get(start.startIndex);
   }
+  /** `NAME = "literal"` constants of the file, so `name: INDEX_NAME` is known. */
+  readonly constants = new Map<string, Node>();
+  /** Block variables bound while a literal `[...].each do |x|` loop is unrolled. */
+  readonly locals = new Map<string, RValue>();
+  collectConstants(root: Node): void {
+    for (const a of root.descendantsOfType('assignment')) {
+      const left = a?.childForFieldName('left');
+      const right = a?.childForFieldName('right');
+      if (left?.type === 'constant' && right && !this.constants.has(left.text)) this.constants.set(left.text, right);
+    }
+  }
 }
 
 function stringParts(node: Node, heredocs: HeredocIndex): { value: string; interpolated: boolean } {
@@ -93,6 +104,14 @@ export function rubyValue(node: Node | null | undefined, heredocs: HeredocIndex)
       const pairs = new Map<string, RValue>();
       for (const p of node.namedChildren) if (p?.type === 'pair') addPair(pairs, p, heredocs);
       return { kind: 'hash', pairs };
+    }
+    case 'identifier': {
+      const bound = heredocs.locals.get(node.text);
+      return bound ?? { kind: 'other', text: node.text };
+    }
+    case 'constant': {
+      const def = heredocs.constants.get(node.text);
+      return def && def.type !== 'constant' ? rubyValue(def, heredocs) : { kind: 'other', text: node.text };
     }
     case 'true':
       return { kind: 'bool', value: true };
