@@ -6,6 +6,7 @@ import { extractSql } from '../migrations/index.js';
 import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
 import { translateRails } from './rails.js';
+import { translateEcto } from './ecto.js';
 import type { ModelState } from './model.js';
 import type { Node } from 'web-tree-sitter';
 import type { OrmLanguage, TranslatedStatement, Translation } from './types.js';
@@ -26,6 +27,7 @@ interface Translator {
 /** One translator per framework; a framework listed here has its DSL reviewed. */
 const TRANSLATORS: Partial<Record<Framework, Translator>> = {
   rails: { language: 'ruby', translate: translateRails },
+  ecto: { language: 'elixir', translate: translateEcto },
 };
 
 export function translatorLanguage(framework: Framework): OrmLanguage | undefined {
