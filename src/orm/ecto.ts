@@ -145,6 +145,10 @@ class EctoTranslator {
         return { kind: 'list', items: node.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment').flatMap((n) => (n.type === 'keywords' ? [this.kw(n)] : [this.value(n)])) };
       case 'keywords':
         return this.kw(node);
+      case 'map': {
+        const content = node.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+        return content.length === 0 ? { kind: 'kw', pairs: new Map() } : { kind: 'other', text: node.text };
+      }
       case 'tuple':
         return { kind: 'tuple', items: node.namedChildren.filter((n): n is Node => !!n).map((n) => this.value(n)) };
       case 'boolean':
@@ -482,7 +486,7 @@ class EctoTranslator {
         .map((p) => p.replace(/[^\w_]/g, '_').replace(/_+$/, ''))
         .join('_');
     const concurrently = o.get('concurrently')?.kind === 'bool' && (o.get('concurrently') as { value: boolean }).value ? 'CONCURRENTLY ' : '';
-    const call = { text: node.text, options: Object.fromEntries(obj.args.optionText), facts: { table, index: name } };
+    const call = { text: node.text, options: Object.fromEntries(obj.args.optionText), facts: { table, index: name, inner: obj.node.text } };
     if (!creating) {
       this.emit(node, 'drop index', `DROP INDEX ${concurrently}${ifx}${ident(name)}`, ctx, call);
       this.state.removeIndex(name);
@@ -505,7 +509,7 @@ class EctoTranslator {
     const name = nameOf(obj.args.positional[1]);
     const o = obj.args.options;
     if (!table || !name) return this.notice(node, 'not analysed: `constraint`: the table or name is not known statically');
-    const call = { text: node.text, options: Object.fromEntries(obj.args.optionText), facts: { table, constraint: name } };
+    const call = { text: node.text, options: Object.fromEntries(obj.args.optionText), facts: { table, constraint: name, inner: obj.node.text } };
     if (!creating) {
       this.emit(node, 'drop constraint', `ALTER TABLE ${ident(table)} DROP CONSTRAINT ${ifx}${ident(name)}`, ctx, call);
       return;

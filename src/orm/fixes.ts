@@ -94,12 +94,14 @@ function railsRewrite(rule: string, stmt: TranslatedStatement, source: string): 
 function ectoRewrite(rule: string, stmt: TranslatedStatement, source: string): Rewrite | undefined {
   const call = stmt.call!;
   const outside = /@disable_ddl_transaction\s+true/.test(source) ? '' : ' and set `@disable_ddl_transaction true` and `@disable_migration_lock true` in the module (PostgreSQL refuses CONCURRENTLY inside the migration transaction)';
-  const { table, constraint } = call.facts;
+  const { table, constraint, inner } = call.facts;
+  // Options belong to the inner `index(...)` / `constraint(...)` call.
+  const setOption = (key: string, value: string) => (inner ? call.text.replace(inner, withOption(inner, call.options, key, value)) : withOption(call.text, call.options, key, value));
   switch (rule) {
     case 'require-concurrent-index-creation':
     case 'require-concurrent-index-deletion': {
       if (!stmt.op.endsWith('index')) return undefined;
-      return { code: withOption(call.text, call.options, 'concurrently', 'true'), description: `Build or drop the index concurrently: \`concurrently: true\`${outside}`, replaces: true };
+      return { code: setOption('concurrently', 'true'), description: `Build or drop the index concurrently: \`concurrently: true\`${outside}`, replaces: true };
     }
     case 'ban-concurrent-index-creation-in-transaction':
     case 'non-transactional-statement-in-transaction':
@@ -117,7 +119,7 @@ function ectoRewrite(rule: string, stmt: TranslatedStatement, source: string): R
       return undefined;
     case 'constraint-missing-not-valid':
       if (stmt.op !== 'create constraint' || !table || !constraint) return undefined;
-      return { code: withOption(call.text, call.options, 'validate', 'false'), description: `Create the check without validating existing rows (\`validate: false\`), then run \`execute "ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}"\` in a later migration`, replaces: true };
+      return { code: setOption('validate', 'false'), description: `Create the check without validating existing rows (\`validate: false\`), then run \`execute "ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}"\` in a later migration`, replaces: true };
     default:
       return undefined;
   }
