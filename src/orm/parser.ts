@@ -50,13 +50,16 @@ export async function loadLanguages(languages: Iterable<OrmLanguage>): Promise<v
   for (const language of new Set(languages)) {
     let p = loading.get(language);
     if (!p) {
-      p = load(language);
+      // One grammar at a time: two WASM modules linked into the runtime at once corrupt each other.
+      p = queue = queue.then(() => load(language));
       loading.set(language, p);
     }
     waits.push(p);
   }
   await Promise.all(waits);
 }
+
+let queue: Promise<void> = Promise.resolve();
 
 /** The syntax tree of `source`, or why there is none (grammar not loaded or failed to load). */
 export function parseSource(language: OrmLanguage, source: string): { tree: Tree } | { error: string } {

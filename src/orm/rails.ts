@@ -21,6 +21,8 @@ const NO_SCHEMA = new Set(['say', 'puts', 'print', 'p', 'pp', 'raise', 'fail', '
 const EXECUTE = new Set(['execute', 'exec_query', 'exec_update', 'exec_delete', 'exec_insert']);
 /** Calls that read the database and decide nothing about the schema. */
 const QUERY = new Set(['select_value', 'select_values', 'select_all', 'select_rows', 'select_one', 'table_exists?', 'column_exists?', 'index_exists?', 'foreign_key_exists?', 'check_constraint_exists?', 'index_name_exists?', 'view_exists?', 'extension_enabled?']);
+/** Nodes that hold no migration calls: not walked (a squashed schema heredoc is one big string). */
+const LEAVES = new Set(['string', 'heredoc_body', 'heredoc_beginning', 'comment', 'simple_symbol', 'constant', 'integer', 'float', 'string_array', 'symbol_array', 'hash', 'array', 'pair', 'argument_list', 'chained_string', 'regex']);
 const STATEMENT_PARENTS = new Set(['body_statement', 'block_body', 'do_block', 'block', 'then', 'else', 'begin', 'program', 'method', 'singleton_method', 'ensure', 'rescue']);
 
 interface Ctx {
@@ -52,7 +54,8 @@ export function translateRails(root: Node, source: string, state: ModelState, op
 class RailsTranslator {
   private readonly lines: LineIndex;
   private readonly heredocs: HeredocIndex;
-  private readonly out: Translation = { statements: [], notices: [], ignores: [], embeddedSql: true };
+  /** embeddedSql turns on at the first `execute`-like call: files without one skip the SQL extraction. */
+  private readonly out: Translation = { statements: [], notices: [], ignores: [], embeddedSql: false };
   /** Migration version from `ActiveRecord::Migration[7.1]`: datetime precision and index names depend on it. */
   private version = 7.1;
 
@@ -100,7 +103,7 @@ class RailsTranslator {
   }
 
   private visitChildren(node: Node, ctx: Ctx): void {
-    for (const child of node.namedChildren) if (child) this.visit(child, ctx);
+    for (const child of node.namedChildren) if (child && !LEAVES.has(child.type)) this.visit(child, ctx);
   }
 
   private visitBlock(call: Node, ctx: Ctx): void {
@@ -128,7 +131,11 @@ class RailsTranslator {
         return this.visitBlock(node, ctx);
       }
       if (WRAPPERS.has(method)) return this.visitBlock(node, ctx);
-      if (NO_SCHEMA.has(method) || EXECUTE.has(method) || QUERY.has(method)) return;
+      if (EXECUTE.has(method)) {
+        this.out.embeddedSql = true;
+        return;
+      }
+      if (NO_SCHEMA.has(method) || QUERY.has(method)) return;
       if (!ctx.migration) return;
       const args = callArgs(node, this.heredocs);
       if (args.splat) return this.notice(node, `not analysed: \`${method}\` is called with arguments only known at run time`);
@@ -160,7 +167,11 @@ class RailsTranslator {
       if (!this.tableOperation(node, method, args, ctx, ctx.table)) this.notice(node, `not analysed: \`${recv}.${method}\` is not a table operation dbarch translates`);
       return;
     }
-    if (EXECUTE.has(method) || QUERY.has(method) || NO_SCHEMA.has(method)) return;
+    if (EXECUTE.has(method)) {
+      this.out.embeddedSql = true;
+      return;
+    }
+    if (QUERY.has(method) || NO_SCHEMA.has(method)) return;
     if (recv === 'connection' || recv === 'ActiveRecord::Base.connection') {
       const args = callArgs(node, this.heredocs);
       if (ctx.migration && this.operation(node, method, args, ctx)) return;
