@@ -223,7 +223,8 @@ class RailsTranslator {
         break;
       case 'datetime':
       case 'timestamp': {
-        const p = precision === undefined ? (this.version >= 7 ? '6' : undefined) : precision;
+        // Since 7.0 only :datetime defaults to precision 6; :timestamp keeps PostgreSQL's default.
+        const p = precision === undefined ? (this.version >= 7 && type === 'datetime' ? '6' : undefined) : precision;
         sql = p ? `timestamp(${p}) without time zone` : 'timestamp without time zone';
         break;
       }
@@ -257,8 +258,14 @@ class RailsTranslator {
     return sql;
   }
 
-  private defaultSql(v: RValue | undefined): string | undefined {
+  private defaultSql(v: RValue | undefined, sqlType?: string): string | undefined {
     if (!v) return undefined;
+    // Rails casts the default through the column type: JSON for json/jsonb, BigDecimal for decimals.
+    if (sqlType && /^jsonb?$/.test(sqlType) && (v.kind === 'arr' || v.kind === 'hash')) {
+      const json = toJson(v);
+      if (json !== undefined) return literal(json);
+    }
+    if (sqlType?.startsWith('numeric') && v.kind === 'num' && /^-?\d+$/.test(v.value)) return `${v.value}.0`;
     switch (v.kind) {
       case 'str':
         return literal(v.value);
@@ -298,7 +305,7 @@ class RailsTranslator {
     const collation = nameOf(o.get('collation'));
     if (collation) sql += ` COLLATE ${ident(collation)}`;
     if (o.has('default')) {
-      const d = this.defaultSql(o.get('default'));
+      const d = this.defaultSql(o.get('default'), sqlType);
       if (d === undefined) return { error: `the default of \`${name}\`` };
       if (d !== 'NULL') sql += ` DEFAULT ${d}`;
     }
@@ -326,8 +333,9 @@ class RailsTranslator {
   private indexSql(table: string, colValue: RValue | undefined, o: Map<string, RValue>): { sql: string; name: string; columns: string[] } | { error: string } {
     let columns = namesOf(colValue);
     if (!columns) return { error: 'index columns' };
-    const expression = columns.length === 1 && /[()\s,]/.test(columns[0]!);
-    const name = nameOf(o.get('name')) ?? this.indexName(table, expression ? [columns[0]!] : columns);
+    // A string with non-word characters is an expression; Rails names it after its words.
+    const expression = columns.length === 1 && colValue?.kind === 'str' && /\W/.test(columns[0]!);
+    const name = nameOf(o.get('name')) ?? this.indexName(table, expression ? [columns[0]!.match(/\w+/g)!.join('_')] : columns);
     const orders = o.get('order');
     const opclass = o.get('opclass');
     const parts = expression
@@ -378,9 +386,11 @@ class RailsTranslator {
   // ------------------------------------------------------------ references and keys
 
   private fkSql(table: string, toTable: string, o: Map<string, RValue>, column?: string): { sql: string; name: string; column: string } {
-    const col = nameOf(o.get('column')) ?? column ?? `${singularize(toTable.split('.').pop()!)}_id`;
-    const name = nameOf(o.get('name')) ?? this.fkName(table, [col]);
-    let sql = `ALTER TABLE ${ident(table)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col)}) REFERENCES ${ident(toTable)} (${ident(nameOf(o.get('primary_key')) ?? 'id')})`;
+    const cols = namesOf(o.get('column')) ?? [column ?? `${singularize(toTable.split('.').pop()!)}_id`];
+    const col = cols.join('_and_');
+    const name = nameOf(o.get('name')) ?? this.fkName(table, cols);
+    const pk = namesOf(o.get('primary_key')) ?? ['id'];
+    let sql = `ALTER TABLE ${ident(table)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${cols.map(ident).join(', ')}) REFERENCES ${ident(toTable)} (${pk.map(ident).join(', ')})`;
     sql += refAction('DELETE', nameOf(o.get('on_delete')));
     sql += refAction('UPDATE', nameOf(o.get('on_update')));
     const deferrable = nameOf(o.get('deferrable'));
@@ -424,7 +434,10 @@ class RailsTranslator {
     const index = o.get('index');
     if (!index || truthy(index)) {
       const idxCols = polymorphic ? [`${refName}_type`, col] : [col];
-      result.index = { o: index?.kind === 'hash' ? index.pairs : new Map(), columns: idxCols };
+      const io = new Map(index?.kind === 'hash' ? index.pairs : []);
+      // Rails names a polymorphic reference's index after the reference.
+      if (polymorphic && !io.has('name')) io.set('name', { kind: 'str', value: `index_${table}_on_${refName}`, interpolated: false });
+      result.index = { o: io, columns: idxCols };
     }
     const fk = o.get('foreign_key');
     if (truthy(fk)) {
@@ -432,7 +445,6 @@ class RailsTranslator {
       if (!fo.has('to_table')) fo.set('to_table', { kind: 'sym', value: pluralize(refName) });
       result.fk = fo;
     }
-    void table;
     return result;
   }
 
@@ -526,7 +538,7 @@ class RailsTranslator {
         if (using?.kind === 'str') alter += ` USING ${using.value}`;
         const parts = [alter];
         if (o.has('default')) {
-          const d = this.defaultSql(o.get('default'));
+          const d = this.defaultSql(o.get('default'), sqlType);
           parts.push(d === undefined || d === 'NULL' ? `ALTER COLUMN ${ident(column)} DROP DEFAULT` : `ALTER COLUMN ${ident(column)} SET DEFAULT ${d}`);
         }
         const nul = o.get('null');
@@ -554,7 +566,8 @@ class RailsTranslator {
         if (!table || !column || given === undefined) return fail('the column or default'), true;
         let value: RValue = given;
         if (value.kind === 'hash' && value.pairs.has('to')) value = value.pairs.get('to')!;
-        const d = this.defaultSql(value);
+        // The model knows the column's type from earlier migrations (JSON and decimal defaults).
+        const d = this.defaultSql(value, this.state.columnType(table, column));
         if (d === undefined) return fail('the default'), true;
         this.emit(node, method, `ALTER TABLE ${ident(table)} ALTER COLUMN ${ident(column)} ${d === 'NULL' ? 'DROP DEFAULT' : `SET DEFAULT ${d}`}`, ctx, call({ table, column }));
         return true;
@@ -1041,6 +1054,33 @@ const COLUMN_METHODS = new Set([
   'interval', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle', 'oid', 'daterange', 'numrange', 'tsrange', 'tstzrange',
   'int4range', 'int8range', 'enum', 'virtual', 'bit', 'bit_varying', 'serial', 'bigserial', 'primary_key',
 ]);
+
+function toJson(v: RValue): string | undefined {
+  const conv = (x: RValue): unknown => {
+    switch (x.kind) {
+      case 'str':
+      case 'sym':
+        return x.value;
+      case 'num':
+        return Number(x.value);
+      case 'bool':
+        return x.value;
+      case 'nil':
+        return null;
+      case 'arr':
+        return x.items.map(conv);
+      case 'hash':
+        return Object.fromEntries([...x.pairs].map(([k, val]) => [k, conv(val)]));
+      default:
+        throw new Error('not a literal');
+    }
+  };
+  try {
+    return JSON.stringify(conv(v));
+  } catch {
+    return undefined;
+  }
+}
 
 function numOf(v: RValue | undefined): string | undefined {
   return v?.kind === 'num' ? v.value : undefined;
