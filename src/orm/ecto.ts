@@ -1,10 +1,10 @@
 // Ecto migrations (Ecto.Migration DSL) to the SQL the Postgres adapter (ecto_sql) runs.
 import type { Node } from 'web-tree-sitter';
-import type { Direction, Span } from '../types.js';
-import { LineIndex } from '../sql/index.js';
+import type { Direction } from '../types.js';
+import { dedent, shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
-import { ident, literal, oneLine } from './sqltext.js';
-import type { DslCall, TranslatedStatement, Translation } from './types.js';
+import { ident, literal } from './sqltext.js';
+import type { DslCall, Translation } from './types.js';
 
 type EValue =
   | { kind: 'atom'; value: string }
@@ -37,29 +37,19 @@ export function translateEcto(root: Node, source: string, state: ModelState, opt
 
 const STRUCTURE = new Set(['defmodule', 'use', 'import', 'alias', 'require', '@', 'def', 'defp']);
 
-class EctoTranslator {
-  private readonly lines: LineIndex;
-  private readonly out: Translation = { statements: [], notices: [], ignores: [], embeddedSql: false };
+class EctoTranslator extends TranslatorBase {
 
   constructor(
     private readonly root: Node,
-    private readonly source: string,
+    source: string,
     private readonly state: ModelState,
   ) {
-    this.lines = new LineIndex(source);
+    super(source);
   }
 
   run(): Translation {
     this.visitModule(this.root);
     return this.out;
-  }
-
-  private span(node: Node): Span {
-    return this.lines.span(node.startIndex, node.endIndex);
-  }
-
-  private notice(node: Node, message: string): void {
-    this.out.notices.push({ span: this.span(node), message });
   }
 
   private visitModule(node: Node): void {
@@ -91,12 +81,6 @@ class EctoTranslator {
       }
       this.statement(stmt, ctx);
     }
-  }
-
-  private emit(node: Node, op: string, sql: string, ctx: Ctx, call?: DslCall): void {
-    const stmt: TranslatedStatement = { sql: oneLine(sql), span: this.span(node), direction: ctx.direction, op };
-    if (call) stmt.call = call;
-    this.out.statements.push(stmt);
   }
 
   private args(call: Node): EArgs {
@@ -528,18 +512,6 @@ function nameOf(v: EValue | undefined): string | undefined {
   if (v.kind === 'atom') return v.value;
   if (v.kind === 'str' && !v.interpolated) return v.value;
   return undefined;
-}
-
-function dedent(text: string): string {
-  const lines = text.split('\n');
-  const indents = lines.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)![0].length);
-  const cut = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut)).join('\n');
-}
-
-function shorten(text: string, max = 60): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 /** `-- …` comments end at a line break, which the one-line layout removes: drop them first. */

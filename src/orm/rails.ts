@@ -1,11 +1,11 @@
 // Rails migrations (ActiveRecord DSL) to the SQL the PostgreSQL adapter runs.
 import type { Node } from 'web-tree-sitter';
-import type { Direction, Span } from '../types.js';
-import { LineIndex } from '../sql/index.js';
+import type { Direction } from '../types.js';
+import { shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
 import { callArgs, HeredocIndex, nameOf, namesOf, rubyValue, truthy, type CallArgs, type RValue } from './ruby-values.js';
-import { ident, literal, oneLine, pluralize, sha256Hex, singularize } from './sqltext.js';
-import type { DslCall, OrmNotice, TranslatedStatement, Translation } from './types.js';
+import { ident, literal, pluralize, sha256Hex, singularize } from './sqltext.js';
+import type { DslCall, OrmNotice, Translation } from './types.js';
 
 export interface RailsOptions {
   /** Reads another file of the checkout (Scenic view definitions under db/views). */
@@ -51,21 +51,18 @@ export function translateRails(root: Node, source: string, state: ModelState, op
   return new RailsTranslator(root, source, state, opts).run();
 }
 
-class RailsTranslator {
-  private readonly lines: LineIndex;
+class RailsTranslator extends TranslatorBase {
   private readonly heredocs: HeredocIndex;
-  /** embeddedSql turns on at the first `execute`-like call: files without one skip the SQL extraction. */
-  private readonly out: Translation = { statements: [], notices: [], ignores: [], embeddedSql: false };
   /** Migration version from `ActiveRecord::Migration[7.1]`: datetime precision and index names depend on it. */
   private version = 7.1;
 
   constructor(
     private readonly root: Node,
-    private readonly source: string,
+    source: string,
     private readonly state: ModelState,
     private readonly opts: RailsOptions,
   ) {
-    this.lines = new LineIndex(source);
+    super(source);
     this.heredocs = new HeredocIndex(root);
     this.heredocs.collectConstants(root);
   }
@@ -75,14 +72,6 @@ class RailsTranslator {
     if (version) this.version = Number(version[1]);
     this.visit(this.root, { direction: 'up', migration: false });
     return this.out;
-  }
-
-  private span(node: Node): Span {
-    return this.lines.span(node.startIndex, node.endIndex);
-  }
-
-  private notice(node: Node, message: string): void {
-    this.out.notices.push({ span: this.span(node), message });
   }
 
   private visit(node: Node, ctx: Ctx): void {
@@ -181,12 +170,6 @@ class RailsTranslator {
       return;
     }
     this.visitChildren(node, ctx);
-  }
-
-  private emit(node: Node, op: string, sql: string, ctx: Ctx, call?: DslCall): void {
-    const stmt: TranslatedStatement = { sql: oneLine(sql), span: this.span(node), direction: ctx.direction, op };
-    if (call) stmt.call = call;
-    this.out.statements.push(stmt);
   }
 
   private dslCall(node: Node, args: CallArgs, facts: Record<string, string>): DslCall {
@@ -1090,11 +1073,6 @@ function refAction(event: 'DELETE' | 'UPDATE', action: string | undefined): stri
   if (!action) return '';
   const sql = { cascade: 'CASCADE', nullify: 'SET NULL', restrict: 'RESTRICT', no_action: 'NO ACTION' }[action];
   return sql ? ` ON ${event} ${sql}` : '';
-}
-
-function shorten(text: string, max = 60): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 export type { OrmNotice };

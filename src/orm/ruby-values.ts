@@ -1,5 +1,6 @@
 // Values of Ruby literals in a tree-sitter-ruby tree: what a migration passes to the DSL.
 import type { Node } from 'web-tree-sitter';
+import { dedent } from './base.js';
 
 export type RValue =
   | { kind: 'sym'; value: string }
@@ -58,13 +59,6 @@ function stringParts(node: Node, heredocs: HeredocIndex): { value: string; inter
   }
   if (squiggly) value = dedent(value);
   return { value, interpolated };
-}
-
-function dedent(text: string): string {
-  const lines = text.split('\n');
-  const indents = lines.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)![0].length);
-  const cut = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut)).join('\n');
 }
 
 export function rubyValue(node: Node | null | undefined, heredocs: HeredocIndex): RValue {
