@@ -164,6 +164,7 @@ describe('rails', () => {
       ['db/migrate/20240215093000_index_users_email.rb', 'up', 'none'],
       ['db/migrate/20240301080000_add_status_to_users.rb', 'up', 'transaction'],
       ['db/migrate/20240410101500_backfill_user_names.rb', 'up', 'transaction'],
+      ['db/migrate/20240415000000_create_accounts.rb', 'up', 'transaction'],
       ['db/migrate/20240501090000_dsl_hazards.rb', 'up', 'transaction'],
       ['db/migrate/20240502090000_dsl_safe_index.rb', 'up', 'none'],
       ['db/migrate/20240503090000_dsl_concurrent_in_transaction.rb', 'up', 'transaction'],

@@ -25,6 +25,7 @@ describe('Rails DSL', () => {
   const paths = [
     'db/migrate/20240102120000_create_users.rb',
     'db/migrate/20240301080000_add_status_to_users.rb',
+    'db/migrate/20240415000000_create_accounts.rb',
     'db/migrate/20240501090000_dsl_hazards.rb',
     'db/migrate/20240502090000_dsl_safe_index.rb',
     'db/migrate/20240503090000_dsl_concurrent_in_transaction.rb',
@@ -32,8 +33,8 @@ describe('Rails DSL', () => {
 
   it('reports each hazard at its DSL line with the safe call in Ruby', async () => {
     const files = await lint('rails', paths);
-    expect(hazards(files.get(paths[2]!))).toEqual([
-      { line: 3, rule: 'require-concurrent-index-creation', severity: 'error', dsl: 'add_index :users, :status, algorithm: :concurrently', replacesLine: 3 },
+    expect(hazards(files.get(paths[3]!))).toEqual([
+      { line: 3, rule: 'require-concurrent-index-creation', severity: 'error', dsl: 'add_index :users, [:status, :created_at], algorithm: :concurrently', replacesLine: 3 },
       { line: 4, rule: 'adding-foreign-key-constraint', severity: 'error', dsl: 'add_foreign_key :users, :accounts, column: :account_id, validate: false', replacesLine: 4 },
       {
         line: 5,
@@ -58,30 +59,30 @@ describe('Rails DSL', () => {
 
   it('keeps the SQL form beside the DSL fix, and says what else the migration needs', async () => {
     const files = await lint('rails', paths);
-    const index = files.get(paths[2]!)!.findings.find((f) => f.rule === 'require-concurrent-index-creation')!;
-    expect(index.fix!.sql).toContain('CREATE INDEX CONCURRENTLY "index_users_on_status" ON "users" ("status")');
+    const index = files.get(paths[3]!)!.findings.find((f) => f.rule === 'require-concurrent-index-creation')!;
+    expect(index.fix!.sql).toContain('CREATE INDEX CONCURRENTLY "index_users_on_status_and_created_at" ON "users" ("status", "created_at")');
     expect(index.fix!.description).toContain('disable_ddl_transaction!');
-    const fk = files.get(paths[2]!)!.findings.find((f) => f.rule === 'adding-foreign-key-constraint')!;
+    const fk = files.get(paths[3]!)!.findings.find((f) => f.rule === 'adding-foreign-key-constraint')!;
     expect(fk.fix!.description).toMatch(/validate_foreign_key :users, name: "fk_rails_[0-9a-f]{10}"` in a later migration/);
   });
 
   it('reports data changes in Ruby as not analysed, at their line', async () => {
     const files = await lint('rails', paths);
-    const notes = files.get(paths[2]!)!.findings.filter((f) => f.rule === 'orm-not-analysed');
+    const notes = files.get(paths[3]!)!.findings.filter((f) => f.rule === 'orm-not-analysed');
     expect(notes.map((n) => [n.line, n.severity])).toEqual([[10, 'info']]);
     expect(notes[0]!.message).toContain('User.where(state: nil).update_all');
   });
 
   it('honours disable_ddl_transaction! and safety_assured, and reports the directive', async () => {
     const files = await lint('rails', paths);
-    const safe = files.get(paths[3]!)!;
+    const safe = files.get(paths[4]!)!;
     expect(safe.transaction).toBe('none');
     expect(safe.statements.map((s) => [s.line, s.kind])).toEqual([
       [5, 'CREATE INDEX CONCURRENTLY'],
       [6, 'ALTER TABLE'],
     ]);
     expect(safe.findings.map((f) => [f.line, f.rule])).toEqual([[6, 'ignore-directive']]);
-    const inTx = files.get(paths[4]!)!;
+    const inTx = files.get(paths[5]!)!;
     expect(inTx.findings.map((f) => [f.line, f.rule, f.fix?.dsl?.code, f.fix?.replaces])).toEqual([
       [3, 'ban-concurrent-index-creation-in-transaction', 'disable_ddl_transaction!', undefined],
     ]);
@@ -120,6 +121,7 @@ describe('Ecto DSL', () => {
     expect(create.statements.map((s) => [s.line, s.endLine, s.kind])).toEqual([
       [5, 9, 'CREATE TABLE'],
       [11, 11, 'CREATE INDEX'],
+      [13, 15, 'CREATE TABLE'],
     ]);
     const concurrent = files.get(paths[2]!)!;
     expect(concurrent.transaction).toBe('none');

@@ -17,9 +17,9 @@ describe('review comments on a Rails DSL migration', () => {
     const index = comments.find((c) => c.body.includes('require-concurrent-index-creation'))!;
     expect(index.line).toBe(3);
     expect(index.start_line).toBeUndefined();
-    expect(index.body).toContain('```suggestion\n    add_index :users, :status, algorithm: :concurrently\n```');
+    expect(index.body).toContain('```suggestion\n    add_index :users, [:status, :created_at], algorithm: :concurrently\n```');
     expect(index.body).toContain('SQL it runs:');
-    expect(index.body).toContain('CREATE INDEX CONCURRENTLY "index_users_on_status" ON "users" ("status")');
+    expect(index.body).toContain('CREATE INDEX CONCURRENTLY "index_users_on_status_and_created_at" ON "users" ("status", "created_at")');
     // a fix without a DSL form is shown as SQL advice, never as a suggestion into Ruby
     const volatile = comments.find((c) => c.body.includes('adding-field-with-default'))!;
     expect(volatile.line).toBe(7);
