@@ -274,7 +274,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
         pgVersion: unit.pgVersion,
         transaction: unit.transaction,
       });
-      findings.push(...(unit.orm ? dslFindings(linted, unit.orm, asText(input.files.find((f) => f.path === unit.file.path)!.content)) : linted));
+      findings.push(...(unit.orm ? dslFindings(linted, unit.orm) : linted));
     }
     builtin.push(findings);
     statements.push(done.facts.map(statementReport));

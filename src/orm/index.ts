@@ -56,6 +56,8 @@ export interface OrmSourceMap {
   notices: Finding[];
   ignores: Translation['ignores'];
   framework: Framework;
+  /** The migration's own text (fixes look at its class/module switches). */
+  source: string;
 }
 
 export interface OrmUnit {
@@ -98,6 +100,7 @@ export function ormUnits(file: MigrationFile, content: string, history: ModelHis
         notices: direction === 'up' ? translation.notices.map((n) => notice(n.span, n.message)) : [],
         ignores: translation.ignores,
         framework: file.framework,
+        source: content,
       },
     });
   }
@@ -202,12 +205,12 @@ function findEntry(entries: OrmSourceMap['entries'], offset: number): OrmSourceM
  * dbarch knows the safe call, otherwise it stays SQL and loses `replaces` (a SQL one-click
  * suggestion would not belong in a Ruby or Elixir file).
  */
-export function dslFindings(findings: Finding[], map: OrmSourceMap, source: string): Finding[] {
+export function dslFindings(findings: Finding[], map: OrmSourceMap): Finding[] {
   return remapFindings(findings, map).map((f) => {
     if (!f.fix || f.statementIndex === undefined) return f;
     const stmt = map.byIndex.get(f.statementIndex);
     if (!stmt) return f;
-    const fix = dslFix(map.framework, f, stmt, source);
+    const fix = dslFix(map.framework, f, stmt, map.source);
     if (fix) return { ...f, fix };
     const { replaces: _drop, ...rest } = f.fix;
     return { ...f, fix: rest };
