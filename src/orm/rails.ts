@@ -63,8 +63,8 @@ class RailsTranslator extends TranslatorBase {
     private readonly opts: RailsOptions,
   ) {
     super(source);
-    this.heredocs = new HeredocIndex(root);
-    this.heredocs.collectConstants(root);
+    this.heredocs = new HeredocIndex(root, source);
+    this.heredocs.collectConstants(root, source);
   }
 
   run(): Translation {

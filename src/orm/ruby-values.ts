@@ -18,7 +18,9 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\',
 /** Heredoc bodies sit after their line, apart from the `<<~SQL` that names them: pair them in order. */
 export class HeredocIndex {
   private readonly bodies = new Map<number, Node>();
-  constructor(root: Node) {
+  constructor(root: Node, source: string) {
+    // Walking the whole tree twice is most of a small file's cost: only when there is a heredoc.
+    if (!source.includes('<<')) return;
     const starts = root.descendantsOfType('heredoc_beginning').filter((n): n is Node => !!n);
     const bodies = root.descendantsOfType('heredoc_body').filter((n): n is Node => !!n);
     starts.forEach((s, i) => {
@@ -33,7 +35,8 @@ export class HeredocIndex {
   readonly constants = new Map<string, Node>();
   /** Block variables bound while a literal `[...].each do |x|` loop is unrolled. */
   readonly locals = new Map<string, RValue>();
-  collectConstants(root: Node): void {
+  collectConstants(root: Node, source: string): void {
+    if (!/^\s*[A-Z]\w*\s*=/m.test(source)) return;
     for (const a of root.descendantsOfType('assignment')) {
       const left = a?.childForFieldName('left');
       const right = a?.childForFieldName('right');
