@@ -35,7 +35,8 @@ export function buildOptions() {
     legalComments: 'none',
     charset: 'utf8',
     banner: { js: BANNER },
-    external: ['@electric-sql/pglite', '@electric-sql/pglite/*'],
+    // web-tree-sitter loads its .wasm and the grammars from its own files (ORM migrations).
+    external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'web-tree-sitter'],
     logLevel: 'warning',
   };
 }
@@ -56,6 +57,9 @@ export function assets() {
     }
   };
   walk(join(PGLITE, 'dist'));
+  // Rails and Ecto migrations: the tree-sitter runtime and the two grammars dbarch translates.
+  for (const f of ['package.json', 'LICENSE', 'tree-sitter.js', 'tree-sitter.wasm']) out.push([join(ROOT, 'node_modules/web-tree-sitter', f), `node_modules/web-tree-sitter/${f}`]);
+  for (const f of ['package.json', 'out/tree-sitter-ruby.wasm', 'out/tree-sitter-elixir.wasm']) out.push([join(ROOT, 'node_modules/tree-sitter-wasms', f), `node_modules/tree-sitter-wasms/${f}`]);
   return out.filter(([src]) => {
     try {
       return statSync(src).isFile();

@@ -9,6 +9,7 @@ import { lintFacts } from './rules/engine.js';
 import { configureSquawkFindings, engineUnavailableFinding, runSquawk, squawkExcludedRules } from './engines/squawk.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
 import { RULES } from './rules/registry.js';
+import { applySourceMap, dslFindings, ModelHistory, ormUnits, prepareOrm, remapFindings, type OrmSourceMap } from './orm/index.js';
 import type {
   Direction,
   FileReport,
@@ -54,6 +55,8 @@ export interface AnalysisUnit {
   /** Plain SQL files keep their bytes, so the parser can report invalid UTF-8 where it is. */
   raw?: string | Uint8Array;
   pgVersion: number;
+  /** Migrations written in an ORM's DSL: where each generated statement came from. */
+  orm?: OrmSourceMap;
 }
 
 /** A unit after parsing and the lock model. */
@@ -120,14 +123,18 @@ export function analysisUnits(
   config: DbarchConfig,
   migrations?: MigrationFile[],
   readFile?: (path: string) => string | undefined,
+  ormHistory: ModelHistory = new ModelHistory(),
 ): AnalysisUnit[] {
   const classified = classify(files, config, migrations, readFile);
+  const orm = translateOrmFiles(files, classified, readFile, ormHistory);
   return files.flatMap((source, i) => {
     const file = classified[i]!;
     const pgVersion = file.pgVersion ?? config.pgVersion;
+    const translated = orm.get(i);
+    if (translated) return translated.map((unit): AnalysisUnit => ({ file, ...unit, pgVersion }));
     const text = asText(source.content);
     const raw = isSqlSource(file) && file.framework !== 'dbmate' ? source.content : undefined;
-    return sqlUnits(file, text).map((unit) => ({
+    return sqlUnits(file, text).map((unit): AnalysisUnit => ({
       file,
       direction: unit.direction,
       transaction: unit.transaction,
@@ -136,6 +143,22 @@ export function analysisUnits(
       pgVersion,
     }));
   });
+}
+
+/** ORM files translated in apply order, so each sees the model its earlier migrations built. */
+function translateOrmFiles(
+  files: SourceFile[],
+  classified: MigrationFile[],
+  readFile: ((path: string) => string | undefined) | undefined,
+  history: ModelHistory,
+): Map<number, ReturnType<typeof ormUnits> & object> {
+  const out = new Map<number, ReturnType<typeof ormUnits> & object>();
+  const order = classified.map((f, i) => ({ f, i })).sort((a, b) => (a.f.set < b.f.set ? -1 : a.f.set > b.f.set ? 1 : a.f.orderKey < b.f.orderKey ? -1 : a.f.orderKey > b.f.orderKey ? 1 : 0));
+  for (const { f, i } of order) {
+    const units = ormUnits(f, asText(files[i]!.content), history, readFile ? { readFile } : {});
+    if (units) out.set(i, units);
+  }
+  return out;
 }
 
 /** Forward migrations (not repeatables or verify scripts) in their framework's apply order. */
@@ -154,6 +177,7 @@ function historyCatalog(history: SourceFile[], config: DbarchConfig, readFile?: 
 
 export function analyzeUnit(unit: AnalysisUnit, config: DbarchConfig, catalog?: Catalog): AnalyzedUnit {
   const parsed = parseSql(unit.raw ?? unit.sql, { path: unit.file.path, maxBytes: config.maxFileBytes, directives: config.ignoreDirectives });
+  if (unit.orm) applySourceMap(parsed, unit.orm);
   const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion: unit.pgVersion, ...(catalog ? { catalog } : {}) });
   return { ...unit, sql: parsed.source, parsed, facts };
 }
@@ -211,6 +235,7 @@ export function summarise(files: FileReport[]): Report {
 export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
   await initParser();
+  await prepareOrm([...input.files, ...(input.history ?? [])].map((f) => f.path));
   const units = analysisUnits(input.files, config, input.migrations, input.readFile);
   const engines = new Set(config.engines);
 
@@ -245,17 +270,16 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
     const silenced: Finding[] = [];
     suppressed.push(silenced);
     if (engines.has('builtin')) {
-      findings.push(
-        ...lintFacts(done.facts, {
-          path: unit.file.path,
-          config: configFor(config, unit.file),
-          direction: unit.direction,
-          directives: done.parsed.directives,
-          pgVersion: unit.pgVersion,
-          transaction: unit.transaction,
-          suppressed: silenced,
-        }),
-      );
+      const linted = lintFacts(done.facts, {
+        path: unit.file.path,
+        config: configFor(config, unit.file),
+        direction: unit.direction,
+        directives: done.parsed.directives,
+        pgVersion: unit.pgVersion,
+        transaction: unit.transaction,
+        suppressed: silenced,
+      });
+      findings.push(...(unit.orm ? dslFindings(linted, unit.orm) : linted));
     }
     builtin.push(findings);
     statements.push(done.facts.map(statementReport));
@@ -267,7 +291,8 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const squawkFindings = units.map((u, i) => {
     if (!result) return [];
     if (result.unavailable) return [engineUnavailableFinding(result.unavailable)];
-    return configureSquawkFindings(result.findings.get(`${i}/${u.file.path}`) ?? [], config.rules);
+    const found = configureSquawkFindings(result.findings.get(`${i}/${u.file.path}`) ?? [], config.rules);
+    return u.orm ? remapFindings(found, u.orm) : found;
   });
 
   if (input.trace) {

@@ -71,6 +71,7 @@ export type Framework =
   | 'knex'
   | 'typeorm'
   | 'sequelize'
+  | 'ecto'
   | 'generic'
   | 'sql';
 export type Direction = 'up' | 'down';
@@ -151,6 +152,11 @@ export interface Fix {
   replaces?: Span;
   /** The fix must run outside a transaction block (CONCURRENTLY etc.). */
   outsideTransaction?: boolean;
+  /**
+   * For migrations written in an ORM's DSL: the same fix in the file's language. With
+   * `replaces`, this code (not `sql`) replaces the DSL call; `sql` stays the SQL it runs.
+   */
+  dsl?: { language: string; code: string };
   /** Set by the trace when the fix was executed on the replayed schema. */
   verified?: { ok: boolean; note: string };
 }

@@ -243,7 +243,8 @@ export function buildReviewComments(report: Report, files: ReadonlyMap<string, R
       if (f.fix) {
         const outside = f.fix.outsideTransaction ? ' Run it outside a transaction block.' : '';
         parts.push(`**Safe rewrite:** ${neutralizeMarkdown(sentence(f.fix.description))}${outside}`);
-        parts.push(suggestion ? fence(suggestion.text, 'suggestion') : fence(f.fix.sql));
+        parts.push(suggestion ? fence(suggestion.text, 'suggestion') : fence(f.fix.dsl?.code ?? f.fix.sql));
+        if (f.fix.dsl) parts.push(`SQL it runs:\n\n${fence(f.fix.sql)}`);
       }
       const c: ReviewComment = { path: file.path, line: end, side: 'RIGHT', body: truncate(parts.join('\n\n')) };
       if (start !== end) {
@@ -266,7 +267,8 @@ export function suggestionFor(source: string, f: Finding): { startLine: number; 
   if (lineEnd < 0) lineEnd = source.length;
   const before = source.slice(lineStart, span.offset);
   let after = source.slice(span.endOffset, lineEnd).replace(/\r$/, '');
-  const sql = f.fix.sql.replace(/\s+$/, '');
+  // An ORM migration's fix replaces the DSL call with DSL code, never with SQL.
+  const sql = (f.fix.dsl?.code ?? f.fix.sql).replace(/\s+$/, '');
   // The span excludes the statement's semicolon; avoid doubling it.
   if (sql.endsWith(';') && after.startsWith(';')) after = after.slice(1);
   return { startLine: span.line, endLine: span.endLine, text: `${before}${sql}${after}` };

@@ -17,6 +17,7 @@ export const FRAMEWORKS = [
   'knex',
   'typeorm',
   'sequelize',
+  'ecto',
   'generic',
   'sql',
 ] as const;

@@ -6,7 +6,7 @@ import { parseSqitchPlan, type SqitchPlan } from './sqitch.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile, MigrationKind, MigrationLanguage } from './types.js';
 
 const SCHEMA_DUMPS = new Set(['schema.sql', 'structure.sql', 'schema.rb', 'schema.prisma']);
-const SCRIPT_EXT = /\.(sql|rb|py|js|cjs|mjs|ts|cts|mts)$/;
+const SCRIPT_EXT = /\.(sql|rb|py|js|cjs|mjs|ts|cts|mts|exs)$/;
 const MIGRATION_DIR = /^(migrations?|migrate)$/i;
 const OTHER_DIALECTS = new Set(['mysql', 'sqlite', 'sqlite3', 'cockroach', 'cockroachdb', 'mssql', 'sqlserver', 'oracle']);
 const GOLANG_MIGRATE = /^(\d+)_(.*?)\.(?:(?!autocommit\.)([a-z0-9]+)\.)?(?:(autocommit)\.)?(up|down)\.sql$/;
@@ -132,6 +132,7 @@ function join(dir: string, name: string): string {
 
 function languageOf(path: string): MigrationLanguage {
   if (path.endsWith('.rb')) return 'ruby';
+  if (path.endsWith('.exs')) return 'elixir';
   if (path.endsWith('.py')) return 'python';
   if (/\.[cm]?ts$/.test(path)) return 'typescript';
   if (/\.[cm]?js$/.test(path)) return 'javascript';
@@ -189,6 +190,8 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
     return supabase ? 'supabase' : 'generic';
   }
   // db/migrate, and multi-database db/<name>_migrate folders.
+  // Ecto: priv/<repo>/migrations/<timestamp>_name.exs
+  if (lang === 'elixir') return /(^|\/)priv\/[^/]+\/migrations\/[^/]+\.exs$/.test(path) || parent === 'migrations' ? 'ecto' : undefined;
   if (lang === 'ruby') return /(^|\/)db\/(\w+_)?migrate\/[^/]+\.rb$/.test(path) || parent === 'migrate' ? 'rails' : undefined;
   if (lang === 'python') {
     if (base === '__init__.py') return undefined;
@@ -370,6 +373,11 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
       const text = ctx.read(path) ?? '';
       if (/^\s*disable_ddl_transaction!/m.test(text)) return { up: 'none', reason: 'disable_ddl_transaction!' };
       return { up: 'transaction', reason: 'Rails wraps each migration in a transaction' };
+    }
+    case 'ecto': {
+      const text = ctx.read(path) ?? '';
+      if (/^\s*@disable_ddl_transaction\s+true\b/m.test(text)) return { up: 'none', reason: '@disable_ddl_transaction true' };
+      return { up: 'transaction', reason: 'Ecto runs each migration in a transaction' };
     }
     case 'django': {
       const text = ctx.read(path) ?? '';

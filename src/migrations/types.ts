@@ -1,7 +1,7 @@
 import type { Direction, Framework, TransactionMode } from '../types.js';
 import type { RuleSetting } from '../config/schema.js';
 
-export type MigrationLanguage = 'sql' | 'ruby' | 'python' | 'javascript' | 'typescript';
+export type MigrationLanguage = 'sql' | 'ruby' | 'python' | 'javascript' | 'typescript' | 'elixir';
 export type MigrationKind = 'migration' | 'repeatable' | 'verify';
 
 export interface MigrationFile {

@@ -65,6 +65,7 @@ function findingJson(f: Finding): Record<string, unknown> {
           sql: f.fix.sql,
           ...(f.fix.outsideTransaction !== undefined ? { outsideTransaction: f.fix.outsideTransaction } : {}),
           ...(f.fix.replaces ? { replaces: f.fix.replaces } : {}),
+          ...(f.fix.dsl ? { dsl: f.fix.dsl } : {}),
           ...(f.fix.verified ? { verified: f.fix.verified } : {}),
         }
       : null,

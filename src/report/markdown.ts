@@ -135,7 +135,9 @@ function renderFinding(file: FileReport, f: Finding, opts: MarkdownOptions): str
   if (f.help) out.push(quote(neutralizeMarkdown(f.help)), '');
   if (f.fix) {
     const outside = f.fix.outsideTransaction && !/outside a transaction/i.test(f.fix.description) ? ' _Run it outside a transaction._' : '';
-    out.push(`**Safe rewrite:** ${neutralizeMarkdown(oneParagraph(f.fix.description))}${outside}`, '', fence(f.fix.sql, 'sql'), '');
+    out.push(`**Safe rewrite:** ${neutralizeMarkdown(oneParagraph(f.fix.description))}${outside}`, '');
+    if (f.fix.dsl) out.push(fence(f.fix.dsl.code, f.fix.dsl.language), '', 'SQL:', '');
+    out.push(fence(f.fix.sql, 'sql'), '');
     if (f.fix.verified) {
       out.push(`${f.fix.verified.ok ? '✔️ Verified' : '❌ Failed'} on the replayed schema: ${escapeMarkdown(oneParagraph(f.fix.verified.note))}`, '');
     }

@@ -78,7 +78,7 @@ export function toSarif(report: Report, opts: SarifOptions = {}): Record<string,
             artifactChanges: [
               {
                 artifactLocation,
-                replacements: [{ deletedRegion: region(f.fix.replaces), insertedContent: { text: f.fix.sql } }],
+                replacements: [{ deletedRegion: region(f.fix.replaces), insertedContent: { text: f.fix.dsl?.code ?? f.fix.sql } }],
               },
             ],
           },

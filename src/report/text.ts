@@ -54,6 +54,10 @@ function findingBlock(f: Finding, file: FileReport, lines: string[] | undefined,
   if (f.fix) {
     const where = f.fix.outsideTransaction && !/outside a transaction/i.test(f.fix.description) ? ' (run it outside a transaction)' : '';
     out.push('', `  ${paint('32;1', 'Safe rewrite:')} ${f.fix.description}${where}`);
+    if (f.fix.dsl) {
+      for (const l of f.fix.dsl.code.replace(/\s+$/, '').split('\n')) out.push(`      ${paint('32', l)}`);
+      out.push(`    ${paint('2', 'SQL:')}`);
+    }
     for (const l of f.fix.sql.replace(/\s+$/, '').split('\n')) out.push(`      ${paint('32', l)}`);
     if (f.fix.verified) {
       const v = f.fix.verified;

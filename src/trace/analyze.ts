@@ -63,7 +63,7 @@ export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], op
     path: u.file.path,
     source: u.sql,
     transaction: u.transaction,
-    partial: u.file.language !== 'sql',
+    partial: u.file.language !== 'sql' && !u.orm,
   }));
 
   const sorted = sortMigrations(units.map((u, i) => ({ ...u.file, path: keyOf[i]!, index: i })));
@@ -79,7 +79,7 @@ export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], op
       transaction: u.transaction,
       direction: u.direction,
       facts: u.facts,
-      partial: u.file.language !== 'sql',
+      partial: u.file.language !== 'sql' && !u.orm,
     };
     if (u.direction === 'down') {
       const up = key.endsWith('#down') ? u.file.path : upPathOf(u.file.path).find((p) => upKeys.has(p));

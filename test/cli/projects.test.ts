@@ -8,6 +8,7 @@ const root = join(import.meta.dirname, '../../fixtures/projects');
 const FRAMEWORK_OF: Record<string, string> = {
   alembic: 'alembic',
   dbmate: 'dbmate',
+  ecto: 'ecto',
   diesel: 'diesel',
   django: 'django',
   flyway: 'flyway',

@@ -164,10 +164,27 @@ describe('rails', () => {
       ['db/migrate/20240215093000_index_users_email.rb', 'up', 'none'],
       ['db/migrate/20240301080000_add_status_to_users.rb', 'up', 'transaction'],
       ['db/migrate/20240410101500_backfill_user_names.rb', 'up', 'transaction'],
+      ['db/migrate/20240415000000_create_accounts.rb', 'up', 'transaction'],
+      ['db/migrate/20240501090000_dsl_hazards.rb', 'up', 'transaction'],
+      ['db/migrate/20240502090000_dsl_safe_index.rb', 'up', 'none'],
+      ['db/migrate/20240503090000_dsl_concurrent_in_transaction.rb', 'up', 'transaction'],
     ]);
     expect(result.migrations[1]!.transactionReason).toBe('disable_ddl_transaction!');
     expect(result.migrations.every((m) => m.language === 'ruby')).toBe(true);
     expect(result.schemas).toEqual(['db/schema.rb']);
+  });
+});
+
+describe('ecto', () => {
+  const result = single('ecto', 'ecto');
+  it('orders by timestamp; @disable_ddl_transaction true turns the transaction off', () => {
+    expect(rows(result.migrations)).toEqual<Row[]>([
+      ['priv/repo/migrations/20240101000000_create_users.exs', 'up', 'transaction'],
+      ['priv/repo/migrations/20240201000000_add_hazards.exs', 'up', 'transaction'],
+      ['priv/repo/migrations/20240301000000_concurrent_index.exs', 'up', 'none'],
+    ]);
+    expect(result.migrations[2]!.transactionReason).toBe('@disable_ddl_transaction true');
+    expect(result.migrations.every((m) => m.language === 'elixir')).toBe(true);
   });
 });
 

@@ -1,0 +1,76 @@
+// ORM migrations: the share of DSL schema operations that come back as analysed statements at
+// the DSL call's line (counted by scripts/orm-count.ts, independently of the translator), and the
+// lint cost per statement of the ORM corpus against the SQL corpus, in one process, interleaved.
+// Run: node dist/scripts/bench.js orm   or   node dist/scripts/orm-count.js (share only)
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { analyze, type SourceFile } from '../src/analyze.js';
+import { configSchema } from '../src/config/schema.js';
+import { measure, ormCorpusDir, orderedFiles, PROJECTS } from './orm-count.js';
+
+const RUNS = Number(process.env.DBARCH_BENCH_RUNS ?? 3);
+
+function sqlCorpusDir(): string | undefined {
+  const candidates = [process.env.DBARCH_CORPUS, resolve(process.cwd(), '..', 'shared', 'corpus'), '/work/shared/corpus'];
+  return candidates.find((d): d is string => !!d && existsSync(join(d, 'order')));
+}
+
+function load(root: string, project: string, paths: string[]): SourceFile[] {
+  return paths.filter((p) => existsSync(join(root, project, p))).map((p) => ({ path: `${project}/${p}`, content: readFileSync(join(root, project, p), 'utf8') }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+export async function run(): Promise<string> {
+  const orm = ormCorpusDir();
+  if (!orm) return '## ORM migrations\n\nSkipped: ../shared/corpus-orm not found (set DBARCH_ORM_CORPUS).\n';
+  const lines = ['## ORM migrations', '', `Last run ${new Date().toISOString().slice(0, 10)}. Share measured by \`node dist/scripts/orm-count.js\` (a line-based count of the DSL calls, independent of \`src/orm\`); a call counts as analysed when the report has a statement starting on its line.`, ''];
+  lines.push('| project | framework | files | DSL operations | analysed at their line | share | statements | not-analysed notices |', '|---|---|---:|---:|---:|---:|---:|---:|');
+  const misses: string[] = [];
+  for (const p of PROJECTS) {
+    const c = await measure(orm, p.project, p.count);
+    lines.push(`| ${p.project} | ${p.framework} | ${c.files} | ${c.ops} | ${c.analysed} | ${((100 * c.analysed) / Math.max(1, c.ops)).toFixed(1)}% | ${c.statements} | ${c.notAnalysed} |`);
+    if (c.missed.size) misses.push(`- ${p.project}: ${[...c.missed].sort((a, b) => b[1] - a[1]).map(([op, n]) => `\`${op}\` ×${n}`).join(', ')}`);
+  }
+  if (misses.length) lines.push('', 'Not analysed (each is an `orm-not-analysed` info finding at its line):', ...misses);
+
+  // Per-statement lint cost: ORM corpus vs SQL corpus, same process, built-in engine, interleaved.
+  const config = configSchema.parse({ engines: ['builtin'] });
+  const inputs: { name: string; files: SourceFile[] }[] = PROJECTS.map((p) => ({ name: `${p.project} (${p.framework} DSL)`, files: load(orm, p.project, orderedFiles(orm, p.project)) }));
+  const sql = sqlCorpusDir();
+  if (sql) {
+    const all: SourceFile[] = [];
+    for (const tsv of readdirSync(join(sql, 'order')).filter((f) => f.endsWith('.tsv')).sort()) {
+      const project = tsv.replace(/\.tsv$/, '');
+      all.push(...load(sql, project, orderedFiles(sql, project)));
+    }
+    inputs.push({ name: 'SQL corpus (all projects)', files: all });
+  }
+  const times = new Map<string, number[]>(inputs.map((i) => [i.name, []]));
+  const statements = new Map<string, number>();
+  for (const i of inputs) await analyze({ files: i.files.slice(0, 5), config }); // warm-up: parsers loaded
+  for (let r = 0; r < RUNS; r++) {
+    for (const i of inputs) {
+      const t0 = performance.now();
+      const report = await analyze({ files: i.files, config });
+      times.get(i.name)!.push(performance.now() - t0);
+      statements.set(i.name, report.summary.statements);
+    }
+  }
+  lines.push('', `Lint cost per statement (in-process \`analyze()\`, built-in engine, median of ${RUNS} interleaved runs; the ORM figures include parsing the Ruby/Elixir and translating):`, '');
+  lines.push('| input | files | statements | median ms | µs per statement | vs SQL |', '|---|---:|---:|---:|---:|---:|');
+  const sqlName = 'SQL corpus (all projects)';
+  const perStmt = (name: string) => (1000 * median(times.get(name)!)) / Math.max(1, statements.get(name)!);
+  for (const i of inputs) {
+    const ratio = times.has(sqlName) ? `${(perStmt(i.name) / perStmt(sqlName)).toFixed(2)}×` : 'n/a';
+    lines.push(`| ${i.name} | ${i.files.length} | ${statements.get(i.name)} | ${median(times.get(i.name)!).toFixed(0)} | ${perStmt(i.name).toFixed(1)} | ${ratio} |`);
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] && /bench-orm\.[jt]s$/.test(process.argv[1])) {
+  console.log(await run());
+}

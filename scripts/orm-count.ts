@@ -1,0 +1,161 @@
+// Counts the schema operations written in an ORM's DSL, line by line, without the translator,
+// and checks which of them came back from analyze() as a statement at the call's line.
+// The count is deliberately independent of src/orm: it is the yardstick for the translation.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { analyze } from '../src/analyze.js';
+import { configSchema } from '../src/config/schema.js';
+import type { Report } from '../src/types.js';
+
+const RAILS_OPS = [
+  'create_table', 'create_join_table', 'change_table', 'drop_table', 'drop_join_table', 'rename_table', 'add_column', 'remove_column',
+  'remove_columns', 'change_column', 'change_column_null', 'change_column_default', 'rename_column', 'add_index', 'remove_index',
+  'rename_index', 'add_reference', 'add_belongs_to', 'remove_reference', 'remove_belongs_to', 'add_foreign_key', 'remove_foreign_key',
+  'validate_foreign_key', 'add_check_constraint', 'remove_check_constraint', 'validate_check_constraint', 'add_timestamps',
+  'remove_timestamps', 'enable_extension', 'disable_extension', 'create_enum', 'drop_enum', 'add_enum_value', 'rename_enum',
+  'rename_enum_value', 'change_table_comment', 'change_column_comment', 'create_view', 'update_view', 'replace_view', 'drop_view',
+];
+const RAILS_LINE = new RegExp(`^\\s*(?:(?:safety_assured|dir\\.(?:up|down))\\s*(?:\\{|do)\\s*)?(${RAILS_OPS.join('|')})\\b`);
+/** Inside create_table only these produce a statement of their own (an index); in change_table every t.* does. */
+const TABLE_LINE = /^\s*t\.(\w+)\b/;
+
+const ECTO_LINE = /^\s*(create|create_if_not_exists|drop|drop_if_exists|alter|rename|add|add_if_not_exists|modify|remove|remove_if_exists|timestamps)\b/;
+
+export interface DslOp {
+  path: string;
+  line: number;
+  op: string;
+}
+
+/** Schema operations of a Rails migration, by line. `change_table` counts its `t.*` lines, not itself. */
+export function countRails(path: string, source: string): DslOp[] {
+  const ops: DslOp[] = [];
+  let table: { kind: 'create' | 'change'; indent: number } | undefined;
+  const all = source.split(/\r?\n/);
+  all.forEach((line, i) => {
+    let text = line;
+    if (/^\s*#/.test(text)) return;
+    const indent = /^\s*/.exec(text)![0].length;
+    if (table && /^\s*end\b/.test(text) && indent <= table.indent) {
+      table = undefined;
+      return;
+    }
+    const m = RAILS_LINE.exec(text);
+    if (m) {
+      if ((m[1] === 'create_table' || m[1] === 'change_table') && /\bdo\s*\|/.test(text)) table = { kind: m[1] === 'create_table' ? 'create' : 'change', indent };
+      if (m[1] !== 'change_table') ops.push({ path, line: i + 1, op: m[1]! });
+      return;
+    }
+    const t = TABLE_LINE.exec(text);
+    if (!t || !table) return;
+    // A call continued over the next lines (`t.references :org,` ⏎ `index: false`) is read whole.
+    for (let k = i + 1; /,\s*(#.*)?$/.test(text) && k < all.length; k++) text += ` ${all[k]!.trim()}`;
+    const method = t[1]!;
+    if (table.kind === 'change') ops.push({ path, line: i + 1, op: `t.${method}` });
+    else if (method === 'index' || ((method === 'references' || method === 'belongs_to') && !/index:\s*false/.test(text))) ops.push({ path, line: i + 1, op: `t.${method}` });
+  });
+  return ops;
+}
+
+/** Schema operations of an Ecto migration: `create table`/`alter table` count once; `add`/`modify`/`remove` only inside `alter`. */
+export function countEcto(path: string, source: string): DslOp[] {
+  const ops: DslOp[] = [];
+  let alter: number | undefined;
+  source.split(/\r?\n/).forEach((text, i) => {
+    if (/^\s*#/.test(text)) return;
+    const indent = /^\s*/.exec(text)![0].length;
+    if (alter !== undefined && /^\s*end\b/.test(text) && indent <= alter) {
+      alter = undefined;
+      return;
+    }
+    const m = ECTO_LINE.exec(text);
+    if (!m) return;
+    const op = m[1]!;
+    if (op === 'alter') {
+      if (/\bdo\s*$/.test(text)) alter = indent;
+      return;
+    }
+    if (['add', 'add_if_not_exists', 'modify', 'remove', 'remove_if_exists', 'timestamps'].includes(op)) {
+      if (alter !== undefined) ops.push({ path, line: i + 1, op });
+      return;
+    }
+    if (!/\b(table|index|unique_index|constraint)\s*\(|\btable\b|\bindex\b/.test(text)) return;
+    ops.push({ path, line: i + 1, op: `${op} ${/\b(table|unique_index|index|constraint)\b/.exec(text)?.[1] ?? ''}`.trim() });
+  });
+  return ops;
+}
+
+export interface Coverage {
+  project: string;
+  files: number;
+  ops: number;
+  analysed: number;
+  statements: number;
+  notAnalysed: number;
+  missed: Map<string, number>;
+  examples: DslOp[];
+  lintMs: number;
+  report: Report;
+}
+
+export function ormCorpusDir(): string | undefined {
+  const candidates = [process.env.DBARCH_ORM_CORPUS, resolve(process.cwd(), '..', 'shared', 'corpus-orm'), '/work/shared/corpus-orm'];
+  return candidates.find((d): d is string => !!d && existsSync(join(d, 'MANIFEST.tsv')));
+}
+
+/** Files of a corpus project in apply order (order/<project>.tsv). */
+export function orderedFiles(corpus: string, project: string): string[] {
+  const tsv = readFileSync(join(corpus, 'order', `${project}.tsv`), 'utf8').trim().split('\n').slice(1);
+  return tsv.map((l) => l.split('\t')[2]!);
+}
+
+export async function measure(corpus: string, project: string, count: (path: string, source: string) => DslOp[]): Promise<Coverage> {
+  const paths = orderedFiles(corpus, project);
+  const files = paths.map((p) => ({ path: p, content: readFileSync(join(corpus, project, p), 'utf8') }));
+  const config = configSchema.parse({ engines: ['builtin'] });
+  const t0 = performance.now();
+  const report = await analyze({ files, config, readFile: (p) => (existsSync(join(corpus, project, p)) ? readFileSync(join(corpus, project, p), 'utf8') : undefined) });
+  const lintMs = performance.now() - t0;
+  const lines = new Map<string, Set<number>>();
+  let statements = 0;
+  let notAnalysed = 0;
+  for (const f of report.files) {
+    const set = lines.get(f.path) ?? new Set<number>();
+    for (const s of f.statements) set.add(s.line);
+    lines.set(f.path, set);
+    statements += f.statements.length;
+    notAnalysed += f.findings.filter((x) => x.rule === 'orm-not-analysed').length;
+  }
+  const ops = files.flatMap((f) => count(f.path, f.content));
+  const missed = new Map<string, number>();
+  const examples: DslOp[] = [];
+  let analysed = 0;
+  for (const op of ops) {
+    if (lines.get(op.path)?.has(op.line)) analysed++;
+    else {
+      missed.set(op.op, (missed.get(op.op) ?? 0) + 1);
+      if (examples.length < 20) examples.push(op);
+    }
+  }
+  return { project, files: files.length, ops: ops.length, analysed, statements, notAnalysed, missed, examples, lintMs, report };
+}
+
+export const PROJECTS: { project: string; framework: string; count: (path: string, source: string) => DslOp[] }[] = [
+  { project: 'lago-api', framework: 'rails', count: countRails },
+  { project: 'hexpm', framework: 'ecto', count: countEcto },
+];
+
+// node dist/scripts/orm-count.js: prints the share per project.
+if (process.argv[1] && /orm-count\.[jt]s$/.test(process.argv[1])) {
+  const corpus = ormCorpusDir();
+  if (!corpus) {
+    console.error('orm-count: ../shared/corpus-orm not found (set DBARCH_ORM_CORPUS)');
+    process.exit(0);
+  }
+  for (const p of PROJECTS) {
+    const c = await measure(corpus, p.project, p.count);
+    console.log(`${p.project} (${p.framework}): ${c.analysed}/${c.ops} DSL operations analysed at their line (${((100 * c.analysed) / Math.max(1, c.ops)).toFixed(1)}%), ${c.statements} statements, ${c.notAnalysed} not-analysed notices`);
+    for (const [op, n] of [...c.missed].sort((a, b) => b[1] - a[1])) console.log(`  missed ${op}: ${n}`);
+    for (const e of c.examples) console.log(`  e.g. ${e.path}:${e.line} ${e.op}`);
+  }
+}

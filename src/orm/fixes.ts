@@ -1,0 +1,126 @@
+// Safe rewrites written in the framework's own language, for findings on translated calls.
+import type { Finding, Fix, Framework } from '../types.js';
+import type { TranslatedStatement } from './types.js';
+
+type Rewrite = { code: string; description: string; replaces: boolean };
+
+export function dslFix(framework: Framework, finding: Finding, stmt: TranslatedStatement, source: string): Fix | undefined {
+  if (!finding.fix || !stmt.call) return undefined;
+  const rewrite = framework === 'rails' ? railsRewrite(finding.rule, stmt, source) : framework === 'ecto' ? ectoRewrite(finding.rule, stmt, source) : undefined;
+  if (!rewrite) return undefined;
+  const language = framework === 'rails' ? 'ruby' : 'elixir';
+  const fix: Fix = { ...finding.fix, description: rewrite.description, dsl: { language, code: indentRest(rewrite.code, stmt.span.column - 1) } };
+  if (rewrite.replaces) fix.replaces = { ...stmt.span };
+  else delete fix.replaces;
+  return fix;
+}
+
+function indentRest(code: string, column: number): string {
+  const pad = ' '.repeat(column);
+  return code
+    .split('\n')
+    .map((l, i) => (i === 0 || l === '' ? l : pad + l))
+    .join('\n');
+}
+
+/** The call with `key: value` set (replaced when present, appended otherwise). */
+export function withOption(text: string, options: Record<string, string>, key: string, value: string, sep = ': '): string {
+  const current = options[key];
+  if (current !== undefined) {
+    const re = new RegExp(`(\\b${key}\\s*${sep.trim()}\\s*)${escapeRe(current)}`);
+    if (re.test(text)) return text.replace(re, `$1${value}`);
+  }
+  const trimmed = text.trimEnd();
+  if (trimmed.endsWith(')') && /^[\w.!?]+\(/.test(trimmed)) return `${trimmed.slice(0, -1)}, ${key}${sep}${value})`;
+  return `${trimmed}, ${key}${sep}${value}`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function hasRailsNoTransaction(source: string): boolean {
+  return /^\s*disable_ddl_transaction!/m.test(source);
+}
+
+function railsRewrite(rule: string, stmt: TranslatedStatement, source: string): Rewrite | undefined {
+  const call = stmt.call!;
+  const { table, constraint, column, to } = call.facts;
+  const outside = hasRailsNoTransaction(source) ? '' : ' and add `disable_ddl_transaction!` to the migration class (PostgreSQL refuses CONCURRENTLY inside the DDL transaction)';
+  switch (rule) {
+    case 'require-concurrent-index-creation': {
+      if (stmt.op === 'add_reference' || stmt.op === 't.references' || stmt.op === 't.belongs_to' || stmt.op === 'add_belongs_to') {
+        return { code: withOption(call.text, call.options, 'index', '{ algorithm: :concurrently }'), description: `Build the index concurrently${outside}`, replaces: true };
+      }
+      if (stmt.op !== 'add_index' && stmt.op !== 't.index') return undefined;
+      return { code: withOption(call.text, call.options, 'algorithm', ':concurrently'), description: `Build the index concurrently: \`algorithm: :concurrently\`${outside}`, replaces: true };
+    }
+    case 'require-concurrent-index-deletion':
+      if (stmt.op !== 'remove_index' && stmt.op !== 't.remove_index') return undefined;
+      return { code: withOption(call.text, call.options, 'algorithm', ':concurrently'), description: `Drop the index concurrently: \`algorithm: :concurrently\`${outside}`, replaces: true };
+    case 'ban-concurrent-index-creation-in-transaction':
+    case 'non-transactional-statement-in-transaction':
+      return { code: 'disable_ddl_transaction!', description: 'Add `disable_ddl_transaction!` to the migration class: Rails then runs this migration outside a transaction', replaces: false };
+    case 'adding-foreign-key-constraint': {
+      if (!table || !constraint) return undefined;
+      const later = `validate_foreign_key :${table}, name: "${constraint}"`;
+      if (stmt.op === 'add_foreign_key') {
+        return { code: withOption(call.text, call.options, 'validate', 'false'), description: `Add the foreign key without validating existing rows (\`validate: false\`), then run \`${later}\` in a later migration`, replaces: true };
+      }
+      if (stmt.op === 'add_reference' || stmt.op === 't.references' || stmt.op === 't.belongs_to') {
+        const fk = call.options['foreign_key'];
+        const value = fk && fk.trim().startsWith('{') ? fk.replace(/\}\s*$/, ', validate: false }') : '{ validate: false }';
+        return { code: withOption(call.text, call.options, 'foreign_key', value), description: `Add the foreign key as NOT VALID (\`foreign_key: { validate: false }\`), then run \`${later}\` in a later migration`, replaces: true };
+      }
+      return undefined;
+    }
+    case 'constraint-missing-not-valid': {
+      if (stmt.op !== 'add_check_constraint' || !table || !constraint) return undefined;
+      return { code: withOption(call.text, call.options, 'validate', 'false'), description: `Add the check without validating existing rows (\`validate: false\`), then run \`validate_check_constraint :${table}, name: "${constraint}"\` in a later migration`, replaces: true };
+    }
+    case 'adding-not-nullable-field': {
+      if ((stmt.op !== 'change_column_null' && stmt.op !== 't.change_null') || !table || !column) return undefined;
+      const name = `${table}_${column}_not_null`;
+      const code = `add_check_constraint :${table}, "${column} IS NOT NULL", name: "${name}", validate: false`;
+      const later = `validate_check_constraint :${table}, name: "${name}"; change_column_null :${table}, :${column}, false; remove_check_constraint :${table}, name: "${name}"`;
+      return { code, description: `Add a NOT VALID check constraint first; in a later migration run \`${later}\` (SET NOT NULL then uses the validated check and skips the scan)`, replaces: true };
+    }
+    default:
+      void to;
+      return undefined;
+  }
+}
+
+function ectoRewrite(rule: string, stmt: TranslatedStatement, source: string): Rewrite | undefined {
+  const call = stmt.call!;
+  const outside = /@disable_ddl_transaction\s+true/.test(source) ? '' : ' and set `@disable_ddl_transaction true` and `@disable_migration_lock true` in the module (PostgreSQL refuses CONCURRENTLY inside the migration transaction)';
+  const { table, constraint, inner } = call.facts;
+  // Options belong to the inner `index(...)` / `constraint(...)` call.
+  const setOption = (key: string, value: string) => (inner ? call.text.replace(inner, withOption(inner, call.options, key, value)) : withOption(call.text, call.options, key, value));
+  switch (rule) {
+    case 'require-concurrent-index-creation':
+    case 'require-concurrent-index-deletion': {
+      if (!stmt.op.endsWith('index')) return undefined;
+      return { code: setOption('concurrently', 'true'), description: `Build or drop the index concurrently: \`concurrently: true\`${outside}`, replaces: true };
+    }
+    case 'ban-concurrent-index-creation-in-transaction':
+    case 'non-transactional-statement-in-transaction':
+      return { code: '@disable_ddl_transaction true\n@disable_migration_lock true', description: 'Set `@disable_ddl_transaction true` (and `@disable_migration_lock true`) in the migration module', replaces: false };
+    case 'adding-foreign-key-constraint':
+      if (!constraint || !table) return undefined;
+      if (stmt.op === 'add' && call.text.includes('references(')) {
+        const ref = /references\(([^)]*)\)/.exec(call.text)!;
+        return {
+          code: call.text.replace(ref[0], `references(${ref[1]}, validate: false)`),
+          description: `Add the foreign key as NOT VALID (\`validate: false\`), then run \`execute "ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}"\` in a later migration`,
+          replaces: true,
+        };
+      }
+      return undefined;
+    case 'constraint-missing-not-valid':
+      if (stmt.op !== 'create constraint' || !table || !constraint) return undefined;
+      return { code: setOption('validate', 'false'), description: `Create the check without validating existing rows (\`validate: false\`), then run \`execute "ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}"\` in a later migration`, replaces: true };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,232 @@
+// ORM migrations (Rails, Ecto…) translated to SQL with a source map: the analyzer parses the
+// generated SQL like any migration, and every statement is then moved back to its DSL call.
+import type { Direction, Finding, Framework, ParsedFile, Span, TransactionMode } from '../types.js';
+import type { MigrationFile } from '../migrations/types.js';
+import { extractSql } from '../migrations/index.js';
+import { ModelHistory } from './model.js';
+import { loadLanguages, parseSource } from './parser.js';
+import { translateRails } from './rails.js';
+import { translateEcto } from './ecto.js';
+import type { ModelState } from './model.js';
+import type { Node } from 'web-tree-sitter';
+import type { OrmLanguage, TranslatedStatement, Translation } from './types.js';
+import { dslFix } from './fixes.js';
+
+export type { Translation, TranslatedStatement, OrmLanguage } from './types.js';
+export { ModelHistory, ModelState } from './model.js';
+
+export interface TranslateOptions {
+  readFile?: (path: string) => string | undefined;
+}
+
+interface Translator {
+  language: OrmLanguage;
+  translate(root: Node, source: string, state: ModelState, opts: TranslateOptions & { path: string }): Translation;
+}
+
+/** One translator per framework; a framework listed here has its DSL reviewed. */
+const TRANSLATORS: Partial<Record<Framework, Translator>> = {
+  rails: { language: 'ruby', translate: translateRails },
+  ecto: { language: 'elixir', translate: translateEcto },
+};
+
+export function translatorLanguage(framework: Framework): OrmLanguage | undefined {
+  return TRANSLATORS[framework]?.language;
+}
+
+const EXTENSIONS: [RegExp, OrmLanguage][] = [
+  [/\.rb$/i, 'ruby'],
+  [/\.exs?$/i, 'elixir'],
+];
+
+/** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
+export async function prepareOrm(paths: string[]): Promise<void> {
+  const needed = new Set<OrmLanguage>();
+  for (const p of paths) for (const [re, language] of EXTENSIONS) if (re.test(p)) needed.add(language);
+  const translated = new Set(Object.values(TRANSLATORS).map((t) => t.language));
+  const languages = [...needed].filter((l) => translated.has(l));
+  if (languages.length > 0) await loadLanguages(languages);
+}
+
+/** Where the generated statements sit in the unit's SQL, and where they came from. */
+export interface OrmSourceMap {
+  entries: { offset: number; endOffset: number; line: number; column: number; endColumn: number; stmt: TranslatedStatement }[];
+  /** Filled when the unit is parsed: parsed statement index → its DSL statement. */
+  byIndex: Map<number, TranslatedStatement>;
+  notices: Finding[];
+  ignores: Translation['ignores'];
+  framework: Framework;
+  /** The migration's own text (fixes look at its class/module switches). */
+  source: string;
+}
+
+export interface OrmUnit {
+  direction: Direction;
+  transaction: TransactionMode;
+  sql: string;
+  orm: OrmSourceMap;
+}
+
+/** Translates one file; undefined when its framework has no translator. */
+export function ormUnits(file: MigrationFile, content: string, history: ModelHistory, opts: TranslateOptions = {}): OrmUnit[] | undefined {
+  const translator = TRANSLATORS[file.framework];
+  if (!translator || file.kind !== 'migration') return undefined;
+  const parsed = parseSource(translator.language, content);
+  let translation: Translation;
+  if ('error' in parsed) {
+    translation = { statements: [], ignores: [], embeddedSql: true, notices: [{ span: FILE_START, message: `not analysed: the ${translator.language} parser is unavailable (${parsed.error}); only embedded SQL was reviewed` }] };
+  } else {
+    try {
+      translation = translator.translate(parsed.tree.rootNode, content, history.state(file.set), { ...opts, path: file.path });
+    } finally {
+      parsed.tree.delete();
+    }
+  }
+  const extracted = translation.embeddedSql ? extractSql(file, content) : { up: blank(content) };
+  const units: OrmUnit[] = [];
+  for (const direction of ['up', 'down'] as const) {
+    const base = direction === 'up' ? extracted.up : extracted.down;
+    const stmts = translation.statements.filter((s) => s.direction === direction);
+    if (direction === 'down' && base === undefined && stmts.length === 0) continue;
+    const { sql, entries } = layout(base ?? blank(content), stmts);
+    const transaction = direction === 'down' ? (file.downTransaction ?? file.transaction) : file.transaction;
+    units.push({
+      direction,
+      transaction,
+      sql,
+      orm: {
+        entries,
+        byIndex: new Map(),
+        notices: direction === 'up' ? translation.notices.map((n) => notice(n.span, n.message)) : [],
+        ignores: translation.ignores,
+        framework: file.framework,
+        source: content,
+      },
+    });
+  }
+  return units;
+}
+
+const FILE_START: Span = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+
+function notice(span: Span, message: string): Finding {
+  return { rule: 'orm-not-analysed', severity: 'info', line: span.line, column: span.column, endLine: span.endLine, endColumn: span.endColumn, message, engine: 'builtin' };
+}
+
+function blank(content: string): string {
+  return content.replace(/[^\r\n]/g, ' ');
+}
+
+/**
+ * Writes each generated statement on its DSL call's first line, from the call's column, so
+ * line numbers (and squawk's findings) stay those of the file; embedded SQL keeps its place.
+ */
+function layout(base: string, stmts: TranslatedStatement[]): { sql: string; entries: OrmSourceMap['entries'] } {
+  const parts = base.split(/(\r\n|\r|\n)/);
+  const added = new Map<number, TranslatedStatement[]>();
+  for (const s of stmts) {
+    const list = added.get(s.span.line - 1) ?? [];
+    list.push(s);
+    added.set(s.span.line - 1, list);
+  }
+  const entries: OrmSourceMap['entries'] = [];
+  let out = '';
+  // A BOM is dropped by the SQL parser, so its offsets start one earlier.
+  const bom = base.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (let i = 0; i < parts.length; i += 2) {
+    const line = parts[i]!;
+    const list = added.get(i / 2);
+    if (!list) out += line;
+    else {
+      let text = line.trimEnd();
+      for (const s of list) {
+        text += text.trim() === '' ? ' '.repeat(Math.max(0, s.span.column - 1 - text.length)) : ' ';
+        const offset = out.length + text.length - bom;
+        const column = text.length + 1;
+        text += s.sql;
+        entries.push({ offset, endOffset: offset + s.sql.length, line: i / 2 + 1, column, endColumn: column + s.sql.length + 1, stmt: s });
+        text += ';';
+      }
+      out += text;
+    }
+    if (i + 1 < parts.length) out += parts[i + 1];
+  }
+  return { sql: out, entries };
+}
+
+/**
+ * Moves parsed statements back to their DSL calls, adds the translation's notices and turns
+ * strong_migrations' `safety_assured` into ignore directives for the statements inside.
+ */
+export function applySourceMap(parsed: ParsedFile, map: OrmSourceMap): void {
+  const sorted = map.entries;
+  for (const stmt of parsed.statements) {
+    const entry = findEntry(sorted, stmt.span.offset);
+    if (!entry) continue;
+    map.byIndex.set(stmt.index, entry.stmt);
+    stmt.span = { ...entry.stmt.span };
+    if (stmt.error) stmt.error = { ...stmt.error, span: { ...entry.stmt.span } };
+  }
+  for (const ig of map.ignores) {
+    let count = 0;
+    for (const stmt of parsed.statements) {
+      if (stmt.span.line < ig.span.line || stmt.span.line > ig.span.endLine) continue;
+      parsed.directives.byStatement.set(stmt.index, new Set(['*']));
+      count++;
+    }
+    if (count > 0) {
+      parsed.notices.push({
+        ...notice(ig.span, `${ig.directive}: ${count} statement${count === 1 ? '' : 's'} inside ${count === 1 ? 'is' : 'are'} exempt from dbarch's rules (strong_migrations' ignore directive)`),
+        rule: 'ignore-directive',
+        endLine: ig.span.line,
+        endColumn: ig.span.column + ig.directive.length,
+      });
+    }
+  }
+  parsed.notices.push(...map.notices);
+  parsed.notices.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function findEntry(entries: OrmSourceMap['entries'], offset: number): OrmSourceMap['entries'][number] | undefined {
+  let lo = 0;
+  let hi = entries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const e = entries[mid]!;
+    if (offset < e.offset) hi = mid - 1;
+    else if (offset >= e.endOffset + 1) lo = mid + 1;
+    else return e;
+  }
+  return undefined;
+}
+
+/**
+ * Findings on translated statements: the fix is rewritten in the framework's language when
+ * dbarch knows the safe call, otherwise it stays SQL and loses `replaces` (a SQL one-click
+ * suggestion would not belong in a Ruby or Elixir file).
+ */
+export function dslFindings(findings: Finding[], map: OrmSourceMap): Finding[] {
+  return remapFindings(findings, map).map((f) => {
+    if (!f.fix || f.statementIndex === undefined) return f;
+    const stmt = map.byIndex.get(f.statementIndex);
+    if (!stmt) return f;
+    const fix = dslFix(map.framework, f, stmt, map.source);
+    if (fix) return { ...f, fix };
+    const { replaces: _drop, ...rest } = f.fix;
+    return { ...f, fix: rest };
+  });
+}
+
+/**
+ * Findings that point inside a generated statement (a column of a CREATE TABLE, squawk's
+ * positions) are moved to the DSL call the statement came from.
+ */
+export function remapFindings(findings: Finding[], map: OrmSourceMap): Finding[] {
+  if (map.entries.length === 0) return findings;
+  return findings.map((f) => {
+    const e = map.entries.find((x) => x.line === f.line && f.column >= x.column && f.column <= x.endColumn);
+    if (!e) return f;
+    const s = e.stmt.span;
+    return { ...f, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn };
+  });
+}

@@ -1,0 +1,131 @@
+// Hazards written in the Rails and Ecto DSLs are found at the DSL call's line, with the fix in
+// the framework's language.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analyze.js';
+import { configSchema } from '../../src/config/schema.js';
+import type { FileReport } from '../../src/types.js';
+
+const root = join(import.meta.dirname, '../../fixtures/projects');
+
+async function lint(project: string, paths: string[]): Promise<Map<string, FileReport>> {
+  const files = paths.map((p) => ({ path: p, content: readFileSync(join(root, project, p), 'utf8') }));
+  const report = await analyze({ files, config: configSchema.parse({ engines: ['builtin'] }) });
+  return new Map(report.files.filter((f) => f.direction === 'up').map((f) => [f.path, f]));
+}
+
+function hazards(file: FileReport | undefined) {
+  return (file?.findings ?? [])
+    .filter((f) => f.severity !== 'info' && f.rule !== 'require-timeout-settings')
+    .map((f) => ({ line: f.line, rule: f.rule, severity: f.severity, dsl: f.fix?.dsl?.code, replacesLine: f.fix?.replaces?.line }));
+}
+
+describe('Rails DSL', () => {
+  const paths = [
+    'db/migrate/20240102120000_create_users.rb',
+    'db/migrate/20240301080000_add_status_to_users.rb',
+    'db/migrate/20240415000000_create_accounts.rb',
+    'db/migrate/20240501090000_dsl_hazards.rb',
+    'db/migrate/20240502090000_dsl_safe_index.rb',
+    'db/migrate/20240503090000_dsl_concurrent_in_transaction.rb',
+  ];
+
+  it('reports each hazard at its DSL line with the safe call in Ruby', async () => {
+    const files = await lint('rails', paths);
+    expect(hazards(files.get(paths[3]!))).toEqual([
+      { line: 3, rule: 'require-concurrent-index-creation', severity: 'error', dsl: 'add_index :users, [:status, :created_at], algorithm: :concurrently', replacesLine: 3 },
+      { line: 4, rule: 'adding-foreign-key-constraint', severity: 'error', dsl: 'add_foreign_key :users, :accounts, column: :account_id, validate: false', replacesLine: 4 },
+      {
+        line: 5,
+        rule: 'adding-not-nullable-field',
+        severity: 'error',
+        dsl: 'add_check_constraint :users, "status IS NOT NULL", name: "users_status_not_null", validate: false',
+        replacesLine: 5,
+      },
+      {
+        line: 6,
+        rule: 'constraint-missing-not-valid',
+        severity: 'error',
+        dsl: 'add_check_constraint :users, "char_length(email) < 320", name: "users_email_length", validate: false',
+        replacesLine: 6,
+      },
+      // No DSL rewrite for a volatile default: the SQL fix stays, without a one-click suggestion.
+      { line: 7, rule: 'adding-field-with-default', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 8, rule: 'require-concurrent-index-deletion', severity: 'warning', dsl: 'remove_index :users, :email, algorithm: :concurrently', replacesLine: 8 },
+      { line: 9, rule: 'renaming-column', severity: 'warning', dsl: undefined, replacesLine: undefined },
+    ]);
+  });
+
+  it('keeps the SQL form beside the DSL fix, and says what else the migration needs', async () => {
+    const files = await lint('rails', paths);
+    const index = files.get(paths[3]!)!.findings.find((f) => f.rule === 'require-concurrent-index-creation')!;
+    expect(index.fix!.sql).toContain('CREATE INDEX CONCURRENTLY "index_users_on_status_and_created_at" ON "users" ("status", "created_at")');
+    expect(index.fix!.description).toContain('disable_ddl_transaction!');
+    const fk = files.get(paths[3]!)!.findings.find((f) => f.rule === 'adding-foreign-key-constraint')!;
+    expect(fk.fix!.description).toMatch(/validate_foreign_key :users, name: "fk_rails_[0-9a-f]{10}"` in a later migration/);
+  });
+
+  it('reports data changes in Ruby as not analysed, at their line', async () => {
+    const files = await lint('rails', paths);
+    const notes = files.get(paths[3]!)!.findings.filter((f) => f.rule === 'orm-not-analysed');
+    expect(notes.map((n) => [n.line, n.severity])).toEqual([[10, 'info']]);
+    expect(notes[0]!.message).toContain('User.where(state: nil).update_all');
+  });
+
+  it('honours disable_ddl_transaction! and safety_assured, and reports the directive', async () => {
+    const files = await lint('rails', paths);
+    const safe = files.get(paths[4]!)!;
+    expect(safe.transaction).toBe('none');
+    expect(safe.statements.map((s) => [s.line, s.kind])).toEqual([
+      [5, 'CREATE INDEX CONCURRENTLY'],
+      [6, 'ALTER TABLE'],
+    ]);
+    expect(safe.findings.map((f) => [f.line, f.rule])).toEqual([[6, 'ignore-directive']]);
+    const inTx = files.get(paths[5]!)!;
+    expect(inTx.findings.map((f) => [f.line, f.rule, f.fix?.dsl?.code, f.fix?.replaces])).toEqual([
+      [3, 'ban-concurrent-index-creation-in-transaction', 'disable_ddl_transaction!', undefined],
+    ]);
+  });
+});
+
+describe('Ecto DSL', () => {
+  const paths = [
+    'priv/repo/migrations/20240101000000_create_users.exs',
+    'priv/repo/migrations/20240201000000_add_hazards.exs',
+    'priv/repo/migrations/20240301000000_concurrent_index.exs',
+  ];
+
+  it('reports each hazard at its DSL line with the safe call in Elixir', async () => {
+    const files = await lint('ecto', paths);
+    expect(hazards(files.get(paths[1]!))).toEqual([
+      { line: 5, rule: 'require-concurrent-index-creation', severity: 'error', dsl: 'create index(:users, [:inserted_at], concurrently: true)', replacesLine: 5 },
+      { line: 8, rule: 'adding-foreign-key-constraint', severity: 'warning', dsl: 'add :org_id, references(:orgs, validate: false)', replacesLine: 8 },
+      { line: 8, rule: 'require-index-for-foreign-key', severity: 'warning', dsl: undefined, replacesLine: undefined },
+      { line: 9, rule: 'adding-not-nullable-field', severity: 'error', dsl: undefined, replacesLine: undefined },
+      {
+        line: 12,
+        rule: 'constraint-missing-not-valid',
+        severity: 'error',
+        dsl: 'create constraint(:users, :email_length, check: "char_length(email) < 320", validate: false)',
+        replacesLine: 12,
+      },
+      { line: 13, rule: 'require-concurrent-index-deletion', severity: 'warning', dsl: 'drop index(:users, [:email], concurrently: true)', replacesLine: 13 },
+      { line: 14, rule: 'unbatched-data-migration', severity: 'warning', dsl: undefined, replacesLine: undefined },
+    ]);
+  });
+
+  it('translates with ecto_sql types and names; @disable_ddl_transaction runs CONCURRENTLY outside a transaction', async () => {
+    const files = await lint('ecto', paths);
+    const create = files.get(paths[0]!)!;
+    expect(create.statements.map((s) => [s.line, s.endLine, s.kind])).toEqual([
+      [5, 9, 'CREATE TABLE'],
+      [11, 11, 'CREATE INDEX'],
+      [13, 15, 'CREATE TABLE'],
+    ]);
+    const concurrent = files.get(paths[2]!)!;
+    expect(concurrent.transaction).toBe('none');
+    expect(concurrent.statements.map((s) => [s.line, s.kind, s.inTransaction])).toEqual([[7, 'CREATE INDEX CONCURRENTLY', false]]);
+    expect(concurrent.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+});

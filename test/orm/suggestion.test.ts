@@ -1,0 +1,32 @@
+// A finding on a Rails DSL call becomes a one-click suggestion that replaces the call with the
+// safe Ruby, with the SQL it runs beside it; SQL is never suggested into a Ruby file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analyze.js';
+import { buildReviewComments } from '../../src/app/render.js';
+import { configSchema } from '../../src/config/schema.js';
+
+const path = 'db/migrate/20240501090000_dsl_hazards.rb';
+const source = readFileSync(join(import.meta.dirname, '../../fixtures/projects/rails', path), 'utf8');
+
+describe('review comments on a Rails DSL migration', () => {
+  it('suggest the safe DSL call in place of the flagged line', async () => {
+    const report = await analyze({ files: [{ path, content: source }], config: configSchema.parse({ engines: ['builtin'] }) });
+    const comments = buildReviewComments(report, new Map([[path, { path, source, hunks: [{ start: 1, end: 12 }] }]]));
+    const index = comments.find((c) => c.body.includes('require-concurrent-index-creation'))!;
+    expect(index.line).toBe(3);
+    expect(index.start_line).toBeUndefined();
+    expect(index.body).toContain('```suggestion\n    add_index :users, [:status, :created_at], algorithm: :concurrently\n```');
+    expect(index.body).toContain('SQL it runs:');
+    expect(index.body).toContain('CREATE INDEX CONCURRENTLY "index_users_on_status_and_created_at" ON "users" ("status", "created_at")');
+    // a fix without a DSL form is shown as SQL advice, never as a suggestion into Ruby
+    const volatile = comments.find((c) => c.body.includes('adding-field-with-default'))!;
+    expect(volatile.line).toBe(7);
+    expect(volatile.body).not.toContain('```suggestion');
+    for (const c of comments) {
+      const suggestion = /```suggestion\n([\s\S]*?)\n```/.exec(c.body)?.[1];
+      if (suggestion) expect(suggestion, c.body).not.toMatch(/\b(ALTER TABLE|CREATE INDEX)\b/);
+    }
+  });
+});
