@@ -3,7 +3,7 @@
 import type { DbarchConfig } from './config/schema.js';
 import { discover, sortMigrations, sqlUnits } from './migrations/index.js';
 import type { MigrationFile } from './migrations/types.js';
-import { initParser, parseSql } from './sql/index.js';
+import { initParser, parseSql, type ParseOptions } from './sql/index.js';
 import { blocksOf, buildFacts, catalogFromHistory, type Catalog } from './pg/index.js';
 import { lintFacts } from './rules/engine.js';
 import { configureSquawkFindings, engineUnavailableFinding, runSquawk, squawkExcludedRules } from './engines/squawk.js';
@@ -149,11 +149,17 @@ export function upInApplyOrder<T extends AnalysisUnit>(units: T[]): T[] {
 function historyCatalog(history: SourceFile[], config: DbarchConfig, readFile?: (path: string) => string | undefined): Catalog | undefined {
   if (history.length === 0) return undefined;
   const units = upInApplyOrder(analysisUnits(history, config, undefined, readFile));
-  return catalogFromHistory(units.map((u) => parseSql(u.raw ?? u.sql, { path: u.file.path, maxBytes: config.maxFileBytes })));
+  return catalogFromHistory(units.map((u) => parseSql(u.raw ?? u.sql, parseOptions(u, config))));
+}
+
+/** Template values: the config's (and the CLI's --var) over the framework configuration's. */
+function parseOptions(unit: AnalysisUnit, config: DbarchConfig): ParseOptions {
+  const vars = { ...unit.file.vars, ...config.vars };
+  return { path: unit.file.path, maxBytes: config.maxFileBytes, ...(Object.keys(vars).length > 0 ? { vars } : {}) };
 }
 
 export function analyzeUnit(unit: AnalysisUnit, config: DbarchConfig, catalog?: Catalog): AnalyzedUnit {
-  const parsed = parseSql(unit.raw ?? unit.sql, { path: unit.file.path, maxBytes: config.maxFileBytes });
+  const parsed = parseSql(unit.raw ?? unit.sql, parseOptions(unit, config));
   const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion: unit.pgVersion, ...(catalog ? { catalog } : {}) });
   return { ...unit, sql: parsed.source, parsed, facts };
 }

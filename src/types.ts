@@ -92,6 +92,8 @@ export interface SqlStatement {
   error?: { message: string; span: Span };
   /** Set for statements taken out of a DO block / PL/pgSQL body the migration runs. */
   nested?: { parentIndex: number; via: 'static' | 'execute' };
+  /** The statement as parsed and run, when template placeholders in `text` were substituted. */
+  rendered?: string;
 }
 
 export interface IgnoreDirectives {

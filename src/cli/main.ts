@@ -60,6 +60,8 @@ Options:
   --trace                              replay the migrations in embedded Postgres (PGlite)
   --database-url <url>                 trace against this PostgreSQL instead (implies --trace)
   --max-file-bytes <N>                 skip larger files with an info finding (default 2097152)
+  --var <name=value>                   value for a template placeholder ({{ .name }}, \${name}, :name);
+                                       repeatable, overrides the config's vars
   --output <file>                      write the report to a file instead of stdout
   --color, --no-color                  force or disable colors in text output
   -h, --help                           show this help
@@ -78,6 +80,7 @@ const OPTIONS = {
   'database-url': { type: 'string' },
   engines: { type: 'string' },
   'max-file-bytes': { type: 'string' },
+  var: { type: 'string', multiple: true },
   output: { type: 'string' },
   'no-color': { type: 'boolean' },
   color: { type: 'boolean' },
@@ -261,6 +264,11 @@ function applyOverrides(config: DbarchConfig, values: Values): void {
       throw new UsageError(`invalid --max-file-bytes '${v}': expected a positive integer up to ${MAX_FILE_BYTES}`);
     }
     config.maxFileBytes = Number(v);
+  }
+  for (const v of values.var ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid --var '${v}': expected name=value`);
+    config.vars = { ...config.vars, [v.slice(0, eq)]: v.slice(eq + 1) };
   }
 }
 

@@ -73,6 +73,11 @@ export const configSchema = z
     transaction: transactionSetting.default('auto'),
     /** Monorepos: several migration sets, each with its own settings. */
     migrations: z.array(migrationSetSchema).default([]),
+    /**
+     * Values for template placeholders in migrations (`{{ .Namespace }}`, `${schema}`, psql
+     * `:name`), by name. Unnamed ones are read as a neutral identifier or literal.
+     */
+    vars: z.record(z.string(), z.string()).default({}),
     /** Busy tables (schema-qualified or bare names): hazards on them are escalated. */
     largeTables: z.array(z.string()).default([]),
     /**

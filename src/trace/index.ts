@@ -405,7 +405,7 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
       for (const t of prefix) await applyQuietly(s.session, t, t.parsed, Math.max(options.timeoutMs, 60_000));
       const earlier = topLevel(target.parsed).filter((st) => st.index < req.statementIndex && st.ast);
       if (earlier.length) {
-        const text = earlier.map((st) => st.text).join(';\n');
+        const text = earlier.map((st) => st.rendered ?? st.text).join(';\n');
         await applyQuietly(s.session, { path: target.path, source: text, transaction: target.transaction }, { ...target.parsed, statements: earlier }, Math.max(options.timeoutMs, 60_000));
       }
       const mode: TransactionMode = req.fix.outsideTransaction ? 'none' : target.transaction;
