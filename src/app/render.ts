@@ -2,8 +2,8 @@
 // the summary comment and the inline review comments.
 import type { Finding, Report, Severity } from '../types.js';
 import { SEVERITY_RANK } from '../types.js';
-import type { Hunk } from './diff.js';
-import { hunkContaining } from './diff.js';
+import type { Hunk } from '../report/patch.js';
+import { hunkContaining } from '../report/patch.js';
 import { SUMMARY_MARKER, formatMarkdown, renderLockTable, truncateMarkdown } from '../report/markdown.js';
 
 /** GitHub's limit for check output fields and comment bodies. */

@@ -5,7 +5,7 @@ import type { DbarchConfig } from '../config/schema.js';
 import { ConfigError } from '../config/schema.js';
 import type { Report } from '../types.js';
 import { loadRepoConfig } from './config.js';
-import { parsePatchHunks } from './diff.js';
+import { parsePatchHunks } from '../report/patch.js';
 import type { BlobContent, Conclusion, Octokit, PrFile } from './github.js';
 import {
   appendCheckText,
