@@ -9,6 +9,7 @@ import { lintFacts } from './rules/engine.js';
 import { configureSquawkFindings, engineUnavailableFinding, runSquawk, squawkExcludedRules } from './engines/squawk.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
 import { RULES } from './rules/registry.js';
+import type { Telemetry } from './telemetry.js';
 import type {
   Direction,
   FileReport,
@@ -40,8 +41,11 @@ export interface AnalyzeInput {
   migrations?: MigrationFile[];
   /** Reads other files of the checkout for discovery (companion files); optional. */
   readFile?: (path: string) => string | undefined;
-  trace?: boolean | { databaseUrl?: string };
+  /** Trace on PGlite, or on a real server (`databaseUrl`); `cacheDir` keeps replayed bases on disk. */
+  trace?: boolean | { databaseUrl?: string | undefined; cacheDir?: string | undefined };
   signal?: AbortSignal;
+  /** Where trace durations are reported (the production entry points pass metrics). */
+  telemetry?: Telemetry;
 }
 
 /** One direction of one file: the unit every engine works on. */
@@ -274,10 +278,12 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   if (input.trace) {
     const { traceUnits } = await import('./trace/analyze.js');
     const traced = await traceUnits(analyzed, builtin, {
-      history: input.history ?? [],
+      history: upInApplyOrder(analysisUnits(input.history ?? [], config, undefined, input.readFile)),
       config,
       databaseUrl: typeof input.trace === 'object' ? input.trace.databaseUrl : undefined,
+      cacheDir: typeof input.trace === 'object' ? input.trace.cacheDir : undefined,
       readFile: input.readFile,
+      telemetry: input.telemetry,
     });
     traced.forEach((t, i) => {
       builtin[i]!.push(...t.findings);

@@ -57,22 +57,25 @@ export interface Blocks {
   ddl: boolean;
 }
 
-export type Framework =
-  | 'flyway'
-  | 'prisma'
-  | 'golang-migrate'
-  | 'diesel'
-  | 'dbmate'
-  | 'sqitch'
-  | 'supabase'
-  | 'rails'
-  | 'django'
-  | 'alembic'
-  | 'knex'
-  | 'typeorm'
-  | 'sequelize'
-  | 'generic'
-  | 'sql';
+/** Every migration framework dbarch knows: the config's `frameworks:` values and reports use this list. */
+export const FRAMEWORKS = [
+  'flyway',
+  'prisma',
+  'golang-migrate',
+  'diesel',
+  'dbmate',
+  'sqitch',
+  'supabase',
+  'rails',
+  'django',
+  'alembic',
+  'knex',
+  'typeorm',
+  'sequelize',
+  'generic',
+  'sql',
+] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
 export type Direction = 'up' | 'down';
 /** How a file runs: inside one transaction (framework-implicit or configured) or statement by statement. */
 export type TransactionMode = 'transaction' | 'none';

@@ -65,10 +65,6 @@ export function allFindings(report: Report): { path: string; finding: Finding }[
   return report.files.flatMap((f) => f.findings.map((finding) => ({ path: f.path, finding })));
 }
 
-export function failsGate(report: Report, failOn: Severity): boolean {
-  return allFindings(report).some(({ finding }) => SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[failOn]);
-}
-
 export function countsLine(report: Report): string {
   const { errors, warnings, infos } = report.summary;
   const parts = [plural(errors, 'error'), plural(warnings, 'warning'), plural(infos, 'notice')];

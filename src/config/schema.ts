@@ -1,25 +1,9 @@
 // The configuration, defined once: the TypeScript type and the JSON Schema
 // (docs/dbarch.schema.json) both come from this zod schema.
 import { z } from 'zod';
-import { CATEGORIES, SEVERITIES } from '../types.js';
+import { CATEGORIES, FRAMEWORKS, SEVERITIES } from '../types.js';
 
-export const FRAMEWORKS = [
-  'flyway',
-  'prisma',
-  'golang-migrate',
-  'diesel',
-  'dbmate',
-  'sqitch',
-  'supabase',
-  'rails',
-  'django',
-  'alembic',
-  'knex',
-  'typeorm',
-  'sequelize',
-  'generic',
-  'sql',
-] as const;
+export { FRAMEWORKS };
 
 /** Hard cap on maxFileBytes (8 MiB lints in about 1.4 GB). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;

@@ -21,7 +21,7 @@ import { withOctokitMetrics } from './github-metrics.js';
 import type { HttpHandler, Readiness } from './http.js';
 import { createReadiness, instrumentWebhooks, metricsHandler, readyzHandler } from './http.js';
 import type { Metrics } from './metrics.js';
-import { metrics as defaultMetrics } from './metrics.js';
+import { metrics as defaultMetrics, metricsTelemetry } from './metrics.js';
 import { createQueueFactory } from './queue.js';
 import type { Reconciler } from './reconcile.js';
 import { reconcileIntervalMs, startReconciler } from './reconcile.js';
@@ -109,6 +109,8 @@ export async function startProd(opts: ProdOptions = {}): Promise<ProdHandle> {
   const attempts = Number(env.DBARCH_JOB_ATTEMPTS) || 3;
   const onOutcome = opts.deps?.onOutcome;
   const app = createApp({
+    env,
+    telemetry: metricsTelemetry(m),
     createQueue: createQueueFactory(env, {
       metrics: m,
       role: role === 'web' ? 'producer' : 'all',
