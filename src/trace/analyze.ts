@@ -7,6 +7,7 @@ import type { Telemetry } from '../telemetry.js';
 import type { Direction, Finding, ParsedFile, StatementFacts, TraceResult, TransactionMode } from '../types.js';
 import { traceFiles, type FixRequest, type TraceTarget } from './index.js';
 import type { HistoryFile } from './replay.js';
+import { parseSql } from '../sql/index.js';
 
 /** What the trace needs of an analysed unit (analyze()'s AnalyzedUnit is one). */
 export interface TraceableUnit {
@@ -73,12 +74,13 @@ export async function traceUnits(units: TraceableUnit[], builtin: Finding[][], o
     const last = lastKey.get(u.file.set);
     return last === undefined || u.file.orderKey < last;
   });
-  const history: HistoryFile[] = historyUnits.map((u) => ({
-    path: u.file.path,
-    source: u.sql,
-    transaction: u.transaction,
-    partial: u.file.language !== 'sql',
-  }));
+  const history: HistoryFile[] = historyUnits.map((u) => {
+    const h: HistoryFile = { path: u.file.path, source: u.sql, transaction: u.transaction, partial: u.file.language !== 'sql' };
+    // Templated history replays with the same values the analysis used.
+    const vars = { ...u.file.vars, ...config.vars };
+    if (Object.keys(vars).length > 0) h.parsed = parseSql(u.sql, { path: u.file.path, maxBytes: 64 * 1024 * 1024, vars });
+    return h;
+  });
 
   const sorted = sortMigrations(units.map((u, i) => ({ ...u.file, path: keyOf[i]!, index: i })));
   const targets: TraceTarget[] = [];

@@ -28,9 +28,9 @@ describe('fixtures for each template syntax parse without syntax errors', () => 
     ['fixtures/sql/templates/dbt-jinja.sql', ['CreateTableAsStmt', 'IndexStmt'], [3, 10], [1, 1, 41]],
     ['fixtures/sql/templates/liquibase.sql', ['CreateStmt', 'AlterTableStmt', 'CreateSeqStmt', 'IndexStmt'], [3, 5, 6, 7], [3, 14, 27]],
     ['fixtures/sql/templates/psql-variables.sql', ['CreateStmt', 'AlterTableStmt', 'SelectStmt'], [4, 5, 6], [4, 14, 23]],
-    ['fixtures/projects/templates-pop/migrations/00_initial_schema.up.sql', ['CreateStmt', 'IndexStmt', 'CommentStmt'], [3, 10, 11], [3, 28, 60]],
+    ['fixtures/projects/templates-pop/migrations/00_initial_schema.up.sql', ['CreateSchemaStmt', 'CreateStmt', 'IndexStmt', 'CommentStmt'], [2, 3, 10, 11], [2, 29, 61]],
     ['fixtures/projects/templates-pop/migrations/20210710035447_alter_users.up.sql', ['AlterTableStmt', 'IndexStmt'], [3, 7], [3, 13, 45]],
-    ['fixtures/projects/templates-flyway/db/migration/V1__create_invoices.sql', ['CreateStmt', 'AlterTableStmt'], [1, 6], [1, 14, 37]],
+    ['fixtures/projects/templates-flyway/db/migration/V1__create_invoices.sql', ['CreateSchemaStmt', 'CreateStmt', 'CommentStmt'], [1, 2, 7], [1, 29, 52]],
   ])('%s', (path, expectedKinds, lines, [line, column, endColumn]) => {
     const f = parseSql(fixture(path), { path });
     expect(kinds(f)).toEqual(expectedKinds);
@@ -198,7 +198,7 @@ describe('CLI and config', () => {
     expect(v2.findings.find((f) => f.rule === 'require-concurrent-index-creation')!.message).toContain('billing.invoices');
     const info = report.files[0]!.findings.find((f) => f.rule === 'template-substituted')!;
     expect(info.message).toBe(
-      '4 template placeholders replaced before parsing: ${flyway:defaultSchema} → billing (from vars) (2×); ${tablespace} → pg_default (from vars); ${owner} → admin (from vars).',
+      "5 template placeholders replaced before parsing: ${flyway:defaultSchema} → billing (from vars) (3×); ${tablespace} → pg_default (from vars); ${owner} → admin (from vars).",
     );
   });
 
