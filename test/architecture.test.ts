@@ -47,8 +47,8 @@ describe('layers', () => {
   });
 
   it('process.env is read only by the entry points', () => {
-    // CLI, App server (`npm start`), Probot's `probot run` entry, production main and worker.
-    const entries = /^(cli\/|prod\/main\.ts$|prod\/worker\.ts$|app\/server\.ts$|app\/index\.ts$)/;
+    // CLI, GitHub Action, App server (`npm start`), Probot's `probot run` entry, production main and worker.
+    const entries = /^(cli\/|ci\/action\.ts$|prod\/main\.ts$|prod\/worker\.ts$|app\/server\.ts$|app\/index\.ts$)/;
     // squawk's child process inherits the environment (PATH, locale); no setting is read from it.
     const inherits = new Set(['engines/squawk.ts']);
     const readers = sources(src).filter((f) => !entries.test(f) && !inherits.has(f) && readFileSync(join(src, f), 'utf8').includes('process.env'));
