@@ -87,15 +87,15 @@ export function templatesInside(
   context: Exclude<TemplateContext, 'code'>,
   out: TemplateRef[],
 ): void {
-  for (let k = start; k < end - 1; k++) {
-    const c = text.charCodeAt(k);
-    if (c !== 123 && c !== 36) continue;
+  // Every template has a `{` (`${` included): jump from one to the next.
+  for (let brace = text.indexOf('{', start); brace !== -1 && brace < end - 1; brace = text.indexOf('{', brace + 1)) {
+    const k = brace > start && text.charCodeAt(brace - 1) === 36 ? brace - 1 : brace;
     const t = templateAt(text, k);
     if (!t || t.end > end) continue;
     const ref: TemplateRef = { start: k, end: t.end, syntax: t.syntax, context, inner: t.inner };
     if (context !== 'dollar') ref.token = { start: start - 1, end: end + 1 };
     out.push(ref);
-    k = t.end - 1;
+    brace = t.end - 1;
   }
 }
 
