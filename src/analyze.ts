@@ -3,13 +3,14 @@
 import type { DbarchConfig } from './config/schema.js';
 import { discover, sortMigrations, sqlUnits } from './migrations/index.js';
 import type { MigrationFile } from './migrations/types.js';
-import { initParser, parseSql } from './sql/index.js';
+import { initParser, parseSql, type ParseOptions } from './sql/index.js';
 import { blocksOf, buildFacts, catalogFromHistory, type Catalog } from './pg/index.js';
 import { lintFacts } from './rules/engine.js';
 import { configureSquawkFindings, engineUnavailableFinding, runSquawk, squawkExcludedRules } from './engines/squawk.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
 import { RULES } from './rules/registry.js';
 import { applySourceMap, dslFindings, ModelHistory, ormUnits, prepareOrm, remapFindings, type OrmSourceMap } from './orm/index.js';
+import type { Telemetry } from './telemetry.js';
 import type {
   Direction,
   FileReport,
@@ -41,8 +42,11 @@ export interface AnalyzeInput {
   migrations?: MigrationFile[];
   /** Reads other files of the checkout for discovery (companion files); optional. */
   readFile?: (path: string) => string | undefined;
-  trace?: boolean | { databaseUrl?: string };
+  /** Trace on PGlite, or on a real server (`databaseUrl`); `cacheDir` keeps replayed bases on disk. */
+  trace?: boolean | { databaseUrl?: string | undefined; cacheDir?: string | undefined };
   signal?: AbortSignal;
+  /** Where trace durations are reported (the production entry points pass metrics). */
+  telemetry?: Telemetry;
 }
 
 /** One direction of one file: the unit every engine works on. */
@@ -172,11 +176,22 @@ export function upInApplyOrder<T extends AnalysisUnit>(units: T[]): T[] {
 function historyCatalog(history: SourceFile[], config: DbarchConfig, readFile?: (path: string) => string | undefined): Catalog | undefined {
   if (history.length === 0) return undefined;
   const units = upInApplyOrder(analysisUnits(history, config, undefined, readFile));
-  return catalogFromHistory(units.map((u) => parseSql(u.raw ?? u.sql, { path: u.file.path, maxBytes: config.maxFileBytes })));
+  return catalogFromHistory(units.map((u) => parseSql(u.raw ?? u.sql, parseOptions(u, config))));
+}
+
+/** Template values: the config's (and the CLI's --var) over the framework configuration's. */
+function parseOptions(unit: AnalysisUnit, config: DbarchConfig): ParseOptions {
+  const vars = { ...unit.file.vars, ...config.vars };
+  return {
+    path: unit.file.path,
+    maxBytes: config.maxFileBytes,
+    directives: config.ignoreDirectives,
+    ...(Object.keys(vars).length > 0 ? { vars } : {}),
+  };
 }
 
 export function analyzeUnit(unit: AnalysisUnit, config: DbarchConfig, catalog?: Catalog): AnalyzedUnit {
-  const parsed = parseSql(unit.raw ?? unit.sql, { path: unit.file.path, maxBytes: config.maxFileBytes, directives: config.ignoreDirectives });
+  const parsed = parseSql(unit.raw ?? unit.sql, parseOptions(unit, config));
   if (unit.orm) applySourceMap(parsed, unit.orm);
   const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion: unit.pgVersion, ...(catalog ? { catalog } : {}) });
   return { ...unit, sql: parsed.source, parsed, facts };
@@ -298,10 +313,12 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   if (input.trace) {
     const { traceUnits } = await import('./trace/analyze.js');
     const traced = await traceUnits(analyzed, builtin, {
-      history: input.history ?? [],
+      history: upInApplyOrder(analysisUnits(input.history ?? [], config, undefined, input.readFile)),
       config,
       databaseUrl: typeof input.trace === 'object' ? input.trace.databaseUrl : undefined,
+      cacheDir: typeof input.trace === 'object' ? input.trace.cacheDir : undefined,
       readFile: input.readFile,
+      telemetry: input.telemetry,
     });
     traced.forEach((t, i) => {
       builtin[i]!.push(...t.findings);

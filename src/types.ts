@@ -57,23 +57,26 @@ export interface Blocks {
   ddl: boolean;
 }
 
-export type Framework =
-  | 'flyway'
-  | 'prisma'
-  | 'golang-migrate'
-  | 'diesel'
-  | 'dbmate'
-  | 'sqitch'
-  | 'supabase'
-  | 'rails'
-  | 'django'
-  | 'alembic'
-  | 'knex'
-  | 'typeorm'
-  | 'sequelize'
-  | 'ecto'
-  | 'generic'
-  | 'sql';
+/** Every migration framework dbarch knows: the config's `frameworks:` values and reports use this list. */
+export const FRAMEWORKS = [
+  'flyway',
+  'prisma',
+  'golang-migrate',
+  'diesel',
+  'dbmate',
+  'sqitch',
+  'supabase',
+  'rails',
+  'django',
+  'alembic',
+  'knex',
+  'typeorm',
+  'sequelize',
+  'ecto',
+  'generic',
+  'sql',
+] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
 export type Direction = 'up' | 'down';
 /** How a file runs: inside one transaction (framework-implicit or configured) or statement by statement. */
 export type TransactionMode = 'transaction' | 'none';
@@ -93,6 +96,8 @@ export interface SqlStatement {
   error?: { message: string; span: Span };
   /** Set for statements taken out of a DO block / PL/pgSQL body the migration runs. */
   nested?: { parentIndex: number; via: 'static' | 'execute' };
+  /** The statement as parsed and run, when template placeholders in `text` were substituted. */
+  rendered?: string;
 }
 
 export interface IgnoreDirectives {

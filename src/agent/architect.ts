@@ -1,6 +1,7 @@
 // The architect review: one bounded tool-use run of Claude over the migrations, the analyzer's
 // report and the schema context, ending in a zod-validated `submit_review`, or the fallback.
 import Anthropic from '@anthropic-ai/sdk';
+import type { Telemetry } from '../telemetry.js';
 import type { DbarchConfig } from '../config/schema.js';
 import type { RuleMeta } from '../rules/types.js';
 import type { Report } from '../types.js';
@@ -34,10 +35,11 @@ export interface AgentDeps {
   history?: HistorySchemaLoader;
   cache?: ReviewCache<ArchitectOutcome>;
   limits?: Partial<AgentLimits>;
-  /** Where ANTHROPIC_* and the secrets to redact are read from; defaults to process.env. */
+  /** Where ANTHROPIC_* and the secrets to redact are read from: the entry point's environment. */
   env?: NodeJS.ProcessEnv;
   log?: AgentLogger;
   signal?: AbortSignal;
+  telemetry?: Telemetry;
 }
 
 export interface ArchitectInput {
@@ -52,7 +54,7 @@ export interface ArchitectInput {
 /** Process-wide default so pushes reuse reviews even when the caller passes no cache. */
 const defaultCache = new LruReviewCache<ArchitectOutcome>(500);
 
-export function resolveModel(config: DbarchConfig, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveModel(config: DbarchConfig, env: NodeJS.ProcessEnv = {}): string {
   return config.agent.model ?? env.ANTHROPIC_MODEL ?? DEFAULT_MODEL;
 }
 
@@ -95,7 +97,7 @@ export function reviewCacheKey(input: { files: MigrationInput[]; schemaContext: 
 }
 
 export async function runArchitect(input: ArchitectInput, deps: AgentDeps = {}): Promise<ArchitectOutcome> {
-  const env = deps.env ?? process.env;
+  const env = deps.env ?? {};
   const model = resolveModel(input.config, env);
   if (!input.config.agent.enabled) return fallbackOutcome(input.report, 'the architect agent is disabled in the configuration (agent.enabled: false)', model);
 
@@ -138,6 +140,7 @@ export async function runArchitect(input: ArchitectInput, deps: AgentDeps = {}):
     secrets: secretValues(env),
     signal: deps.signal,
     log: deps.log,
+    telemetry: deps.telemetry,
   });
   const costUsd = estimateCostUsd(model, loop.usage);
   deps.log?.info({ model, usage: loop.usage, costUsd, turns: loop.turns, ok: loop.ok }, 'architect review finished');

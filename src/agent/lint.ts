@@ -1,10 +1,11 @@
 // The analyzer as the agent's `lint_sql` tool and the redesign's step check: a snippet goes
 // through the same `analyze()` entry point as a migration file.
 import type { DbarchConfig } from '../config/schema.js';
+import type { AnalyzeInput } from '../analyze.js';
 import type { Report } from '../types.js';
 import type { SnippetLinter } from './types.js';
 
-export type AnalyzeLike = (input: { files: { path: string; content: string }[]; config: DbarchConfig; trace?: boolean }) => Promise<Report>;
+export type AnalyzeLike = (input: AnalyzeInput) => Promise<Report>;
 
 export function createSnippetLinter(analyze: AnalyzeLike, config: DbarchConfig): SnippetLinter {
   return async (sql, { transaction }) => {

@@ -7,7 +7,7 @@ import { runTool, type ToolContext } from './tools.js';
 import type { AgentLogger, TokenUsage } from './types.js';
 import { emptyUsage, totalTokens } from './types.js';
 import { estimateCostUsd } from './cost.js';
-import { recordAnthropicUsage } from '../prod/metrics.js';
+import type { Telemetry } from '../telemetry.js';
 
 export interface AgentLimits {
   /** Model calls per run. */
@@ -53,6 +53,8 @@ export interface LoopOptions<T> {
   secrets: readonly string[];
   signal?: AbortSignal;
   log?: AgentLogger;
+  /** Where each response's token usage and cost are reported. */
+  telemetry?: Telemetry | undefined;
   /** Checked after schema validation; problems are sent back once for revision, then the value is accepted. */
   review?: (value: T) => Promise<string | null>;
 }
@@ -112,7 +114,7 @@ export async function runToolLoop<T>(opts: LoopOptions<T>): Promise<LoopResult<T
       addUsage(usage, response.usage);
       const turnUsage = emptyUsage();
       addUsage(turnUsage, response.usage);
-      recordAnthropicUsage(opts.model, turnUsage, estimateCostUsd(opts.model, turnUsage));
+      opts.telemetry?.anthropicUsage(opts.model, turnUsage, estimateCostUsd(opts.model, turnUsage));
       opts.log?.info({ turn: turns, stop: response.stop_reason, usage: response.usage }, 'architect turn');
       messages.push({ role: 'assistant', content: response.content as Anthropic.Messages.ContentBlockParam[] });
 

@@ -142,7 +142,7 @@ function lintProblems(plan: CheckedPlan): string | null {
 }
 
 export async function runRedesign(input: RedesignInput, deps: AgentDeps = {}): Promise<RedesignOutcome> {
-  const env = deps.env ?? process.env;
+  const env = deps.env ?? {};
   const model = resolveModel(input.config, env);
   const rulesPlan = async (reason: string, usage = emptyUsage(), turns = 0): Promise<RedesignOutcome> => ({
     source: 'rules',
@@ -187,6 +187,7 @@ export async function runRedesign(input: RedesignInput, deps: AgentDeps = {}): P
     secrets: secretValues(env),
     signal: deps.signal,
     log: deps.log,
+    telemetry: deps.telemetry,
     review: async (plan) => {
       lastChecked = await checkPlan(plan, deps.lint);
       return lintProblems(lastChecked);

@@ -5,7 +5,7 @@ import type { DbarchConfig } from '../config/schema.js';
 import type { Report } from '../types.js';
 import { runArchitect, type AgentDeps } from './architect.js';
 import { contentHash } from './cache.js';
-import { commentableLines } from './diff.js';
+import { commentableLines } from '../report/patch.js';
 import { describeOutcome, findingMarker, renderInlineComment, renderReviewBody, REVIEW_MARKER } from './render.js';
 import { githubRepoAccess, type GitHubClient } from './repo.js';
 import type { ArchitectFinding, ArchitectOutcome, MigrationInput } from './types.js';

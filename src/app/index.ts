@@ -17,12 +17,17 @@ import { runArchitectReview } from '../agent/review.js';
 import type { ArchitectHook } from './review.js';
 import type { BotIdentity } from './identity.js';
 import { fetchIdentity } from './identity.js';
+import type { Telemetry } from '../telemetry.js';
 
 export interface AppDeps extends ReviewDeps {
   /** Builds the queue around the runner (the in-process queue by default; Redis later). */
   createQueue: (run: JobRunner) => JobQueue;
   /** Overrides for the `/dbarch` comment commands (src/app/commands.ts). */
   commands?: Partial<CommandDeps>;
+  /** The environment the App's settings come from (ANTHROPIC_*, DBARCH_CONCURRENCY); given by the entry point. */
+  env?: NodeJS.ProcessEnv;
+  /** Trace durations and model usage are reported here (the production entry passes metrics). */
+  telemetry?: Telemetry;
   /** Called with each finished review (metrics, tests). */
   onOutcome?: (job: ReviewJob, outcome: ReviewOutcome) => void;
   /** dbarch's own App id and bot login; fetched once with `GET /app` when not given. */
@@ -42,11 +47,11 @@ const lazyAnalyze: AnalyzeFn = async (input) => {
  * key is configured. Without a key the deterministic review already carries every finding and
  * its rewrite, so no second (fallback) review is posted.
  */
-export function defaultArchitect(analyze: AnalyzeFn, env: NodeJS.ProcessEnv = process.env): ArchitectHook | undefined {
+export function defaultArchitect(analyze: AnalyzeFn, env: NodeJS.ProcessEnv, telemetry?: Telemetry): ArchitectHook | undefined {
   if (!env.ANTHROPIC_API_KEY) return undefined;
   return async ({ octokit, log, signal, config, report, pull, files, identity }) => {
     const result = await runArchitectReview(
-      { octokit, config, report, files, rules: RULES.map((r) => r.meta), lint: createSnippetLinter(analyze, config), log, signal, env, botLogin: identity?.login },
+      { octokit, config, report, files, rules: RULES.map((r) => r.meta), lint: createSnippetLinter(analyze, config), log, signal, env, botLogin: identity?.login, ...(telemetry ? { telemetry } : {}) },
       { owner: pull.owner, repo: pull.repo, number: pull.number, headSha: pull.headSha },
     );
     log.info({ action: result.action, inlineComments: result.inlineComments }, result.summaryLine);
@@ -55,15 +60,19 @@ export function defaultArchitect(analyze: AnalyzeFn, env: NodeJS.ProcessEnv = pr
 }
 
 export function defaultDeps(overrides: Partial<AppDeps> = {}): AppDeps {
-  const analyze = overrides.analyze ?? lazyAnalyze;
+  const telemetry = overrides.telemetry;
+  const env = overrides.env ?? {};
+  const base = overrides.analyze ?? lazyAnalyze;
+  const analyze: AnalyzeFn = telemetry ? (input) => base({ ...input, telemetry }) : base;
   return {
-    analyze,
-    architect: defaultArchitect(analyze),
+    architect: defaultArchitect(analyze, env, telemetry),
     select: discoverySelector as Selector,
     now: () => new Date(),
     maxHistoryFiles: 500,
-    createQueue: (run) => new InProcessQueue({ run, concurrency: Number(process.env.DBARCH_CONCURRENCY) || 4 }),
+    createQueue: (run) => new InProcessQueue({ run, concurrency: Number(env.DBARCH_CONCURRENCY) || 4 }),
     ...overrides,
+    // the wrapped analyzer, even when the caller gave its own
+    analyze,
   };
 }
 
@@ -199,6 +208,7 @@ function commandDeps(deps: AppDeps, enqueue: Enqueue, app: Probot): CommandDeps 
     },
     rules: RULES.map((r) => r.meta),
     linter: (config) => createSnippetLinter(deps.analyze, config),
+    agent: { env: deps.env ?? {}, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) },
     // Long commands (redesign) must not hold the webhook response.
     schedule: (name, task) => {
       void task().catch((err: unknown) => app.log.error({ err, command: name }, 'dbarch command failed'));
@@ -210,5 +220,5 @@ function commandDeps(deps: AppDeps, enqueue: Enqueue, app: Probot): CommandDeps 
 
 /** Probot entry: `probot run dist/src/app/index.js` works too. */
 export default function dbarchApp(app: Probot, options: ApplicationFunctionOptions): void | Promise<void> {
-  return createApp().appFn(app, options);
+  return createApp({ env: process.env }).appFn(app, options);
 }

@@ -2,8 +2,8 @@
 // the summary comment and the inline review comments.
 import type { Finding, Report, Severity } from '../types.js';
 import { SEVERITY_RANK } from '../types.js';
-import type { Hunk } from './diff.js';
-import { hunkContaining } from './diff.js';
+import type { Hunk } from '../report/patch.js';
+import { hunkContaining } from '../report/patch.js';
 import { SUMMARY_MARKER, formatMarkdown, renderLockTable, truncateMarkdown } from '../report/markdown.js';
 import type { Unanalysed } from '../report/common.js';
 import { unanalysedFiles } from '../report/common.js';
@@ -68,10 +68,6 @@ export function truncate(text: string, max = MAX_FIELD): string {
 
 export function allFindings(report: Report): { path: string; finding: Finding }[] {
   return report.files.flatMap((f) => f.findings.map((finding) => ({ path: f.path, finding })));
-}
-
-export function failsGate(report: Report, failOn: Severity): boolean {
-  return allFindings(report).some(({ finding }) => SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[failOn]);
 }
 
 export function countsLine(report: Report): string {

@@ -4,9 +4,11 @@ import type { Logger } from 'pino';
 import type { DbarchConfig } from '../config/schema.js';
 import { ConfigError } from '../config/schema.js';
 import type { Report } from '../types.js';
+import type { AnalyzeInput } from '../analyze.js';
 import { loadRepoConfig } from './config.js';
 import type { BotIdentity } from './identity.js';
-import { parsePatchHunks } from './diff.js';
+import { parsePatchHunks } from '../report/patch.js';
+import { reportFails } from '../report/index.js';
 import type { BlobContent, Conclusion, Octokit, PrFile } from './github.js';
 import {
   appendCheckText,
@@ -30,20 +32,13 @@ import {
   buildCommentBody,
   buildNoMigrationsCommentBody,
   buildReviewComments,
-  failsGate,
   isIncomplete,
   truncate,
 } from './render.js';
 import type { Selector } from './select.js';
 import { historyDirsOf, needsContent } from './select.js';
 
-export interface AnalyzeInput {
-  files: { path: string; content: string | Uint8Array }[];
-  history?: { path: string; content: string | Uint8Array }[];
-  config: DbarchConfig;
-  trace?: boolean | { databaseUrl?: string };
-  signal?: AbortSignal;
-}
+export type { AnalyzeInput } from '../analyze.js';
 export type AnalyzeFn = (input: AnalyzeInput) => Promise<Report>;
 
 /** What the architect agent gets after the deterministic review (issue 5). */
@@ -219,7 +214,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     signal.throwIfAborted();
 
     // The verdict first: a required check should not wait for the comment and the review.
-    const failed = failsGate(report, config.failOn);
+    const failed = reportFails(report, config.failOn);
     // Fail closed: what could not be analysed is not vouched for (`unanalysed: neutral` softens it).
     const incomplete = isIncomplete(report, notes);
     const { annotations, omitted } = buildAnnotations(report);

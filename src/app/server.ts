@@ -29,7 +29,7 @@ export interface StartOptions {
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<{ server: Server; app: DbarchApp }> {
-  const app = createApp(opts.deps);
+  const app = createApp({ env: opts.env ?? process.env, ...opts.deps });
   const appFn: ApplicationFunction = async (probot, options) => {
     for (const make of [healthHandler, ...(opts.extraHandlers ?? [])]) options.addHandler(make(app));
     await app.appFn(probot, options);

@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { DbarchConfig } from '../config/schema.js';
 import type { PrFile } from '../app/github.js';
-import { parsePatchHunks } from '../app/diff.js';
+import { parsePatchHunks } from '../report/patch.js';
+import { reportFails } from '../report/index.js';
 import type { RenderNotes, ReviewFile } from '../app/render.js';
-import { buildCommentBody, failsGate } from '../app/render.js';
+import { buildCommentBody } from '../app/render.js';
 import type { AnalyzeFn, ReviewSource } from '../app/review.js';
 import type { PullInfo } from '../app/queue.js';
 import type { Report } from '../types.js';
@@ -69,7 +70,7 @@ export async function analysePull(
     ? await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes })
     : undefined;
   const report = await analyze({ files: analysed, history, config, trace: config.trace.enabled });
-  return { kind: 'report', config, notes, report, failed: failsGate(report, config.failOn), migrationFiles, reviewFiles };
+  return { kind: 'report', config, notes, report, failed: reportFails(report, config.failOn), migrationFiles, reviewFiles };
 }
 
 /** The job summary: the same markdown as the summary comment. */

@@ -9,23 +9,9 @@ import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migration
 import { FORMATS, formatReport, reportFails, unanalysedFiles, type Format } from '../report/index.js';
 import { packageInfo } from '../report/version.js';
 import { SEVERITIES, type Report, type Severity } from '../types.js';
+import type { AnalyzeInput, SourceFile } from '../analyze.js';
 
-export interface AnalyzeFile {
-  path: string;
-  content: string | Uint8Array;
-  /**
-   * Discovery's verdict on the whole tree (sqitch needs sqitch.plan, monorepo sets need
-   * their siblings), which analyze() cannot rebuild from the selected files alone.
-   */
-  migration?: MigrationFile;
-}
-
-export interface AnalyzeInput {
-  files: AnalyzeFile[];
-  history?: AnalyzeFile[];
-  config: DbarchConfig;
-  trace?: boolean | { databaseUrl?: string };
-}
+export type { AnalyzeInput } from '../analyze.js';
 
 export interface CliDeps {
   stdout: (text: string) => void;
@@ -60,6 +46,8 @@ Options:
   --trace                              replay the migrations in embedded Postgres (PGlite)
   --database-url <url>                 trace against this PostgreSQL instead (implies --trace)
   --max-file-bytes <N>                 skip larger files with an info finding (default 2097152)
+  --var <name=value>                   value for a template placeholder ({{ .name }}, \${name}, :name);
+                                       repeatable, overrides the config's vars
   --output <file>                      write the report to a file instead of stdout
   --color, --no-color                  force or disable colors in text output
   -h, --help                           show this help
@@ -79,6 +67,7 @@ const OPTIONS = {
   'database-url': { type: 'string' },
   engines: { type: 'string' },
   'max-file-bytes': { type: 'string' },
+  var: { type: 'string', multiple: true },
   output: { type: 'string' },
   'no-color': { type: 'boolean' },
   color: { type: 'boolean' },
@@ -185,16 +174,19 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
 
   const analyze = deps.analyze ?? (await import('../analyze.js')).analyze;
   const byPath = new Map(found.migrations.map((m) => [m.path, m]));
-  const asInput = (key: string): AnalyzeFile => {
+  const asInput = (key: string): SourceFile => {
     const migration = byPath.get(key);
     return { path: key, content: read(key) ?? new Uint8Array(), ...(migration ? { migration } : {}) };
   };
-  const traceUrl = values['database-url'];
+  // The environment is read here, at the entry point: DATABASE_URL for a real server, DBARCH_CACHE_DIR for replays.
+  const traceUrl = values['database-url'] ?? (values.trace ? process.env.DATABASE_URL : undefined);
+  const cacheDir = process.env.DBARCH_CACHE_DIR;
+  const traceOptions = { ...(traceUrl ? { databaseUrl: traceUrl } : {}), ...(cacheDir ? { cacheDir } : {}) };
   const report = await analyze({
     files: targets.map(asInput),
     ...(history.length ? { history: history.map(asInput) } : {}),
     config,
-    ...(values.trace || traceUrl ? { trace: traceUrl ? { databaseUrl: traceUrl } : true } : {}),
+    ...(values.trace || traceUrl ? { trace: Object.keys(traceOptions).length > 0 ? traceOptions : true } : {}),
   });
 
   // Report paths as the user sees them (keys drop leading ../ so discovery globs match).
@@ -266,6 +258,11 @@ function applyOverrides(config: DbarchConfig, values: Values): void {
       throw new UsageError(`invalid --max-file-bytes '${v}': expected a positive integer up to ${MAX_FILE_BYTES}`);
     }
     config.maxFileBytes = Number(v);
+  }
+  for (const v of values.var ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid --var '${v}': expected name=value`);
+    config.vars = { ...config.vars, [v.slice(0, eq)]: v.slice(eq + 1) };
   }
 }
 

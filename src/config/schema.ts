@@ -1,26 +1,9 @@
 // The configuration, defined once: the TypeScript type and the JSON Schema
 // (docs/dbarch.schema.json) both come from this zod schema.
 import { z } from 'zod';
-import { CATEGORIES, SEVERITIES } from '../types.js';
+import { CATEGORIES, FRAMEWORKS, SEVERITIES } from '../types.js';
 
-export const FRAMEWORKS = [
-  'flyway',
-  'prisma',
-  'golang-migrate',
-  'diesel',
-  'dbmate',
-  'sqitch',
-  'supabase',
-  'rails',
-  'django',
-  'alembic',
-  'knex',
-  'typeorm',
-  'sequelize',
-  'ecto',
-  'generic',
-  'sql',
-] as const;
+export { FRAMEWORKS };
 
 /** Hard cap on maxFileBytes (8 MiB lints in about 1.4 GB). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -74,6 +57,11 @@ export const configSchema = z
     transaction: transactionSetting.default('auto'),
     /** Monorepos: several migration sets, each with its own settings. */
     migrations: z.array(migrationSetSchema).default([]),
+    /**
+     * Values for template placeholders in migrations (`{{ .Namespace }}`, `${schema}`, psql
+     * `:name`), by name. Unnamed ones are read as a neutral identifier or literal.
+     */
+    vars: z.record(z.string(), z.string()).default({}),
     /** Busy tables (schema-qualified or bare names): hazards on them are escalated. */
     largeTables: z.array(z.string()).default([]),
     /**

@@ -8,6 +8,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RuleSetting } from '../config/schema.js';
 import type { Finding, TransactionMode } from '../types.js';
+import { LineIndex } from '../sql/lines.js';
 
 export interface SquawkInputFile {
   path: string;
@@ -284,8 +285,8 @@ function parseOutput(stdout: string): SquawkEntry[] | undefined {
 }
 
 function toFinding(e: SquawkEntry, idx: LineIndex): Finding {
-  const start = idx.position(e.line, e.column);
-  const end = idx.position(e.line_end ?? e.line, e.column_end ?? e.column);
+  const start = idx.position(idx.offsetOfLfLineByte(e.line, e.column));
+  const end = idx.position(idx.offsetOfLfLineByte(e.line_end ?? e.line, e.column_end ?? e.column));
   if (e.rule_name === 'syntax-error') {
     return {
       rule: SQUAWK_SYNTAX_RULE,
@@ -318,33 +319,6 @@ function collapseSyntaxErrors(list: Finding[]): Finding[] {
     seen = true;
     return true;
   });
-}
-
-/**
- * Maps squawk's 0-based line + UTF-8 byte column to a 1-based line + 1-based code-point
- * column. squawk counts lines by '\n' (a CRLF line keeps its '\r' as the last byte).
- */
-export class LineIndex {
-  private readonly starts: number[] = [0];
-
-  constructor(private readonly source: string) {
-    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) this.starts.push(i + 1);
-  }
-
-  position(line0: number, byteColumn: number): { line: number; column: number } {
-    const line = Math.min(Math.max(line0, 0), this.starts.length - 1);
-    const start = this.starts[line]!;
-    const end = line + 1 < this.starts.length ? this.starts[line + 1]! - 1 : this.source.length;
-    let bytes = 0;
-    let column = 1;
-    for (let i = start; i < end && bytes < byteColumn; ) {
-      const cp = this.source.codePointAt(i)!;
-      bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-      i += cp > 0xffff ? 2 : 1;
-      column++;
-    }
-    return { line: line + 1, column };
-  }
 }
 
 type RuleSettings = Record<string, RuleSetting>;

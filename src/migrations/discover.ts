@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { Framework, TransactionMode } from '../types.js';
 import type { DbarchConfig, MigrationSet } from '../config/schema.js';
+import { flywayPlaceholders } from './flyway-conf.js';
 import { flywayVersionKey, leadingVersionKey, makeOrderKey, naturalKey, sortMigrations } from './order.js';
 import { parseSqitchPlan, type SqitchPlan } from './sqitch.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile, MigrationKind, MigrationLanguage } from './types.js';
@@ -459,6 +460,10 @@ function describe(path: string, framework: Framework, ctx: Context, configured: 
   if (layout.name !== undefined) file.name = layout.name;
   if (tx.down && override === 'auto' && tx.down !== file.transaction) file.downTransaction = tx.down;
   if (framework === 'prisma') file.singleQuery = true;
+  if (framework === 'flyway') {
+    const vars = flywayPlaceholders(path, ctx.read);
+    if (vars) file.vars = vars;
+  }
   if (configured?.pgVersion !== undefined) file.pgVersion = configured.pgVersion;
   if (configured && Object.keys(configured.rules).length > 0) file.rules = configured.rules;
   return file;

@@ -37,6 +37,8 @@ export interface MigrationFile {
   rules?: Record<string, RuleSetting>;
   /** Why the transaction mode is what it is (e.g. `disable_ddl_transaction!`), for reports. */
   transactionReason?: string;
+  /** Template placeholder values from the framework's configuration (Flyway placeholders). */
+  vars?: Record<string, string>;
 }
 
 export interface DiscoveryResult {

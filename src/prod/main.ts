@@ -22,7 +22,7 @@ import { withOctokitMetrics } from './github-metrics.js';
 import type { HttpHandler, Readiness } from './http.js';
 import { createReadiness, guardWebhookBodies, instrumentWebhooks, metricsHandler, readyzHandler } from './http.js';
 import type { Metrics } from './metrics.js';
-import { metrics as defaultMetrics } from './metrics.js';
+import { metrics as defaultMetrics, metricsTelemetry } from './metrics.js';
 import { createQueueFactory } from './queue.js';
 import type { Reconciler } from './reconcile.js';
 import { reconcileIntervalMs, startReconciler } from './reconcile.js';
@@ -114,6 +114,8 @@ export async function startProd(opts: ProdOptions = {}): Promise<ProdHandle> {
   const prefix = env.DBARCH_REDIS_PREFIX || 'dbarch';
   const firstTime = async (key: string) => (await shared!.set(`${prefix}:dbarch:command:${key}`, '1', 'PX', 24 * 60 * 60_000, 'NX')) === 'OK';
   const app = createApp({
+    env,
+    telemetry: metricsTelemetry(m),
     createQueue: createQueueFactory(env, {
       metrics: m,
       role: role === 'web' ? 'producer' : 'all',

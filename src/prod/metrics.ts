@@ -1,5 +1,6 @@
 // A tiny Prometheus registry (text exposition format 0.0.4) and dbarch's metrics. Other
 // modules record through the functions at the bottom; no dependency on prom-client.
+import type { Telemetry } from '../telemetry.js';
 
 type Labels = Record<string, string | number>;
 
@@ -177,7 +178,7 @@ export function createMetrics(registry = new Registry()) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** The process-wide metrics; modules without wiring (agent, trace) record here. */
+/** The process-wide metrics: the production entry points record here and hand them to the core as a Telemetry. */
 export const metrics: Metrics = createMetrics();
 
 export interface AnthropicUsage {
@@ -199,6 +200,14 @@ export function recordAnthropicUsage(model: string, usage: AnthropicUsage, costU
 /** For the trace: record one trace's duration. */
 export function recordTraceDuration(ms: number, m: Metrics = metrics): void {
   m.traceDuration.observe({}, ms / 1000);
+}
+
+/** The analyzer's and the agent's Telemetry, recorded in these metrics. */
+export function metricsTelemetry(m: Metrics = metrics): Telemetry {
+  return {
+    traceDuration: (ms) => recordTraceDuration(ms, m),
+    anthropicUsage: (model, usage, costUsd) => recordAnthropicUsage(model, usage, costUsd, m),
+  };
 }
 
 export function recordReviewOutcome(outcome: string, m: Metrics = metrics): void {

@@ -66,7 +66,7 @@ export function instrumentQueue<Q extends JobQueue>(queue: Q, m: Metrics = defau
  * REDIS_URL, DBARCH_REDIS_PREFIX, DBARCH_CONCURRENCY, DBARCH_JOB_ATTEMPTS, DBARCH_JOB_BACKOFF_MS,
  * DBARCH_LOCK_DURATION_MS, DBARCH_STALLED_INTERVAL_MS.
  */
-export function createQueueFactory(env: NodeJS.ProcessEnv = process.env, opts: ProdQueueOptions = {}): (run: JobRunner) => JobQueue {
+export function createQueueFactory(env: NodeJS.ProcessEnv, opts: ProdQueueOptions = {}): (run: JobRunner) => JobQueue {
   const m = opts.metrics ?? defaultMetrics;
   const concurrency = intEnv(env, 'DBARCH_CONCURRENCY', 4);
   return (run) => {

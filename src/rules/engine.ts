@@ -353,7 +353,7 @@ export function lintSql(sql: string, opts: LintSqlOptions = {}): Finding[] {
   const pgVersion = opts.pgVersion ?? config.pgVersion;
   const transaction = opts.transaction ?? (config.transaction === 'none' ? 'none' : 'transaction');
   const path = opts.path ?? 'input.sql';
-  const parsed = parseSql(sql, { path, maxBytes: config.maxFileBytes });
+  const parsed = parseSql(sql, { path, maxBytes: config.maxFileBytes, vars: config.vars });
   const facts = buildFacts(parsed, { transaction, pgVersion });
   const findings = lintFacts(facts, {
     path,

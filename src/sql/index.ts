@@ -10,6 +10,7 @@ import { LineIndex } from './lines.js';
 import { OffsetMap, indexAfterCodePoints } from './offsets.js';
 import { doBody, extractDoStatements } from './plpgsql.js';
 import { StatementSplitter, type Segment } from './split.js';
+import { describeSubstitutions, literalForm, renderTemplates, type RenderResult } from './templates.js';
 
 export { LineIndex, type Position } from './lines.js';
 export { OffsetMap } from './offsets.js';
@@ -42,6 +43,8 @@ export interface ParseOptions {
   maxBytes?: number;
   /** Which ignore directives are honoured (config `ignoreDirectives`); all by default. */
   directives?: { requireReason?: boolean; allowFileLevel?: boolean };
+  /** Values for template placeholders (`{{ .X }}`, `${x}`, `:x`), by name. */
+  vars?: Readonly<Record<string, string>>;
 }
 
 interface SqlErrorLike {
@@ -95,7 +98,7 @@ export function parseSql(source: string | Uint8Array, opts: ParseOptions): Parse
     notices: [],
   };
   try {
-    parseInto(file, source, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.directives);
+    parseInto(file, source, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.directives, opts.vars);
     file.notices.sort((a, b) => a.line - b.line || a.column - b.column);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
@@ -106,7 +109,13 @@ export function parseSql(source: string | Uint8Array, opts: ParseOptions): Parse
   return file;
 }
 
-function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: number, directivePolicy?: ParseOptions['directives']): void {
+function parseInto(
+  file: ParsedFile,
+  source: string | Uint8Array,
+  maxBytes: number,
+  directivePolicy?: ParseOptions['directives'],
+  vars?: Readonly<Record<string, string>>,
+): void {
   const size = typeof source === 'string' ? Buffer.byteLength(source, 'utf8') : source.length;
   if (size > maxBytes) {
     const at = { line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
@@ -153,12 +162,32 @@ function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: numb
       file.notices.push(notice('skipped-copy-data', 'info', `COPY data skipped (${rows}) after: ${shorten(r.label)}`, span));
     }
   }
+  let parserText = lexed.parserText;
+  let replaced: RenderResult['ranges'] = [];
+  if (lexed.templates.length > 0) {
+    const rendered = renderTemplates(parserText, lexed.templates, {
+      vars: new Map(Object.entries(vars ?? {})),
+      psqlSets: lexed.psqlSets,
+      isKeyword,
+    });
+    parserText = preferLiterals(rendered);
+    replaced = rendered.ranges;
+    const first = lexed.templates.reduce((a, b) => (b.start < a.start ? b : a));
+    const span = lines.span(first.start, first.end);
+    const n = rendered.substitutions.length;
+    const unvalued = rendered.substitutions.some((s) => s.replacement !== '' && s.source === undefined);
+    const hint = unvalued ? ' Give values with `vars:` in the config or `--var name=value`.' : '';
+    const what = n === 1 ? '1 template placeholder' : `${n} template placeholders`;
+    file.notices.push(
+      notice('template-substituted', 'info', `${what} replaced before parsing: ${describeSubstitutions(rendered.substitutions)}.${hint}`, span),
+    );
+  }
   if (lexed.segments.length === 0) {
     file.directives = collectDirectives(text, lexed.comments, [], policy);
     return;
   }
 
-  const parser = new FileParser(text, lexed.parserText, lexed.comments, lines);
+  const parser = new FileParser(text, parserText, lexed.comments, lines, replaced);
   const top = parser.parse();
   const statements: SqlStatement[] = [];
   const errors: Finding[] = [];
@@ -201,6 +230,10 @@ function parseInto(file: ParsedFile, source: string | Uint8Array, maxBytes: numb
 
   for (const t of top) {
     const stmt: SqlStatement = { index: statements.length, text: t.text, span: t.span };
+    if (parserText !== lexed.parserText) {
+      const seen = parserText.slice(t.span.offset, t.span.endOffset);
+      if (seen !== t.text) stmt.rendered = seen.trimEnd();
+    }
     if (t.ast) stmt.ast = t.ast;
     if (t.error) {
       stmt.error = { message: t.error.message, span: t.error.span };
@@ -246,6 +279,8 @@ class FileParser {
     private readonly text: string,
     comments: Comment[],
     private readonly lines: LineIndex,
+    /** Template ranges, sorted: their replacement is followed by padding the trim must not cut. */
+    private readonly replaced: { start: number; end: number }[] = [],
   ) {
     this.offsets = new OffsetMap(text);
     for (const c of comments) {
@@ -358,7 +393,21 @@ class FileParser {
       if (back === undefined || back < s) break;
       e = back;
     }
-    return [s, e];
+    return [s, this.replacedEnd(e)];
+  }
+
+  /** The end of the template range that `e` falls inside, else `e`. */
+  private replacedEnd(e: number): number {
+    const r = this.replaced;
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid]!.end < e) lo = mid + 1;
+      else hi = mid;
+    }
+    const hit = r[lo];
+    return hit && hit.start < e && e < hit.end ? hit.end : e;
   }
 }
 
@@ -397,6 +446,58 @@ export function splitStatements(sql: string, opts: { scanner?: boolean } = {}): 
 }
 
 export type { Segment } from './split.js';
+
+/** Keywords that cannot stand where a table or column name goes (type_func_name and reserved). */
+function isKeyword(word: string): boolean {
+  try {
+    const t = scanSync(word).tokens;
+    return t.length === 1 && t[0]!.keywordKind >= 3;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A placeholder in code is first read as an identifier. Where the grammar wants a literal
+ * (`START ${n}`, `IS {{ .Comment }}`), PostgreSQL's parser says so: the statement is parsed
+ * again with the placeholder as a string, then as a number.
+ */
+function preferLiterals(r: RenderResult): string {
+  if (r.neutral.length === 0) return r.text;
+  let text = r.text;
+  const segments = scannerSegments(text, new OffsetMap(text)) ?? lex(text).segments;
+  let slot = 0;
+  for (const seg of segments) {
+    while (slot < r.neutral.length && r.neutral[slot]!.end <= seg.start) slot++;
+    const inside = [];
+    for (let k = slot; k < r.neutral.length && r.neutral[k]!.start < seg.end; k++) inside.push(r.neutral[k]!);
+    if (inside.length === 0) continue;
+    const tried = new Map<(typeof inside)[number], number>();
+    // A neutral name is shorter than its slot: the statement may end inside the slot.
+    const end = Math.max(seg.end, ...inside.map((s) => s.end));
+    for (let attempt = 0; attempt < inside.length * 2 + 1; attempt++) {
+      const piece = text.slice(seg.start, end);
+      let at: number;
+      try {
+        parseSync(piece);
+        break;
+      } catch (err) {
+        if (!isSqlError(err)) break;
+        at = seg.start + indexAfterCodePoints(piece, 0, err.sqlDetails?.cursorPosition ?? 0);
+      }
+      const culprit = inside.find((s) => s.start <= at && at < s.end);
+      if (!culprit) break;
+      const step = tried.get(culprit) ?? 0;
+      const form = step === 0 ? literalForm(culprit, 'string') : step === 1 ? literalForm(culprit, 'number') : undefined;
+      tried.set(culprit, step + 1);
+      const replacement = form ?? culprit.name.padEnd(culprit.end - culprit.start);
+      text = text.slice(0, culprit.start) + replacement + text.slice(culprit.end);
+      r.substitutions[culprit.substitution]!.replacement = replacement.trim();
+      if (!form) break;
+    }
+  }
+  return text;
+}
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;

@@ -3,6 +3,7 @@
 // (which are not SQL and are blanked out, keeping every offset), and statement
 // boundaries (the fallback when the scanner itself gives up on unterminated input).
 import { StatementSplitter, type Segment } from './split.js';
+import { templateAt, templatesInside, type TemplateRef } from './templates.js';
 
 export interface Comment {
   start: number;
@@ -26,6 +27,10 @@ export interface LexResult {
   comments: Comment[];
   skipped: SkippedRange[];
   segments: Segment[];
+  /** Template placeholders (Go, Jinja, Flyway/Liquibase, psql variables), in source order. */
+  templates: TemplateRef[];
+  /** psql `\set`/`\unset` in the file: `at` is where the value takes effect. */
+  psqlSets: { at: number; name: string; value: string | undefined }[];
 }
 
 const enum Ch {
@@ -68,6 +73,11 @@ function isIdentCont(c: number): boolean {
 
 function isVarChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === Ch.Underscore || c >= 0x80;
+}
+
+/** `${` of a Flyway/Liquibase placeholder: a `$` that does not continue the word before it. */
+function isPlaceholderStart(text: string, k: number): boolean {
+  return text.charCodeAt(k) === Ch.Dollar && text.charCodeAt(k + 1) === 123;
 }
 
 function isSpace(c: number): boolean {
@@ -118,10 +128,12 @@ export function lex(text: string): LexResult {
   const skipped: SkippedRange[] = [];
   /** Positions where the parser text gets a `;` (meta-commands that send the buffer). */
   const semis: number[] = [];
-  /** `:` of psql variable references (`:name`, `:'name'`, `:"name"`) to blank out. */
-  const colons: number[] = [];
-  /** Variables set by `\set` so far: only those are interpolated by psql. */
-  const psqlVars = new Set<string>();
+  const templates: TemplateRef[] = [];
+  const psqlSets: LexResult['psqlSets'] = [];
+  // Quoted tokens are searched for templates only when the file could hold one.
+  const mayTemplate = text.includes('{');
+  /** `[` depth: `a[1:n]` is a slice, not a psql variable. */
+  let brackets = 0;
   const splitter = new StatementSplitter();
   let i = 0;
 
@@ -143,7 +155,7 @@ export function lex(text: string): LexResult {
     // Words and numbers; a `$` can continue an identifier but never starts one.
     if (c < 0x80 && (CLASS[c]! & IDENT_CONT) !== 0 && c !== Ch.Dollar) {
       let k = i + 1;
-      while (k < n && isIdentCont(text.charCodeAt(k))) k++;
+      while (k < n && isIdentCont(text.charCodeAt(k)) && !isPlaceholderStart(text, k)) k++;
       if (splitter.wantsWords && isIdentStart(c)) splitter.token(i, k, 'word', text.slice(i, k).toUpperCase());
       else splitter.token(i, k, 'other');
       i = k;
@@ -173,6 +185,15 @@ export function lex(text: string): LexResult {
       i = k;
       continue;
     }
+    if (c === 123 || (c === Ch.Dollar && next === 123)) {
+      const t = templateAt(text, i);
+      if (t) {
+        templates.push({ start: i, end: t.end, syntax: t.syntax, context: 'code', inner: t.inner });
+        if (t.syntax !== 'block') splitter.token(i, t.end, 'other');
+        i = t.end;
+        continue;
+      }
+    }
     if (c === Ch.Quote) {
       const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
       const escapes = (prev === 69 || prev === 101) && !(i > 1 && isIdentCont(text.charCodeAt(i - 2)));
@@ -186,6 +207,7 @@ export function lex(text: string): LexResult {
         } else k++;
       }
       const end = Math.min(k + 1, n);
+      if (mayTemplate && k < n) templatesInside(text, i + 1, k, 'string', templates);
       splitter.token(i, end, 'other');
       i = end;
       continue;
@@ -199,6 +221,7 @@ export function lex(text: string): LexResult {
         } else k++;
       }
       const end = Math.min(k + 1, n);
+      if (mayTemplate && k < n) templatesInside(text, i + 1, k, 'ident', templates);
       splitter.token(i, end, 'other');
       i = end;
       continue;
@@ -214,6 +237,7 @@ export function lex(text: string): LexResult {
         const tag = text.slice(i, k + 1);
         const close = text.indexOf(tag, k + 1);
         const end = close < 0 ? n : close + tag.length;
+        if (mayTemplate && close >= 0) templatesInside(text, k + 1, close, 'dollar', templates);
         splitter.token(i, end, 'other');
         i = end;
         continue;
@@ -231,29 +255,30 @@ export function lex(text: string): LexResult {
         splitter.token(i, i + 1, 'semi');
       }
       i = e;
-      const setVar = /^\\(set|unset)\s+([A-Za-z0-9_\u0080-\uffff]+)/.exec(label);
-      if (setVar) {
-        if (setVar[1] === 'set') psqlVars.add(setVar[2]!);
-        else psqlVars.delete(setVar[2]!);
-      }
+      const setVar = /^\\(set|unset)\s+([A-Za-z0-9_\u0080-\uffff]+)\s*(.*)$/.exec(label);
+      if (setVar) psqlSets.push({ at: e, name: setVar[2]!, value: setVar[1] === 'set' ? psqlSetValue(setVar[3]!) : undefined });
       if (/^\\copy\b/i.test(label) && COPY_FROM_STDIN.test(label)) i = startCopyData(e, label);
       continue;
     }
-    if (c === Ch.Colon && psqlVars.size > 0 && next !== Ch.Colon && (i === 0 || text.charCodeAt(i - 1) !== Ch.Colon)) {
-      // psql replaces `:name` by the variable's value; keeping the name instead (as a
-      // column reference, string or identifier) lets the statement parse, offsets intact.
+    if (c === Ch.Colon && brackets === 0 && next !== Ch.Colon && (i === 0 || text.charCodeAt(i - 1) !== Ch.Colon)) {
+      // psql replaces `:name`, `:'name'` and `:"name"` by a variable's value (set by `\set`
+      // or `psql -v`); anywhere else in SQL a single colon only appears in array slices.
       const quote = next === Ch.Quote || next === Ch.DQuote ? next : 0;
       let k = quote ? i + 2 : i + 1;
       const nameStart = k;
       while (k < n && isVarChar(text.charCodeAt(k))) k++;
-      const known = k > nameStart && psqlVars.has(text.slice(nameStart, k)) && (!quote || text.charCodeAt(k) === quote);
-      if (known) {
-        colons.push(i);
-        i++;
+      if (k > nameStart && (!quote || text.charCodeAt(k) === quote)) {
+        const end = quote ? k + 1 : k;
+        const ref: TemplateRef = { start: i, end, syntax: 'psql', context: 'code', inner: text.slice(nameStart, k) };
+        if (quote) ref.quote = quote === Ch.Quote ? "'" : '"';
+        templates.push(ref);
+        splitter.token(i, end, 'other');
+        i = end;
         continue;
       }
     }
     if (c === Ch.Semi) {
+      brackets = 0;
       const seg = splitter.token(i, i + 1, 'semi');
       i++;
       if (seg && seg.firstWord === 'COPY') {
@@ -276,28 +301,35 @@ export function lex(text: string): LexResult {
     }
     if (isIdentCont(c)) {
       let k = i + 1;
-      while (k < n && isIdentCont(text.charCodeAt(k))) k++;
+      while (k < n && isIdentCont(text.charCodeAt(k)) && !isPlaceholderStart(text, k)) k++;
       if (splitter.wantsWords && isIdentStart(c)) splitter.token(i, k, 'word', text.slice(i, k).toUpperCase());
       else splitter.token(i, k, 'other');
       i = k;
       continue;
     }
+    if (c === 91) brackets++;
+    else if (c === 93 && brackets > 0) brackets--;
     splitter.token(i, i + 1, 'other');
     i++;
   }
   splitter.finish();
 
-  return { parserText: blank(text, skipped, semis, colons), comments, skipped, segments: splitter.segments };
+  return { parserText: blank(text, skipped, semis), comments, skipped, segments: splitter.segments, templates, psqlSets };
 }
 
-/** Replaces skipped ranges and psql variable colons by spaces (line breaks kept), NULs too. */
-function blank(text: string, skipped: SkippedRange[], semis: number[], colons: number[]): string {
+/** The value of `\set name value`: psql joins its arguments, unquoting '…' ones. */
+function psqlSetValue(args: string): string | undefined {
+  if (args.includes('`')) return undefined;
+  const parts = args.match(/'(?:[^']|'')*'|\S+/g) ?? [];
+  return parts.map((p) => (p.startsWith("'") && p.endsWith("'") && p.length > 1 ? p.slice(1, -1).replace(/''/g, "'") : p)).join('');
+}
+
+/** Replaces skipped ranges by spaces (line breaks kept), NULs too. */
+function blank(text: string, skipped: SkippedRange[], semis: number[]): string {
   const hasNul = text.indexOf('\0') >= 0;
-  if (skipped.length === 0 && colons.length === 0 && !hasNul) return text;
+  if (skipped.length === 0 && !hasNul) return text;
   const semiSet = new Set(semis);
   const edits = skipped.map((r) => ({ start: r.start, end: r.end, semi: semiSet.has(r.start) }));
-  for (const at of colons) edits.push({ start: at, end: at + 1, semi: false });
-  edits.sort((a, b) => a.start - b.start);
   const parts: string[] = [];
   let at = 0;
   for (const r of edits) {

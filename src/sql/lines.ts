@@ -89,6 +89,39 @@ export class LineIndex {
     return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column, offset, endOffset };
   }
 
+  /**
+   * String index of a 0-based line counted by "\n" alone and a UTF-8 byte column in it: the
+   * coordinates squawk reports (a CRLF line keeps its "\r" as its last byte).
+   */
+  offsetOfLfLineByte(line0: number, byteColumn: number): number {
+    const text = this.text;
+    const starts = this.lfStarts();
+    const start = starts[Math.min(Math.max(line0, 0), starts.length - 1)]!;
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    let k = start;
+    for (let bytes = 0; k < end && bytes < byteColumn; ) {
+      const cp = text.codePointAt(k)!;
+      bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      k += cp > 0xffff ? 2 : 1;
+    }
+    return k;
+  }
+
+  private lfLineStarts?: number[];
+
+  /** Line starts counting "\n" alone; the same as lineStarts unless the text has a "\r". */
+  private lfStarts(): number[] {
+    if (this.lfLineStarts) return this.lfLineStarts;
+    let starts = this.lineStarts;
+    if (this.text.includes('\r')) {
+      starts = [0];
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    this.lfLineStarts = starts;
+    return starts;
+  }
+
   /** String index of a 1-based line/column (clamped to the line). */
   offsetAt(line: number, column: number): number {
     const l = Math.max(1, Math.min(line, this.lineStarts.length)) - 1;

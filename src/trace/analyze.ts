@@ -1,23 +1,39 @@
 // The bridge between analyze() and traceFiles(): builds the history and targets from the
 // analyzer's units, asks for every suggested fix to be verified, and maps results back.
-import { recordTraceDuration } from '../prod/metrics.js';
-import type { AnalyzedUnit, SourceFile } from '../analyze.js';
-import { analysisUnits, upInApplyOrder } from '../analyze.js';
 import type { DbarchConfig } from '../config/schema.js';
 import { sortMigrations } from '../migrations/index.js';
-import type { Finding, TraceResult } from '../types.js';
+import type { MigrationFile } from '../migrations/types.js';
+import type { Telemetry } from '../telemetry.js';
+import type { Direction, Finding, ParsedFile, StatementFacts, TraceResult, TransactionMode } from '../types.js';
 import { traceFiles, type FixRequest, type TraceTarget } from './index.js';
 import type { HistoryFile } from './replay.js';
+import { parseSql } from '../sql/index.js';
+
+/** What the trace needs of an analysed unit (analyze()'s AnalyzedUnit is one). */
+export interface TraceableUnit {
+  file: MigrationFile;
+  direction: Direction;
+  transaction: TransactionMode;
+  sql: string;
+  parsed: ParsedFile;
+  facts: StatementFacts[];
+  /** Set when the SQL was translated from an ORM's DSL: it replays in full, unlike embedded SQL. */
+  orm?: object;
+}
+
+/** An earlier migration (base branch), classified, with its SQL text. */
+export type HistoryUnit = Pick<TraceableUnit, 'file' | 'transaction' | 'sql' | 'orm'>;
 
 export interface TraceUnitsOptions {
-  /** Earlier migrations (base branch), as given to analyze(). */
-  history: SourceFile[];
+  /** Earlier migrations in their framework's apply order; later ones than the targets are skipped here. */
+  history: HistoryUnit[];
   config: DbarchConfig;
-  /** Real server; falls back to the DATABASE_URL environment variable. */
-  databaseUrl?: string;
-  readFile?: (path: string) => string | undefined;
-  /** On-disk replay cache; falls back to DBARCH_CACHE_DIR (e.g. `.dbarch-cache`), else memory only. */
-  cacheDir?: string;
+  /** Real server instead of PGlite. */
+  databaseUrl?: string | undefined;
+  readFile?: ((path: string) => string | undefined) | undefined;
+  /** On-disk replay cache (e.g. `.dbarch-cache`), else memory only. */
+  cacheDir?: string | undefined;
+  telemetry?: Telemetry | undefined;
 }
 
 export interface TracedUnit {
@@ -40,7 +56,7 @@ function upPathOf(downPath: string): string[] {
  * are verified in place (`fix.verified`). Never throws: a trace that cannot run becomes a
  * `trace-unavailable` info finding on every unit.
  */
-export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], opts: TraceUnitsOptions): Promise<TracedUnit[]> {
+export async function traceUnits(units: TraceableUnit[], builtin: Finding[][], opts: TraceUnitsOptions): Promise<TracedUnit[]> {
   const { config } = opts;
   const empty = (): TracedUnit[] => units.map(() => ({ findings: [], statements: new Map() }));
   if (!config.trace.enabled || units.length === 0) return empty();
@@ -55,16 +71,18 @@ export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], op
   // the files before the change in framework order: not the targets, nor later files of their set
   const lastKey = new Map<string, string>();
   for (const u of units) if ((lastKey.get(u.file.set) ?? '') < u.file.orderKey) lastKey.set(u.file.set, u.file.orderKey);
-  const historyUnits = upInApplyOrder(analysisUnits(opts.history.filter((h) => !targetPaths.has(h.path)), config, undefined, opts.readFile)).filter((u) => {
+  const historyUnits = opts.history.filter((u) => {
+    if (targetPaths.has(u.file.path)) return false;
     const last = lastKey.get(u.file.set);
     return last === undefined || u.file.orderKey < last;
   });
-  const history: HistoryFile[] = historyUnits.map((u) => ({
-    path: u.file.path,
-    source: u.sql,
-    transaction: u.transaction,
-    partial: u.file.language !== 'sql' && !u.orm,
-  }));
+  const history: HistoryFile[] = historyUnits.map((u) => {
+    const h: HistoryFile = { path: u.file.path, source: u.sql, transaction: u.transaction, partial: u.file.language !== 'sql' && !u.orm };
+    // Templated history replays with the same values the analysis used.
+    const vars = { ...u.file.vars, ...config.vars };
+    if (Object.keys(vars).length > 0) h.parsed = parseSql(u.sql, { path: u.file.path, maxBytes: 64 * 1024 * 1024, vars });
+    return h;
+  });
 
   const sorted = sortMigrations(units.map((u, i) => ({ ...u.file, path: keyOf[i]!, index: i })));
   const targets: TraceTarget[] = [];
@@ -118,11 +136,11 @@ export async function traceUnits(units: AnalyzedUnit[], builtin: Finding[][], op
         timeoutMs: config.trace.timeoutSeconds * 1000,
         memoryMb: config.trace.memoryMb,
         pgVersion: config.pgVersion,
-        databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL,
-        cacheDir: opts.cacheDir ?? process.env.DBARCH_CACHE_DIR,
+        databaseUrl: opts.databaseUrl,
+        cacheDir: opts.cacheDir,
       },
     });
-    recordTraceDuration(performance.now() - started);
+    opts.telemetry?.traceDuration(performance.now() - started);
     return units.map((_, i) => {
       const key = keyOf[i]!;
       const statements = new Map<number, TraceResult>();

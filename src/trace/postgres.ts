@@ -18,7 +18,7 @@ import {
   parseHistory,
   type ReplayIssue,
 } from './replay.js';
-import type { Backend, OpenedSession, TraceFilesInput } from './index.js';
+import type { Backend, OpenedSession, TraceFilesInput } from './types.js';
 import { initParser } from '../sql/index.js';
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;

@@ -162,7 +162,7 @@ export async function applyQuietly(
       issues?.push({ path: file.path, line: stmt.span.line, message: stmt.error.message });
       continue;
     }
-    const r = await session.exec(stmt.text, timeoutMs);
+    const r = await session.exec(stmt.rendered ?? stmt.text, timeoutMs);
     if (!r.ok) {
       issues?.push({ path: file.path, line: stmt.span.line, message: r.error.message });
       await session.exec('ROLLBACK', timeoutMs);

@@ -133,7 +133,7 @@ export async function traceFile(session: TraceSession, parsed: ParsedFile, opts:
       let outcome;
       if (control) {
         const t0 = performance.now();
-        outcome = await session.exec(stmt.text, left());
+        outcome = await session.exec(stmt.rendered ?? stmt.text, left());
         durationMs = performance.now() - t0;
         if (outcome.ok) {
           if (control === 'begin') inTx = true;
@@ -142,13 +142,13 @@ export async function traceFile(session: TraceSession, parsed: ParsedFile, opts:
       } else if (inTx) {
         heldBefore = (await heldLocks(session, left())).filter((l) => prevLocks.has(lockKey(l)));
         const t0 = performance.now();
-        outcome = await session.exec(stmt.text, left());
+        outcome = await session.exec(stmt.rendered ?? stmt.text, left());
         durationMs = performance.now() - t0;
         if (outcome.ok) raw = (await heldLocks(session, left())).filter((l) => !prevLocks.has(lockKey(l)));
       } else if (fact?.transactional !== false) {
         await mustExec(session, 'BEGIN', left());
         const t0 = performance.now();
-        outcome = await session.exec(stmt.text, left());
+        outcome = await session.exec(stmt.rendered ?? stmt.text, left());
         durationMs = performance.now() - t0;
         if (outcome.ok) {
           raw = await heldLocks(session, left());
@@ -162,14 +162,14 @@ export async function traceFile(session: TraceSession, parsed: ParsedFile, opts:
         staticLocks = fact?.locks ?? [];
         const t0 = performance.now();
         if (session.execWatched) {
-          const watched = await session.execWatched(stmt.text, staticLocks, left());
+          const watched = await session.execWatched(stmt.rendered ?? stmt.text, staticLocks, left());
           outcome = watched.outcome;
           if (watched.locks.length) {
             raw = watched.locks;
             observed = true;
           }
         } else {
-          outcome = await session.exec(stmt.text, left());
+          outcome = await session.exec(stmt.rendered ?? stmt.text, left());
         }
         durationMs = performance.now() - t0;
       }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LruReviewCache, contentHash } from '../../src/agent/cache.js';
 import { estimateCostUsd } from '../../src/agent/cost.js';
-import { commentableLines } from '../../src/agent/diff.js';
+import { commentableLines } from '../../src/report/patch.js';
 import { buildUserMessage, redactSecrets, secretValues, truncateWithNote, untrusted } from '../../src/agent/prompt.js';
 import { batchUpdate, checkPlan, ruleBasedPlan } from '../../src/agent/redesign.js';
 import { codeBlock, neutralize } from '../../src/agent/render.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hunkContaining, parsePatchHunks } from '../../src/app/diff.js';
+import { hunkContaining, parsePatchHunks } from '../../src/report/patch.js';
 import type { ReviewJob } from '../../src/app/queue.js';
 import { InProcessQueue, SupersededError, dedupeKey } from '../../src/app/queue.js';
 import { buildAnnotations, buildCheckOutput, buildReviewComments, checkTitle, suggestionFor, truncate } from '../../src/app/render.js';

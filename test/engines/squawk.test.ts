@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ENGINE_UNAVAILABLE_RULE,
-  LineIndex,
   SQUAWK_SYNTAX_RULE,
   configureSquawkFindings,
   engineUnavailableFinding,
@@ -13,6 +12,10 @@ import {
   runSquawk,
   squawkExcludedRules,
 } from '../../src/engines/squawk.js';
+import { LineIndex } from '../../src/sql/index.js';
+
+/** squawk's (0-based line by "\n", UTF-8 byte column) through the one LineIndex. */
+const at = (idx: LineIndex, line0: number, byteColumn: number) => idx.position(idx.offsetOfLfLineByte(line0, byteColumn));
 
 const binary = resolveSquawkBinary();
 const TIMEOUTS = ['require-lock-timeout', 'require-statement-timeout'];
@@ -41,20 +44,20 @@ describe('LineIndex: squawk byte columns to code-point columns', () => {
   it('converts 0-based lines and UTF-8 byte offsets to 1-based code points', () => {
     const src = 'ab\n"é" x\n🎉\tz';
     const idx = new LineIndex(src);
-    expect(idx.position(0, 0)).toEqual({ line: 1, column: 1 });
+    expect(at(idx, 0, 0)).toEqual({ line: 1, column: 1 });
     // `"é" x`: bytes " (0) é (1-2) " (3) space (4) x (5)
-    expect(idx.position(1, 5)).toEqual({ line: 2, column: 5 });
-    expect(idx.position(1, 3)).toEqual({ line: 2, column: 3 });
+    expect(at(idx, 1, 5)).toEqual({ line: 2, column: 5 });
+    expect(at(idx, 1, 3)).toEqual({ line: 2, column: 3 });
     // The emoji is 4 bytes, 2 UTF-16 units, 1 code point; the tab counts as one column.
-    expect(idx.position(2, 4)).toEqual({ line: 3, column: 2 });
-    expect(idx.position(2, 5)).toEqual({ line: 3, column: 3 });
+    expect(at(idx, 2, 4)).toEqual({ line: 3, column: 2 });
+    expect(at(idx, 2, 5)).toEqual({ line: 3, column: 3 });
   });
 
   it('keeps CRLF lines aligned and clamps out-of-range positions', () => {
     const idx = new LineIndex('select 1;\r\nselect ñ;\r\n');
-    expect(idx.position(1, 9)).toEqual({ line: 2, column: 9 });
-    expect(idx.position(1, 99)).toEqual({ line: 2, column: 11 });
-    expect(idx.position(9, 0)).toEqual({ line: 3, column: 1 });
+    expect(at(idx, 1, 9)).toEqual({ line: 2, column: 9 });
+    expect(at(idx, 1, 99)).toEqual({ line: 2, column: 11 });
+    expect(at(idx, 9, 0)).toEqual({ line: 3, column: 1 });
   });
 });
 

@@ -138,15 +138,21 @@ describe('psql meta-commands', () => {
     const f = parseSql(src, { path: 'v.sql' });
     expect(kinds(f)).toEqual(['InsertStmt', 'SelectStmt']);
     expect(f.statements[0]!.text).toBe("INSERT INTO t VALUES (:gid, :'gid', :\"gid\")");
-    expect(f.notices.map((n) => n.rule)).toEqual(['skipped-meta-command']);
+    // The value is longer than `:gid`, so the name stands in for it.
+    expect(f.statements[0]!.rendered).toBe("INSERT INTO t VALUES (gid , 'gid' , \"gid\" )");
+    expect(f.notices.map((n) => n.rule)).toEqual(['skipped-meta-command', 'template-substituted']);
   });
 
-  test('a :name that was never \\set stays a syntax error', () => {
-    const f = parseSql('\\set a 1\nSELECT :b;', { path: 'v.sql' });
-    expect(f.notices.map((n) => [n.rule, n.line, n.column])).toEqual([
-      ['skipped-meta-command', 1, 1],
-      ['syntax-error', 2, 8],
+  test('a :name that was never \\set (psql -v) is read as an identifier, not a syntax error', () => {
+    const f = parseSql('\\set a 1\nSELECT :b, :a;', { path: 'v.sql' });
+    expect(f.notices.map((n) => [n.rule, n.line, n.column, n.endColumn])).toEqual([
+      ['skipped-meta-command', 1, 1, 9],
+      ['template-substituted', 2, 8, 10],
     ]);
+    expect(f.statements[0]!.rendered).toBe('SELECT b , 1');
+    expect(f.notices[1]!.message).toBe(
+      '2 template placeholders replaced before parsing: :b → b (no value); :a → 1 (from \\set). Give values with `vars:` in the config or `--var name=value`.',
+    );
   });
 
   test('a backslash inside a string or comment is not a meta-command', () => {

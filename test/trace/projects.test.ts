@@ -46,12 +46,14 @@ describe('replay of the fixture projects', () => {
       // Rails and Ecto DSL is translated to SQL; other frameworks give their embedded SQL only.
       const translated = ormUnits(m, content, models);
       const unit = (translated ?? sqlUnits(m, content)).find((u) => u.direction === 'up');
-      if (unit && unit.sql.trim()) ups.push({ path: m.path, source: unit.sql, transaction: unit.transaction, partial: m.language !== 'sql' && !translated });
+      // Template values from the framework's configuration (Flyway placeholders), as analyze() uses them.
+      const parsed = m.vars ? { parsed: parseSql(unit?.sql ?? '', { path: m.path, vars: m.vars }) } : {};
+      if (unit && unit.sql.trim()) ups.push({ path: m.path, source: unit.sql, transaction: unit.transaction, partial: m.language !== 'sql' && !translated, ...parsed });
     }
     expect(ups.length).toBeGreaterThan(0);
     const last = ups[ups.length - 1]!;
     const r = await traceFiles({
-      targets: [{ path: last.path, source: last.source, parsed: parseSql(last.source, { path: last.path }), transaction: last.transaction, direction: 'up', partial: last.partial }],
+      targets: [{ path: last.path, source: last.source, parsed: last.parsed ?? parseSql(last.source, { path: last.path }), transaction: last.transaction, direction: 'up', partial: last.partial }],
       history: ups.slice(0, -1),
       options: { timeoutMs: 60_000, memoryMb: 512, pgVersion: 18 },
     });
