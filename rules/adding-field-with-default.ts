@@ -4,7 +4,6 @@ import {
   defaultClause,
   existingAlter,
   findConstraint,
-  isVolatileExpr,
   notNullSteps,
   plainAddColumn,
   quoteIdent,
@@ -13,6 +12,7 @@ import {
   stmtText,
   addedColumns,
 } from '../src/rules/helpers.js';
+import { isVolatileDefault } from '../src/pg/names.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {
@@ -57,7 +57,7 @@ export default {
       const rawDefault = def?.raw_expr ?? col.raw_default;
       if (!rawDefault) continue;
       if (as_null(rawDefault)) continue;
-      const volatile = isVolatileExpr(rawDefault);
+      const volatile = isVolatileDefault(rawDefault);
       if (!volatile && ctx.pgVersion >= 11) continue;
       const column = col.colname ?? '?';
       const expr = defaultClause(stmtText(stmt))?.expr ?? 'DEFAULT';

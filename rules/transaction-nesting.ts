@@ -31,7 +31,7 @@ export default {
   check(stmt, ctx) {
     const t = as(stmt.stmt.ast, 'TransactionStmt');
     if (!t?.kind || stmt.stmt.nested) return [];
-    const implicit = ctx.options.transaction === 'transaction';
+    const implicit = ctx.transaction === 'transaction';
     let open = 0;
     for (const s of ctx.statements) {
       if (s.stmt.index >= stmt.stmt.index) break;

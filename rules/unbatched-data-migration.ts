@@ -1,4 +1,5 @@
-import { as, isVolatileExpr, replaceStatement, stmtText, unbatchedDml } from '../src/rules/helpers.js';
+import { isVolatileDefault } from '../src/pg/names.js';
+import { as, replaceStatement, stmtText, unbatchedDml } from '../src/rules/helpers.js';
 import type { Rule } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
 
@@ -33,7 +34,7 @@ function batchedLoop(stmt: StatementFacts, table: string): string | undefined {
   if (del && (del.usingClause?.length || del.returningClause || del.withClause)) return undefined;
   let batch: string;
   if (update) {
-    if ((update.targetList ?? []).some((t) => isVolatileExpr(as(t, 'ResTarget')?.val))) return undefined;
+    if ((update.targetList ?? []).some((t) => isVolatileDefault(as(t, 'ResTarget')?.val))) return undefined;
     const m = /\bSET\s+([\s\S]+?)(?:\s+WHERE\s+([\s\S]+))?$/i.exec(text);
     if (!m) return undefined;
     const assignments = splitTopLevel(m[1]!);

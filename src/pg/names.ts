@@ -1,6 +1,7 @@
 // Name resolution, type names and default-expression volatility: small AST helpers
 // the lock model and the rules share.
 import type { Node, RangeVar, TypeName } from '@pgsql/types';
+import { IMMUTABLE_FUNCTIONS, STABLE_FUNCTIONS, VOLATILE_FUNCTIONS } from './volatility.generated.js';
 
 /** Loose view of an AST node: the typed union is too narrow to walk generically. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -101,96 +102,24 @@ export function isInternalTypeName(name: string): boolean {
 
 export const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
-/** Built-in functions that are VOLATILE: a column default calling one is evaluated per row. */
-const VOLATILE_FUNCTIONS = new Set([
-  'random',
-  'random_normal',
-  'setseed',
-  'gen_random_uuid',
-  'uuidv4',
-  'uuidv7',
-  'uuid_generate_v1',
-  'uuid_generate_v1mc',
-  'uuid_generate_v4',
-  'clock_timestamp',
-  'timeofday',
-  'nextval',
-  'setval',
-  'currval',
-  'lastval',
-  'txid_current',
-  'pg_current_xact_id',
-  'gen_random_bytes',
-]);
+export type Volatility = 'immutable' | 'stable' | 'volatile';
 
-/** Common built-ins that are STABLE or IMMUTABLE (evaluated once for ADD COLUMN … DEFAULT). */
-const NON_VOLATILE_FUNCTIONS = new Set([
-  'now',
-  'statement_timestamp',
-  'transaction_timestamp',
-  'timezone',
-  'current_setting',
-  'lower',
-  'upper',
-  'trim',
-  'btrim',
-  'ltrim',
-  'rtrim',
-  'concat',
-  'concat_ws',
-  'replace',
-  'substring',
-  'substr',
-  'left',
-  'right',
-  'length',
-  'coalesce',
-  'nullif',
-  'greatest',
-  'least',
-  'abs',
-  'round',
-  'floor',
-  'ceil',
-  'to_json',
-  'to_jsonb',
-  'json_build_object',
-  'jsonb_build_object',
-  'json_build_array',
-  'jsonb_build_array',
-  'array_fill',
-  'to_char',
-  'to_date',
-  'to_timestamp',
-  'to_number',
-  'date_trunc',
-  'date_part',
-  'make_date',
-  'make_timestamp',
-  'make_timestamptz',
-  'make_interval',
-  'md5',
-  'encode',
-  'decode',
-  'uuid_nil',
-  'uuid_ns_url',
-  'uuid_ns_dns',
-  'uuid_generate_v3',
-  'uuid_generate_v5',
-  'inet',
-  'point',
-  'int4range',
-  'int8range',
-  'tstzrange',
-  'tsrange',
-  'daterange',
-  'numrange',
-  'current_user',
-  'session_user',
-  'current_schema',
-  'current_database',
-  'pg_catalog.now',
-]);
+const VOLATILITY = new Map<string, Volatility>();
+for (const n of IMMUTABLE_FUNCTIONS) VOLATILITY.set(n, 'immutable');
+for (const n of STABLE_FUNCTIONS) VOLATILITY.set(n, 'stable');
+for (const n of VOLATILE_FUNCTIONS) VOLATILITY.set(n, 'volatile');
+
+/**
+ * Volatility of a function by name, from pg_proc (generated list). A name that is not a
+ * built-in is volatile: that is PostgreSQL's default for CREATE FUNCTION.
+ */
+export function functionVolatility(names: readonly string[]): Volatility {
+  const name = names.at(-1)?.toLowerCase() ?? '';
+  const schema = names.length >= 2 ? names.at(-2) : undefined;
+  // A schema other than the catalog's or an extension's usual home is a user function.
+  if (schema !== undefined && schema !== 'pg_catalog' && schema !== 'public' && schema !== 'extensions') return 'volatile';
+  return VOLATILITY.get(name) ?? 'volatile';
+}
 
 /**
  * Whether a default expression is volatile, so ADD COLUMN … DEFAULT must write it into
@@ -203,8 +132,7 @@ export function isVolatileDefault(expr: Node | undefined): boolean {
   walk(expr as AnyNode, (key, value) => {
     if (volatile) return false;
     if (key === 'FuncCall') {
-      const name = stringList(value.funcname).at(-1)?.toLowerCase() ?? '';
-      if (VOLATILE_FUNCTIONS.has(name) || !NON_VOLATILE_FUNCTIONS.has(name)) {
+      if (functionVolatility(stringList(value.funcname)) === 'volatile') {
         volatile = true;
         return false;
       }

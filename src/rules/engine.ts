@@ -1,6 +1,7 @@
 // The rules engine: runs every enabled rule on every statement and turns violations into findings.
 import { defaultConfig, type DbarchConfig } from '../config/schema.js';
 import { buildFacts } from '../pg/index.js';
+import { buildFileFacts } from '../pg/file.js';
 import { parseSql } from '../sql/index.js';
 import type {
   Category,
@@ -11,7 +12,7 @@ import type {
   StatementFacts,
   TransactionMode,
 } from '../types.js';
-import { as, names, tagOf } from './helpers.js';
+import { tagOf } from './helpers.js';
 import { RULES } from './registry.js';
 import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
 
@@ -31,6 +32,16 @@ export interface LintFactsOptions {
 }
 
 const LOCK_RULE_CATEGORIES: ReadonlySet<Category> = new Set(['locking', 'rewrite']);
+
+/** Whether the engine drops the rule's findings on relations that are new or empty (see RuleMeta.newRelations). */
+export function skipsNewRelations(meta: RuleMeta): boolean {
+  return (meta.newRelations ?? (LOCK_RULE_CATEGORIES.has(meta.category) ? 'skip' : 'report')) === 'skip';
+}
+
+/** Whether the rule's findings become info in a down migration (see RuleMeta.onDown). */
+export function demotesOnDown(meta: RuleMeta): boolean {
+  return (meta.onDown ?? (meta.category === 'backward-compatibility' ? 'info' : 'keep')) === 'info';
+}
 
 /** Effective severity of a rule from config, or undefined when it is disabled. */
 export function resolveSeverity(
@@ -71,81 +82,12 @@ function isIgnored(meta: RuleMeta, stmt: StatementFacts, directives: IgnoreDirec
   return parent !== undefined && hit(directives.byStatement.get(parent));
 }
 
-function settingValue(node: unknown): string | undefined {
-  const c = as(node, 'A_Const');
-  if (!c) return undefined;
-  if (c.sval) return c.sval.sval ?? '';
-  if (c.ival) return String(c.ival.ival ?? 0);
-  if (c.fval) return c.fval.fval ?? '';
-  return undefined;
-}
-
-const DISABLED_TIMEOUT = /^\s*0+\s*(ms|s|min)?\s*$/i;
-
-/** For each statement index, whether `name` was set (to a non-zero value) by an earlier statement. */
-function settingTimeline(statements: readonly StatementFacts[], name: string): Map<number, boolean> {
-  const before = new Map<number, boolean>();
-  let on = false;
-  for (const s of statements) {
-    before.set(s.stmt.index, on);
-    const set = as(s.stmt.ast, 'VariableSetStmt');
-    if (set && (set.name === name || set.kind === 'VAR_RESET_ALL')) {
-      if (set.kind === 'VAR_SET_VALUE') {
-        const value = settingValue(set.args?.[0]);
-        on = value !== undefined && !DISABLED_TIMEOUT.test(value);
-      } else {
-        on = false;
-      }
-    }
-    // SELECT set_config('lock_timeout', '5s', …)
-    const select = as(s.stmt.ast, 'SelectStmt');
-    if (select) {
-      for (const target of select.targetList ?? []) {
-        const fn = as(as(target, 'ResTarget')?.val, 'FuncCall');
-        if (fn && names(fn.funcname).pop() === 'set_config' && settingValue(fn.args?.[0]) === name) {
-          const value = settingValue(fn.args?.[1]);
-          on = value !== undefined && !DISABLED_TIMEOUT.test(value);
-        }
-      }
-    }
-  }
-  return before;
-}
-
 /** Build the per-file context the rules see. */
 export function buildContext(
   facts: readonly StatementFacts[],
-  opts: { pgVersion: number; largeTables: Iterable<string>; direction: Direction },
+  opts: { pgVersion: number; largeTables: Iterable<string>; direction: Direction; transaction: TransactionMode },
 ): Omit<RuleContext, 'options'> {
-  const byIndex = new Map(facts.map((f) => [f.stmt.index, f]));
-  const qualify = (name: string, schema: string | undefined, atIndex: number): string => {
-    if (schema) return `${schema}.${name}`;
-    const path = byIndex.get(atIndex)?.searchPath;
-    return `${path?.[0] ?? 'public'}.${name}`;
-  };
-  // First statement index at which each relation is created.
-  const createdAt = new Map<string, number>();
-  const noteCreated = (rel: string, index: number) => {
-    if (!createdAt.has(rel)) createdAt.set(rel, index);
-  };
-  for (const f of facts) {
-    const i = f.stmt.index;
-    for (const rel of f.creates) noteCreated(rel, i);
-    const ast = f.stmt.ast;
-    const create = as(ast, 'CreateStmt');
-    if (create?.relation?.relname) noteCreated(qualify(create.relation.relname, create.relation.schemaname, i), i);
-    const ctas = as(ast, 'CreateTableAsStmt');
-    const into = ctas?.into?.rel;
-    if (into?.relname) noteCreated(qualify(into.relname, into.schemaname, i), i);
-    const index = as(ast, 'IndexStmt');
-    if (index?.idxname) noteCreated(qualify(index.idxname, index.relation?.schemaname, i), i);
-    const view = as(ast, 'ViewStmt');
-    if (view?.view?.relname) noteCreated(qualify(view.view.relname, view.view.schemaname, i), i);
-    const seq = as(ast, 'CreateSeqStmt');
-    if (seq?.sequence?.relname) noteCreated(qualify(seq.sequence.relname, seq.sequence.schemaname, i), i);
-  }
-  const lockTimeout = settingTimeline(facts, 'lock_timeout');
-  const statementTimeout = settingTimeline(facts, 'statement_timeout');
+  const file = buildFileFacts(facts, opts.transaction);
   const large = new Set<string>();
   for (const t of opts.largeTables) large.add(t);
   const largeTables: ReadonlySet<string> = {
@@ -161,16 +103,15 @@ export function buildContext(
   } as ReadonlySet<string>;
   return {
     pgVersion: opts.pgVersion,
+    transaction: opts.transaction,
+    file,
     largeTables,
     direction: opts.direction,
     statements: facts,
-    createdEarlier: (relation, beforeIndex) => {
-      const at = createdAt.get(relation);
-      return at !== undefined && at < beforeIndex;
-    },
-    lockTimeoutSet: (beforeIndex) => lockTimeout.get(beforeIndex) ?? false,
-    statementTimeoutSet: (beforeIndex) => statementTimeout.get(beforeIndex) ?? false,
-    qualify,
+    createdEarlier: file.isNew,
+    lockTimeoutSet: (beforeIndex) => file.timeoutsBefore(beforeIndex).lockTimeout,
+    statementTimeoutSet: (beforeIndex) => file.timeoutsBefore(beforeIndex).statementTimeout,
+    qualify: file.qualify,
   };
 }
 
@@ -222,8 +163,8 @@ function planFor(config: DbarchConfig, rules: readonly Rule[], pgVersion: number
 export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Finding[] {
   const { config } = opts;
   const pgVersion = opts.pgVersion ?? config.pgVersion;
-  const base = buildContext(facts, { pgVersion, largeTables: config.largeTables, direction: opts.direction });
   const transaction = opts.transaction ?? inferTransaction(facts);
+  const base = buildContext(facts, { pgVersion, largeTables: config.largeTables, direction: opts.direction, transaction });
   // Rules indexed by the statement kinds they look at, so each statement meets only its rules.
   const plan = planFor(config, opts.rules ?? RULES, pgVersion);
   const sharedCtx: RuleContext = { ...base, options: { transaction } };
@@ -260,7 +201,7 @@ export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Find
       return;
     }
     for (const v of violations) {
-      if (LOCK_RULE_CATEGORIES.has(meta.category) && v.relation && ctx.createdEarlier(v.relation, stmt.stmt.index)) {
+      if (v.relation && skipsNewRelations(meta) && ctx.file.isNewOrEmpty(v.relation, stmt.stmt.index)) {
         continue;
       }
       const finding = toFinding(rule, v, stmt, resolved, ctx, opts.direction);
@@ -305,7 +246,7 @@ function toFinding(
   if (meta.escalateOnLargeTables && severity === 'warning' && v.relation && ctx.largeTables.has(v.relation)) {
     severity = 'error';
   }
-  if (direction === 'down' && meta.category === 'backward-compatibility') severity = 'info';
+  if (direction === 'down' && demotesOnDown(meta)) severity = 'info';
   const template = meta.messages[v.messageId] ?? v.messageId;
   const finding: Finding = {
     rule: meta.id,

@@ -246,31 +246,6 @@ export const SERIAL_TYPES = new Set(['serial', 'bigserial', 'smallserial']);
 
 // ---------------------------------------------------------------- expressions
 
-/** Functions whose result is fixed for the statement (immutable or stable), so a default needs no rewrite. */
-const NON_VOLATILE_FUNCS = new Set(
-  (
-    'now transaction_timestamp statement_timestamp current_timestamp current_date localtimestamp lower upper ' +
-    'coalesce nullif greatest least concat concat_ws length char_length substr substring trim btrim ltrim rtrim ' +
-    'replace to_char to_date to_timestamp to_number to_json to_jsonb json_build_object jsonb_build_object ' +
-    'json_build_array jsonb_build_array array_length abs round floor ceil md5 make_date make_interval ' +
-    'date_trunc current_setting current_user session_user current_schema'
-  ).split(' '),
-);
-
-/** A default is volatile when it calls a volatile function (unknown functions count as volatile). */
-export function isVolatileExpr(node: unknown): boolean {
-  let volatile = false;
-  walk(node, (key, value) => {
-    if (key === 'FuncCall') {
-      const fn = as({ FuncCall: value }, 'FuncCall');
-      const fname = names(fn?.funcname).pop()?.toLowerCase() ?? '';
-      if (!NON_VOLATILE_FUNCS.has(fname)) volatile = true;
-    }
-    if (key === 'SubLink') volatile = true;
-  });
-  return volatile;
-}
-
 /** Visit every `{ Tag: payload }` pair below `node`. */
 export function walk(node: unknown, visit: (tag: string, payload: unknown) => void): void {
   if (Array.isArray(node)) {

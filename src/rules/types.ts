@@ -1,4 +1,5 @@
 // The rule contract: one rule per file in `rules/`, metadata beside its check.
+import type { FileFacts } from '../pg/file.js';
 import type { Category, Finding, Fix, LockMode, Severity, StatementFacts, TransactionMode } from '../types.js';
 
 export interface RuleExample {
@@ -32,6 +33,18 @@ export interface RuleMeta {
    * rule on other statements. Absent: every statement.
    */
   nodes?: string[];
+  /**
+   * Findings on a relation created earlier in the file, or provably empty (see
+   * `FileFacts.isNewOrEmpty`): `skip` drops them, `report` keeps them. Default: `skip` for the
+   * locking and rewrite categories (no traffic to block, nothing to rewrite), else `report`.
+   */
+  newRelations?: 'skip' | 'report';
+  /**
+   * Severity of the rule's findings in a down (rollback) migration: `info` demotes them,
+   * `keep` leaves them. Default: `info` for backward-compatibility rules (a rollback undoes
+   * a change the code never shipped against), else `keep`.
+   */
+  onDown?: 'info' | 'keep';
   /** A warning from this rule becomes an error on a configured `largeTables` relation. */
   escalateOnLargeTables?: boolean;
   /** Message templates keyed by id; `{name}` placeholders. */
@@ -41,6 +54,10 @@ export interface RuleMeta {
 
 export interface RuleContext {
   pgVersion: number;
+  /** How the runner executes the file; BEGIN/COMMIT in the file change it per statement (see `inTransaction`). */
+  transaction: TransactionMode;
+  /** The model's file-level facts: relation states, timeouts, search_path, transaction blocks. */
+  file: FileFacts;
   /** Relations (schema-qualified) configured as large/busy: escalate severity there. */
   largeTables: ReadonlySet<string>;
   direction: 'up' | 'down';

@@ -1,0 +1,217 @@
+// File-level facts: what a migration file does over time, derived once from its statement
+// facts. Rules read these instead of re-scanning the file: which relations are new, renamed,
+// dropped or provably empty at a statement, the timeout timeline, the search_path and the
+// transaction blocks.
+import type { ColumnDef, Constraint, Node } from '@pgsql/types';
+import type { StatementFacts, TransactionMode } from '../types.js';
+import { type AnyNode, qualifyName, relationName, SERIAL_TYPES, stringList } from './names.js';
+import { type TimeoutState, timeoutsBefore } from './transaction.js';
+
+/** Why a table is known to hold no rows at a statement. */
+export type EmptyEvidence =
+  /** Created earlier in this file (and not filled since). */
+  | 'created'
+  /** TRUNCATE earlier in the same transaction. */
+  | 'truncated'
+  /** DELETE without WHERE earlier in the same transaction. */
+  | 'deleted'
+  /** A NOT NULL column without a default was added earlier in the same transaction: PostgreSQL only allows that on an empty table. */
+  | 'not-null-added';
+
+export interface RenameFact {
+  from: string;
+  to: string;
+  index: number;
+}
+
+export interface FileFacts {
+  readonly statements: readonly StatementFacts[];
+  /** How the runner executes the file (before any BEGIN/COMMIT of its own). */
+  readonly transaction: TransactionMode;
+  /** Relations renamed (or moved to another schema) by the file, in order. */
+  readonly renames: readonly RenameFact[];
+  /** The statement with this index. */
+  statement(index: number): StatementFacts | undefined;
+  /** Resolve a possibly unqualified name with the search_path in effect at the statement. */
+  qualify(name: string, schema: string | undefined, atIndex: number): string;
+  /** Timeouts in force when the statement starts (SET LOCAL ends with its transaction). */
+  timeoutsBefore(index: number): TimeoutState;
+  /** Transaction block of the statement (statements of one block share the number), -1 in autocommit. */
+  transactionBlock(index: number): number;
+  sameTransaction(a: number, b: number): boolean;
+  /** Created earlier in the file (a renamed existing relation is not new). */
+  isNew(relation: string, beforeIndex: number): boolean;
+  /** Dropped earlier in the file and not re-created. */
+  isDropped(relation: string, beforeIndex: number): boolean;
+  /** Evidence that the table is empty when the statement runs, if any. */
+  emptyEvidence(relation: string, beforeIndex: number): EmptyEvidence | undefined;
+  /** New in this file or provably empty: no traffic to block and nothing to rewrite or scan. */
+  isNewOrEmpty(relation: string, beforeIndex: number): boolean;
+}
+
+interface State {
+  /** Created by this file (directly, or renamed from a relation it created). */
+  isNew: boolean;
+  dropped: boolean;
+  empty?: { evidence: EmptyEvidence; block: number };
+}
+
+const TX_END = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);
+
+function tagOf(ast: Node | undefined): string | undefined {
+  if (!ast) return undefined;
+  for (const k in ast) return k;
+  return undefined;
+}
+
+function constraints(col: ColumnDef): Constraint[] {
+  return ((col.constraints ?? []) as AnyNode[]).flatMap((c) => (c.Constraint ? [c.Constraint as Constraint] : []));
+}
+
+/** ADD COLUMN … NOT NULL with no default of any kind: it only succeeds on an empty table. */
+function addsNotNullWithoutDefault(ast: Node | undefined): boolean {
+  const at = (ast as AnyNode | undefined)?.AlterTableStmt as AnyNode | undefined;
+  if (!at) return false;
+  for (const c of (at.cmds ?? []) as AnyNode[]) {
+    const cmd = c.AlterTableCmd as AnyNode | undefined;
+    const col = cmd?.subtype === 'AT_AddColumn' ? (cmd.def?.ColumnDef as ColumnDef | undefined) : undefined;
+    if (!col) continue;
+    const cons = constraints(col);
+    const notNull = col.is_not_null || cons.some((k) => k.contype === 'CONSTR_NOTNULL' || k.contype === 'CONSTR_PRIMARY');
+    const defaulted =
+      !!col.raw_default ||
+      cons.some((k) => k.contype === 'CONSTR_DEFAULT' || k.contype === 'CONSTR_IDENTITY' || k.contype === 'CONSTR_GENERATED') ||
+      SERIAL_TYPES.has(stringList(col.typeName?.names).at(-1) ?? '');
+    if (notNull && !defaulted) return true;
+  }
+  return false;
+}
+
+/** Build the file-level facts of one file's statement facts (in order). */
+export function buildFileFacts(statements: readonly StatementFacts[], transaction: TransactionMode): FileFacts {
+  const byIndex = new Map<number, StatementFacts>();
+  const position = new Map<number, number>();
+  statements.forEach((s, i) => {
+    byIndex.set(s.stmt.index, s);
+    position.set(s.stmt.index, i);
+  });
+  const timeouts = timeoutsBefore(statements);
+
+  // Transaction blocks.
+  const blocks = new Map<number, number>();
+  let block = 0;
+  let open = false;
+  for (const s of statements) {
+    if (s.inTransaction && !open) {
+      block++;
+      open = true;
+    }
+    blocks.set(s.stmt.index, s.inTransaction ? block : -1);
+    const kind = (s.stmt.ast as AnyNode | undefined)?.TransactionStmt?.kind as string | undefined;
+    if ((kind && TX_END.has(kind)) || !s.inTransaction) open = false;
+  }
+
+  // Relation states over time: each relation's history of (statement index, state after it).
+  const history = new Map<string, { index: number; state: State }[]>();
+  const current = new Map<string, State>();
+  const set = (rel: string, index: number, state: State) => {
+    current.set(rel, state);
+    const list = history.get(rel);
+    if (list) list.push({ index, state });
+    else history.set(rel, [{ index, state }]);
+  };
+  const renames: RenameFact[] = [];
+  for (const s of statements) {
+    const i = s.stmt.index;
+    const ast = s.stmt.ast;
+    if (!ast || s.stmt.error) continue;
+    const tag = tagOf(ast);
+    const blk = blocks.get(i) ?? -1;
+    const a = ast as AnyNode;
+    const isRename = (tag === 'RenameStmt' || tag === 'AlterObjectSchemaStmt') && s.drops.length === 1 && s.creates.length === 1;
+    if (isRename) {
+      const from = s.drops[0]!;
+      const to = s.creates[0]!;
+      const prior = current.get(from);
+      renames.push({ from, to, index: i });
+      set(to, i, { isNew: prior?.isNew ?? false, dropped: false, ...(prior?.empty ? { empty: prior.empty } : {}) });
+      set(from, i, { isNew: false, dropped: true });
+      continue;
+    }
+    for (const rel of s.drops) set(rel, i, { isNew: false, dropped: true });
+    for (const rel of s.creates) {
+      // CREATE TABLE AS / SELECT INTO fill the table they create
+      const filled = tag === 'CreateTableAsStmt' && a.CreateTableAsStmt?.into?.skipData !== true;
+      set(rel, i, { isNew: true, dropped: false, ...(filled ? {} : { empty: { evidence: 'created' as const, block: -2 } }) });
+    }
+    const writeTo = (rel: string) => {
+      const cur = current.get(rel);
+      if (cur?.empty) set(rel, i, { isNew: cur.isNew, dropped: cur.dropped });
+    };
+    if (tag === 'TruncateStmt') {
+      for (const rv of (a.TruncateStmt.relations ?? []) as AnyNode[]) {
+        if (!rv.RangeVar) continue;
+        const rel = relationName(rv.RangeVar, s.searchPath);
+        set(rel, i, { isNew: current.get(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'truncated', block: blk } });
+      }
+    } else if (tag === 'DeleteStmt' && a.DeleteStmt.relation) {
+      const rel = relationName(a.DeleteStmt.relation, s.searchPath);
+      if (!a.DeleteStmt.whereClause && !a.DeleteStmt.usingClause) {
+        set(rel, i, { isNew: current.get(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'deleted', block: blk } });
+      }
+    } else if (tag === 'InsertStmt' && a.InsertStmt.relation) {
+      writeTo(relationName(a.InsertStmt.relation, s.searchPath));
+    } else if (tag === 'CopyStmt' && a.CopyStmt.relation && a.CopyStmt.is_from) {
+      writeTo(relationName(a.CopyStmt.relation, s.searchPath));
+    } else if (tag === 'AlterTableStmt' && a.AlterTableStmt.relation && addsNotNullWithoutDefault(ast)) {
+      const rel = relationName(a.AlterTableStmt.relation, s.searchPath);
+      const cur = current.get(rel);
+      if (!cur?.empty) set(rel, i, { isNew: cur?.isNew ?? false, dropped: false, empty: { evidence: 'not-null-added', block: blk } });
+    }
+    // A statement nested in a DO body may write anywhere: only its own facts are known.
+  }
+
+  const stateBefore = (relation: string, beforeIndex: number): State | undefined => {
+    const list = history.get(relation);
+    if (!list) return undefined;
+    let found: State | undefined;
+    for (const e of list) {
+      if (e.index >= beforeIndex) break;
+      found = e.state;
+    }
+    return found;
+  };
+  const emptyEvidence = (relation: string, beforeIndex: number): EmptyEvidence | undefined => {
+    const st = stateBefore(relation, beforeIndex);
+    if (!st?.empty || st.dropped) return undefined;
+    // Creation holds across transactions (no one else knows the table yet); the others need
+    // the lock taken by the emptying statement, so only within its transaction.
+    if (st.empty.block === -2) return st.empty.evidence;
+    const blk = blocks.get(beforeIndex) ?? -1;
+    return blk !== -1 && blk === st.empty.block ? st.empty.evidence : undefined;
+  };
+  const isNew = (relation: string, beforeIndex: number) => {
+    const st = stateBefore(relation, beforeIndex);
+    return !!st && st.isNew && !st.dropped;
+  };
+  return {
+    statements,
+    transaction,
+    renames,
+    statement: (index) => byIndex.get(index),
+    qualify: (name, schema, atIndex) => qualifyName(name, schema, byIndex.get(atIndex)?.searchPath ?? ['public']),
+    timeoutsBefore: (index) => {
+      const p = position.get(index);
+      return (p === undefined ? undefined : timeouts[p]) ?? { lockTimeout: false, statementTimeout: false };
+    },
+    transactionBlock: (index) => blocks.get(index) ?? -1,
+    sameTransaction: (x, y) => {
+      const bx = blocks.get(x) ?? -1;
+      return bx !== -1 && bx === blocks.get(y);
+    },
+    isNew,
+    isDropped: (relation, beforeIndex) => stateBefore(relation, beforeIndex)?.dropped === true,
+    emptyEvidence,
+    isNewOrEmpty: (relation, beforeIndex) => isNew(relation, beforeIndex) || emptyEvidence(relation, beforeIndex) !== undefined,
+  };
+}
