@@ -1,7 +1,7 @@
 // The one entry point of the analyzer: the CLI and the App both call analyze().
 // Data flows one way: discovery → parse → facts → {rules, squawk, trace} → report.
 import type { DbarchConfig } from './config/schema.js';
-import { discover, sortMigrations, sqlUnits } from './migrations/index.js';
+import { describeLoose, discover, sortMigrations, sqlUnits } from './migrations/index.js';
 import type { MigrationFile } from './migrations/types.js';
 import { initParser, parseSql, type ParseOptions } from './sql/index.js';
 import { blocksOf, buildFacts, catalogFromHistory, type Catalog } from './pg/index.js';
@@ -75,7 +75,7 @@ function asText(content: string | Uint8Array): string {
   return typeof content === 'string' ? content : decoder.decode(content);
 }
 
-/** Discovery's view of the given files; anything it does not claim is plain SQL in one transaction. */
+/** Discovery's view of the given files; anything it does not claim is plain SQL run as psql runs it. */
 export function classify(
   files: SourceFile[],
   config: DbarchConfig,
@@ -97,19 +97,13 @@ export function classify(
     });
     for (const m of found.migrations) known.set(m.path, m);
   }
-  return files.map(
-    (f) =>
-      known.get(f.path) ?? {
-        path: f.path,
-        framework: 'sql',
-        direction: /\.down\.sql$|(^|\/)down\.sql$/i.test(f.path) ? 'down' : 'up',
-        transaction: config.transaction === 'none' ? 'none' : 'transaction',
-        orderKey: f.path,
-        set: f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '.',
-        language: 'sql',
-        kind: 'migration',
-      },
-  );
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const readAny = (p: string) => {
+    const f = byPath.get(p);
+    return f === undefined ? readOther?.(p) : asText(f.content);
+  };
+  // Not a migration discovery knows: plain SQL with psql semantics, unless its content or the config says otherwise.
+  return files.map((f) => known.get(f.path) ?? { ...describeLoose(f.path, { config, readFile: readAny }), path: f.path });
 }
 
 function byteLength(unit: AnalysisUnit): number {

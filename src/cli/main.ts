@@ -134,7 +134,9 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   const readCache = new Map<string, Buffer | undefined>();
   const read = (key: string): Buffer | undefined => {
     if (!readCache.has(key)) {
-      const abs = candidates.byKey.get(key)?.abs;
+      // Companion files of a file named alone (diesel metadata.toml, Flyway .conf, sqitch.plan)
+      // are read from beside it, so it keeps its framework's transaction mode.
+      const abs = candidates.byKey.get(key)?.abs ?? besideCandidate(candidates, key);
       try {
         readCache.set(key, abs ? readFileSync(abs) : undefined);
       } catch {
@@ -323,6 +325,20 @@ function collectFiles(inputs: string[], cwd: string): { byKey: Map<string, Candi
     else add(abs, true);
   }
   return { byKey };
+}
+
+/** On-disk path of a key that is not a candidate, under a root the candidates' keys are relative to. */
+function besideCandidate(candidates: { byKey: Map<string, Candidate> }, key: string): string | undefined {
+  const roots = new Set<string>();
+  for (const c of candidates.byKey.values()) {
+    const abs = c.abs.split(sep).join('/');
+    if (abs.endsWith(`/${c.key}`)) roots.add(abs.slice(0, abs.length - c.key.length));
+  }
+  for (const root of roots) {
+    const abs = resolve(root, key);
+    if (existsSync(abs) && statSync(abs).isFile()) return abs;
+  }
+  return undefined;
 }
 
 function walk(dir: string, visit: (file: string) => void): void {

@@ -27,6 +27,34 @@ interface Context {
   flywayDirs: Set<string>;
 }
 
+/**
+ * A file discovery does not claim as a migration but that must be linted anyway (named on
+ * the command line): dbmate's markers still decide its runner, a configured set still
+ * applies, and otherwise it is plain SQL run as psql runs it.
+ */
+export function describeLoose(path: string, input: Omit<DiscoverInput, 'paths'>): MigrationFile {
+  const key = normalizePath(path);
+  const ctx: Context = {
+    config: input.config,
+    read: (p) => {
+      try {
+        return input.readFile(p);
+      } catch {
+        return undefined;
+      }
+    },
+    exists: (p) => p === key || ctx.read(p) !== undefined,
+    plans: new Map(),
+    flywayDirs: new Set(),
+    popxDirs: new Set(),
+  };
+  const configured = input.config.migrations.find((set) => compile(set.include)(key) && !compile(set.exclude)(key));
+  const framework = configured?.framework ?? (hasDbmateMarkers(ctx.read(key)) ? 'dbmate' : 'sql');
+  const file = describe(key, framework, ctx, configured);
+  if (framework === 'sql' && /(^|\/)down\.sql$/i.test(key)) file.direction = 'down';
+  return file;
+}
+
 /** Identify migrations, their framework, set, order, direction and transaction mode. Pure: I/O is injected. */
 export function discover(input: DiscoverInput): DiscoveryResult {
   const { config } = input;
@@ -404,12 +432,10 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
       return { up: 'none', reason: 'Sequelize adds no transaction unless the migration opens one' };
     case 'sqitch':
       return { up: 'none', reason: 'sqitch scripts manage their own BEGIN/COMMIT' };
-    default: {
-      // Unknown runner: most wrap each file in a transaction, unless the script has its own.
-      const text = ctx.read(path);
-      if (text !== undefined && /^[ \t]*(BEGIN([ \t]+(TRANSACTION|WORK))?|START[ \t]+TRANSACTION[^;\n]*)[ \t]*;/im.test(text)) return { up: 'none', reason: 'the script opens its own transaction' };
-      return { up: 'transaction', reason: 'assumed: most migration runners wrap each file in a transaction' };
-    }
+    default:
+      // No known runner: the file runs as psql runs it, each statement committing on its
+      // own unless the file opens a transaction with BEGIN (the model follows BEGIN/COMMIT).
+      return { up: 'none', reason: 'no known runner: psql semantics (autocommit unless the file opens BEGIN)' };
   }
 }
 

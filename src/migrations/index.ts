@@ -1,4 +1,4 @@
-export { discover, normalizePath } from './discover.js';
+export { describeLoose, discover, normalizePath } from './discover.js';
 export { extractSql, sqlUnits, findSqlCalls } from './extract.js';
 export { sortMigrations, naturalKey, flywayVersionKey } from './order.js';
 export { changedSince, repoRoot, splitByChanged } from './git.js';

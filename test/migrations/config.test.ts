@@ -24,8 +24,8 @@ describe('config overrides', () => {
     expect(inMemory(files).migrations).toEqual([]);
     const r = inMemory(files, { include: ['db/changes/*.sql'] });
     expect(r.migrations.map((m) => [m.path, m.framework, m.set, m.transaction])).toEqual([
-      ['db/changes/001_a.sql', 'sql', 'db/changes', 'transaction'],
-      ['db/changes/002_b.sql', 'sql', 'db/changes', 'transaction'],
+      ['db/changes/001_a.sql', 'sql', 'db/changes', 'none'],
+      ['db/changes/002_b.sql', 'sql', 'db/changes', 'none'],
     ]);
   });
 

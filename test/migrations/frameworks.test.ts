@@ -142,15 +142,16 @@ describe('generic', () => {
       ['tools', 'tools/seed.up.sql', 'up', 'generic'],
       ['tools', 'tools/seed.down.sql', 'down', 'generic'],
     ]);
-    expect(result.migrations.every((m) => m.transaction === 'transaction')).toBe(true);
+    // no known runner: psql semantics
+    expect(result.migrations.every((m) => m.transaction === 'none')).toBe(true);
   });
-  it('a script with its own BEGIN runs statement by statement', () => {
+  it('a script without a known runner runs as psql runs it, BEGIN or not', () => {
     const files: Record<string, string> = { 'migrations/1_a.sql': '-- x\nBEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n', 'migrations/2_b.sql': 'CREATE TABLE b (id int);\n', 'migrations/3_fn.sql': 'CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  PERFORM 1;\nEND;\n$$ LANGUAGE plpgsql;\n', 'migrations/4_start.sql': 'start transaction isolation level serializable;\nSELECT 1;\ncommit;\n' };
     const r = discover({ paths: Object.keys(files), config: configSchema.parse({}), readFile: (p) => files[p] });
     expect(r.migrations.map((m) => [m.path, m.transaction])).toEqual([
       ['migrations/1_a.sql', 'none'],
-      ['migrations/2_b.sql', 'transaction'],
-      ['migrations/3_fn.sql', 'transaction'], // a PL/pgSQL BEGIN is not a transaction
+      ['migrations/2_b.sql', 'none'],
+      ['migrations/3_fn.sql', 'none'],
       ['migrations/4_start.sql', 'none'],
     ]);
   });
