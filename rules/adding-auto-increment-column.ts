@@ -1,14 +1,5 @@
-import {
-  baseType,
-  batchedUpdate,
-  existingAlter,
-  findConstraint,
-  pgIdent,
-  quoteIdent,
-  replaceStatement,
-  SERIAL_TYPES,
-  addedColumns,
-} from '../src/rules/helpers.js';
+import { addedColumns, baseType, existingAlter, findConstraint, SERIAL_TYPES } from '../src/rules/ast.js';
+import { batchedUpdate, pgIdent, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 const INT_FOR_SERIAL: Record<string, string> = { serial: 'integer', bigserial: 'bigint', smallserial: 'smallint' };

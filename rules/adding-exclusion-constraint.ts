@@ -1,4 +1,4 @@
-import { constraintOf, existingAlter } from '../src/rules/helpers.js';
+import { constraintOf, existingAlter } from '../src/rules/ast.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

@@ -1,17 +1,5 @@
-import {
-  baseType,
-  batchedUpdate,
-  defaultClause,
-  existingAlter,
-  findConstraint,
-  notNullSteps,
-  plainAddColumn,
-  quoteIdent,
-  replaceStatement,
-  SERIAL_TYPES,
-  stmtText,
-  addedColumns,
-} from '../src/rules/helpers.js';
+import { addedColumns, baseType, existingAlter, findConstraint, SERIAL_TYPES } from '../src/rules/ast.js';
+import { batchedUpdate, defaultClause, notNullSteps, plainAddColumn, quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { isVolatileDefault } from '../src/pg/names.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 

@@ -1,15 +1,5 @@
-import {
-  constraintOf,
-  columnDef,
-  defaultConstraintName,
-  existingAlter,
-  findConstraint,
-  names,
-  quoteIdent,
-  renderForeignKey,
-  replaceStatement,
-  stmtText,
-} from '../src/rules/helpers.js';
+import { columnDef, constraintOf, existingAlter, findConstraint, names } from '../src/rules/ast.js';
+import { defaultConstraintName, quoteIdent, renderForeignKey, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

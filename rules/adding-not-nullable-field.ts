@@ -1,4 +1,5 @@
-import { existingAlter, hasValidatedNotNullCheck, notNullSteps, replaceStatement } from '../src/rules/helpers.js';
+import { existingAlter } from '../src/rules/ast.js';
+import { notNullSteps, replaceStatement } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {
@@ -37,7 +38,7 @@ export default {
     const out: Violation[] = [];
     for (const cmd of at.cmds) {
       if (cmd.subtype !== 'AT_SetNotNull' || !cmd.name) continue;
-      if (ctx.pgVersion >= 12 && hasValidatedNotNullCheck(ctx, at.qualified, cmd.name, stmt.stmt.index)) continue;
+      if (ctx.pgVersion >= 12 && ctx.file.validatedNotNullCheck(at.qualified, cmd.name, stmt.stmt.index)) continue;
       out.push({
         messageId: 'setNotNull',
         data: { relation: at.qualified, column: cmd.name },

@@ -1,4 +1,5 @@
-import { constraintOf, existingAlter, names, pgIdent, quoteIdent, replaceStatement } from '../src/rules/helpers.js';
+import { constraintOf, existingAlter, names } from '../src/rules/ast.js';
+import { pgIdent, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

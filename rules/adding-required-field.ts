@@ -1,13 +1,5 @@
-import {
-  constraintsOf,
-  existingAlter,
-  notNullSteps,
-  plainAddColumn,
-  replaceStatement,
-  SERIAL_TYPES,
-  baseType,
-  addedColumns,
-} from '../src/rules/helpers.js';
+import { addedColumns, baseType, constraintsOf, existingAlter, SERIAL_TYPES } from '../src/rules/ast.js';
+import { notNullSteps, plainAddColumn, replaceStatement } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

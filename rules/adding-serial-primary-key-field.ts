@@ -1,13 +1,5 @@
-import {
-  baseType,
-  existingAlter,
-  findConstraint,
-  pgIdent,
-  quoteIdent,
-  renderType,
-  replaceStatement,
-  addedColumns,
-} from '../src/rules/helpers.js';
+import { addedColumns, baseType, existingAlter, findConstraint } from '../src/rules/ast.js';
+import { pgIdent, quoteIdent, renderType, replaceStatement } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 const INT_FOR_SERIAL: Record<string, string> = { serial: 'integer', bigserial: 'bigint', smallserial: 'smallint' };

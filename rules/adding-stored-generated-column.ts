@@ -1,4 +1,4 @@
-import { columnDef, existingAlter, findConstraint } from '../src/rules/helpers.js';
+import { columnDef, existingAlter, findConstraint } from '../src/rules/ast.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

@@ -1,17 +1,5 @@
-import {
-  alterTable,
-  as,
-  columnDef,
-  constraintOf,
-  constraintsOf,
-  parenAfter,
-  pgIdent,
-  qualifyRv,
-  quoteIdent,
-  renderRel,
-  replaceStatement,
-  stmtText,
-} from '../src/rules/helpers.js';
+import { alterTable, as, columnDef, constraintOf, constraintsOf, qualifyRv } from '../src/rules/ast.js';
+import { parenAfter, pgIdent, quoteIdent, renderRel, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule, RuleContext, Violation } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
 

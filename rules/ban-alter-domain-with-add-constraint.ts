@@ -1,4 +1,5 @@
-import { as, constraintOf, names, parenAfter, quoteIdent, renderList, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { as, constraintOf, names } from '../src/rules/ast.js';
+import { parenAfter, quoteIdent, renderList, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

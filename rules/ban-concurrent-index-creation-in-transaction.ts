@@ -1,4 +1,5 @@
-import { concurrentKind, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { concurrentKind } from '../src/pg/statement.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

@@ -1,4 +1,4 @@
-import { existingAlter } from '../src/rules/helpers.js';
+import { existingAlter } from '../src/rules/ast.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

@@ -1,4 +1,4 @@
-import { as, names } from '../src/rules/helpers.js';
+import { as, names } from '../src/rules/ast.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

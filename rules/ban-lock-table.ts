@@ -1,4 +1,5 @@
-import { as, blocksTraffic, isNew, qualifyRv } from '../src/rules/helpers.js';
+import { as, isNew, qualifyRv } from '../src/rules/ast.js';
+import { blocksTraffic } from '../src/pg/statement.js';
 import type { Rule } from '../src/rules/types.js';
 import { LOCK_MODES } from '../src/types.js';
 

@@ -1,5 +1,5 @@
-import { alterTable, columnDef, constraintOf, existingAlter, findConstraint, perFile, transactionIds } from '../src/rules/helpers.js';
-import type { Rule, RuleContext } from '../src/rules/types.js';
+import { alterTable, columnDef, constraintOf, existingAlter, findConstraint } from '../src/rules/ast.js';
+import type { FileViolation, Rule, RuleContext } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
 
 /** Foreign keys a statement adds to an existing table (NOT VALID ones included: they lock too). */
@@ -41,24 +41,19 @@ export default {
       },
     ],
   },
-  check(stmt, ctx) {
-    if (!stmt.inTransaction || !alterTable(stmt)) return [];
+  checkFile(ctx) {
     // The first statement of each transaction that brings the count above one.
-    const flagged = perFile(ctx, 'ban-multiple-foreign-keys', () => {
-      const out = new Map<number, number>();
-      const ids = transactionIds(ctx);
-      const counts = new Map<number, number>();
-      for (const s of ctx.statements) {
-        const txn = ids.get(s.stmt.index) ?? -1;
-        const added = txn === -1 ? 0 : foreignKeysAdded(s, ctx);
-        if (!added) continue;
-        const before = counts.get(txn) ?? 0;
-        counts.set(txn, before + added);
-        if (before + added > 1 && before <= 1) out.set(s.stmt.index, before + added);
-      }
-      return out;
-    });
-    const count = flagged.get(stmt.stmt.index);
-    return count ? [{ messageId: 'multiple', data: { count } }] : [];
+    const out: FileViolation[] = [];
+    const counts = new Map<number, number>();
+    for (const s of ctx.statements) {
+      const txn = ctx.file.transactionBlock(s.stmt.index);
+      if (txn === -1 || !alterTable(s)) continue;
+      const added = foreignKeysAdded(s, ctx);
+      if (!added) continue;
+      const before = counts.get(txn) ?? 0;
+      counts.set(txn, before + added);
+      if (before + added > 1 && before <= 1) out.push({ statementIndex: s.stmt.index, messageId: 'multiple', data: { count: before + added } });
+    }
+    return out;
   },
 } satisfies Rule;

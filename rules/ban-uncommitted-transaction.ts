@@ -1,4 +1,4 @@
-import { as } from '../src/rules/helpers.js';
+import { as } from '../src/rules/ast.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

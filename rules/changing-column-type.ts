@@ -1,4 +1,5 @@
-import { existingAlter, quoteIdent, renderType, columnDef } from '../src/rules/helpers.js';
+import { columnDef, existingAlter } from '../src/rules/ast.js';
+import { quoteIdent, renderType } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

@@ -1,19 +1,10 @@
-import {
-  constraintOf,
-  defaultConstraintName,
-  existingAlter,
-  names,
-  parenAfter,
-  quoteIdent,
-  replaceStatement,
-  stmtText,
-  walk,
-} from '../src/rules/helpers.js';
+import { constraintOf, existingAlter, names, walkTags } from '../src/rules/ast.js';
+import { defaultConstraintName, parenAfter, quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 function firstColumn(expr: unknown): string | undefined {
   let col: string | undefined;
-  walk(expr, (tag, payload) => {
+  walkTags(expr, (tag, payload) => {
     if (!col && tag === 'ColumnRef') col = names((payload as { fields?: never[] }).fields).pop();
   });
   return col;

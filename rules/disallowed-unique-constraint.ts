@@ -1,13 +1,5 @@
-import {
-  columnDef,
-  constraintOf,
-  defaultConstraintName,
-  existingAlter,
-  findConstraint,
-  names,
-  quoteIdent,
-  replaceStatement,
-} from '../src/rules/helpers.js';
+import { columnDef, constraintOf, existingAlter, findConstraint, names } from '../src/rules/ast.js';
+import { defaultConstraintName, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

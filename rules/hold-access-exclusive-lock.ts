@@ -1,4 +1,5 @@
-import { alterTable, as, isBookkeeping, perFile, transactionIds, unbatchedDml } from '../src/rules/helpers.js';
+import { alterTable, as, isBookkeeping } from '../src/rules/ast.js';
+import { unbatchedDml } from './unbatched-data-migration.js';
 import type { Rule, RuleContext } from '../src/rules/types.js';
 import type { Severity, StatementFacts } from '../src/types.js';
 
@@ -68,12 +69,11 @@ function slowness(candidates: Reason[], held: string): { why: string; severity: 
 /** One pass over the file: the first slow statement under each held ACCESS EXCLUSIVE lock. */
 function findHits(ctx: RuleContext): Map<number, Hit> {
   const hits = new Map<number, Hit>();
-  const txn = transactionIds(ctx);
   let currentTxn = -1;
   let held = new Map<string, StatementFacts>();
   let reported = new Set<string>();
   for (const stmt of ctx.statements) {
-    const id = txn.get(stmt.stmt.index) ?? -1;
+    const id = ctx.file.transactionBlock(stmt.stmt.index);
     if (id !== currentTxn) {
       currentTxn = id;
       held = new Map();
@@ -130,17 +130,14 @@ export default {
       },
     ],
   },
-  check(stmt, ctx) {
-    const hit = perFile(ctx, 'hold-access-exclusive-lock', () => findHits(ctx)).get(stmt.stmt.index);
-    if (!hit) return [];
-    return [
-      {
-        messageId: 'held',
-        data: { why: hit.why, relation: hit.relation, line: hit.line },
-        relation: hit.relation,
-        lockMode: 'ACCESS EXCLUSIVE',
-        severity: hit.severity,
-      },
-    ];
+  checkFile(ctx) {
+    return [...findHits(ctx)].map(([statementIndex, hit]) => ({
+      statementIndex,
+      messageId: 'held',
+      data: { why: hit.why, relation: hit.relation, line: hit.line },
+      relation: hit.relation,
+      lockMode: 'ACCESS EXCLUSIVE',
+      severity: hit.severity,
+    }));
   },
 } satisfies Rule;

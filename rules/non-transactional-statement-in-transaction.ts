@@ -1,4 +1,5 @@
-import { nonTransactionalKind, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { nonTransactionalKind } from '../src/pg/statement.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {
@@ -25,7 +26,7 @@ export default {
   },
   check(stmt, ctx) {
     if (!stmt.inTransaction) return [];
-    const kind = nonTransactionalKind(stmt, ctx.pgVersion);
+    const kind = nonTransactionalKind(stmt);
     if (!kind) return [];
     return [
       {

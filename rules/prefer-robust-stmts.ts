@@ -1,4 +1,5 @@
-import { alterTable, as, columnDef, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { alterTable, as, columnDef } from '../src/rules/ast.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule } from '../src/rules/types.js';
 
 const FIXES: [RegExp, string][] = [

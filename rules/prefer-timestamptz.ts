@@ -1,4 +1,4 @@
-import { baseType } from '../src/rules/helpers.js';
+import { baseType } from '../src/rules/ast.js';
 import { columnTypeRule } from '../src/rules/column-type-rule.js';
 import type { Rule } from '../src/rules/types.js';
 

@@ -1,5 +1,5 @@
-import { as, perFile, qualifyRv } from '../src/rules/helpers.js';
-import type { Rule } from '../src/rules/types.js';
+import { as, qualifyRv } from '../src/rules/ast.js';
+import type { FileViolation, Rule } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
 
 interface PlainIndex {
@@ -37,41 +37,49 @@ export default {
       },
     ],
   },
-  check(stmt, ctx) {
-    const mine = plainIndex(stmt);
-    if (!mine || mine.unique) return [];
-    const idx = as(stmt.stmt.ast, 'IndexStmt')!;
-    const relation = qualifyRv(ctx, idx.relation, stmt.stmt.index);
-    const byRelation = perFile(ctx, 'redundant-index', () => {
-      const map = new Map<string, { s: StatementFacts; index: PlainIndex }[]>();
-      for (const s of ctx.statements) {
-        const index = plainIndex(s);
-        if (!index) continue;
-        const rel = qualifyRv(ctx, as(s.stmt.ast, 'IndexStmt')!.relation, s.stmt.index);
-        map.set(rel, [...(map.get(rel) ?? []), { s, index }]);
+  checkFile(ctx) {
+    const byRelation = new Map<string, { s: StatementFacts; index: PlainIndex }[]>();
+    for (const s of ctx.statements) {
+      const index = plainIndex(s);
+      if (!index) continue;
+      const rel = qualifyRv(ctx, as(s.stmt.ast, 'IndexStmt')!.relation, s.stmt.index);
+      byRelation.set(rel, [...(byRelation.get(rel) ?? []), { s, index }]);
+    }
+    const out: FileViolation[] = [];
+    for (const [relation, indexes] of byRelation) {
+      for (const { s: stmt, index: mine } of indexes) {
+        if (mine.unique) continue;
+        const v = redundantWith(stmt, mine, relation, indexes);
+        if (v) out.push({ statementIndex: stmt.stmt.index, ...v });
       }
-      return map;
-    });
-    for (const { s, index: other } of byRelation.get(relation) ?? []) {
+    }
+    return out;
+  },
+} satisfies Rule;
+
+function redundantWith(
+  stmt: StatementFacts,
+  mine: PlainIndex,
+  relation: string,
+  indexes: readonly { s: StatementFacts; index: PlainIndex }[],
+): Omit<FileViolation, 'statementIndex'> | undefined {
+    for (const { s, index: other } of indexes) {
       if (s === stmt) continue;
       const prefix = mine.columns.length <= other.columns.length && mine.columns.every((c, i) => other.columns[i] === c);
       // Two identical non-unique indexes: report only the later one.
       const identical = prefix && mine.columns.length === other.columns.length;
       if (!prefix || (identical && !other.unique && s.stmt.index > stmt.stmt.index)) continue;
-      return [
-        {
-          messageId: 'redundant',
-          data: {
-            index: mine.name,
-            relation,
-            columns: mine.columns.join(', '),
-            other: other.name,
-            otherColumns: other.columns.join(', '),
-          },
+      return {
+        messageId: 'redundant',
+        data: {
+          index: mine.name,
           relation,
+          columns: mine.columns.join(', '),
+          other: other.name,
+          otherColumns: other.columns.join(', '),
         },
-      ];
+        relation,
+      };
     }
-    return [];
-  },
-} satisfies Rule;
+    return undefined;
+}

@@ -1,4 +1,5 @@
-import { as, isNew, qualifyList, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { as, isNew, qualifyList } from '../src/rules/ast.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

@@ -1,4 +1,5 @@
-import { as, existingAlter, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { as, existingAlter } from '../src/rules/ast.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule, Violation } from '../src/rules/types.js';
 
 export default {

@@ -1,4 +1,5 @@
-import { as, isNew, qualifyRv, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { as, isNew, qualifyRv } from '../src/rules/ast.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

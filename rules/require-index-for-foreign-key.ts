@@ -1,16 +1,5 @@
-import {
-  alterTable,
-  as,
-  columnDef,
-  constraintOf,
-  constraintsOf,
-  indexedColumnLists,
-  names,
-  pgIdent,
-  quoteIdent,
-  qualifyRv,
-  renderRel,
-} from '../src/rules/helpers.js';
+import { alterTable, as, columnDef, constraintOf, constraintsOf, names, qualifyRv } from '../src/rules/ast.js';
+import { pgIdent, quoteIdent, renderRel } from '../src/rules/fixes.js';
 import type { Rule, RuleContext, Violation } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
 
@@ -88,7 +77,7 @@ export default {
     const relation = qualifyRv(ctx, rv, stmt.stmt.index);
     const isNewTable = !!as(stmt.stmt.ast, 'CreateStmt') || ctx.createdEarlier(relation, stmt.stmt.index);
     const added = isNewTable ? undefined : columnsAddedInFile(ctx, relation, stmt.stmt.index);
-    const lists = indexedColumnLists(ctx, relation, Number.MAX_SAFE_INTEGER);
+    const lists = ctx.file.indexedColumns(relation, Number.MAX_SAFE_INTEGER);
     const out: Violation[] = [];
     for (const fk of fks) {
       // On an older table we cannot see its indexes: judge only columns this file adds.

@@ -1,5 +1,6 @@
-import { alterTable, as, columnDef, constraintOf, findConstraint, perFile, qualifyRv } from '../src/rules/helpers.js';
-import type { Rule } from '../src/rules/types.js';
+import { alterTable, as, columnDef, constraintOf, findConstraint, qualifyRv } from '../src/rules/ast.js';
+import type { FileViolation, Rule, RuleContext } from '../src/rules/types.js';
+import type { StatementFacts } from '../src/types.js';
 
 export default {
   meta: {
@@ -20,30 +21,36 @@ export default {
       },
     ],
   },
-  check(stmt, ctx) {
+  checkFile(ctx) {
+    const laterKeys = new Map<string, number>();
+    for (const s of ctx.statements) {
+      const at = alterTable(s);
+      const addsKey = at?.cmds.some(
+        (cmd) => constraintOf(cmd.def)?.contype === 'CONSTR_PRIMARY' || !!findConstraint(columnDef(cmd.def), 'CONSTR_PRIMARY'),
+      );
+      if (at && addsKey) laterKeys.set(qualifyRv(ctx, at.relation, s.stmt.index), s.stmt.index);
+    }
+    const out: FileViolation[] = [];
+    for (const stmt of ctx.statements) {
+      const relation = missingKey(stmt, ctx, laterKeys);
+      if (relation) out.push({ statementIndex: stmt.stmt.index, messageId: 'missing', data: { relation }, relation });
+    }
+    return out;
+  },
+} satisfies Rule;
+
+function missingKey(stmt: StatementFacts, ctx: RuleContext, laterKeys: ReadonlyMap<string, number>): string | undefined {
     const create = as(stmt.stmt.ast, 'CreateStmt');
-    if (!create?.relation || create.partbound || create.inhRelations?.length || create.ofTypename) return [];
-    if (create.relation.relpersistence === 't') return [];
+    if (!create?.relation || create.partbound || create.inhRelations?.length || create.ofTypename) return undefined;
+    if (create.relation.relpersistence === 't') return undefined;
     const elts = create.tableElts ?? [];
-    if (elts.some((e) => as(e, 'TableLikeClause'))) return [];
+    if (elts.some((e) => as(e, 'TableLikeClause'))) return undefined;
     const hasPk =
       elts.some((e) => constraintOf(e)?.contype === 'CONSTR_PRIMARY') ||
       elts.some((e) => !!findConstraint(columnDef(e), 'CONSTR_PRIMARY'));
-    if (hasPk) return [];
+    if (hasPk) return undefined;
     const relation = qualifyRv(ctx, create.relation, stmt.stmt.index);
     // A primary key added later in the same file counts.
-    const laterKeys = perFile(ctx, 'require-primary-key', () => {
-      const keys = new Map<string, number>();
-      for (const s of ctx.statements) {
-        const at = alterTable(s);
-        const addsKey = at?.cmds.some(
-          (cmd) => constraintOf(cmd.def)?.contype === 'CONSTR_PRIMARY' || !!findConstraint(columnDef(cmd.def), 'CONSTR_PRIMARY'),
-        );
-        if (at && addsKey) keys.set(qualifyRv(ctx, at.relation, s.stmt.index), s.stmt.index);
-      }
-      return keys;
-    });
-    if ((laterKeys.get(relation) ?? -1) > stmt.stmt.index) return [];
-    return [{ messageId: 'missing', data: { relation }, relation }];
-  },
-} satisfies Rule;
+    if ((laterKeys.get(relation) ?? -1) > stmt.stmt.index) return undefined;
+    return relation;
+}

@@ -21,5 +21,5 @@ export default {
       },
     ],
   },
-  check: missingTimeoutCheck('require-statement-timeout', 'statement_timeout', (ctx, i) => ctx.statementTimeoutSet(i)),
+  checkFile: missingTimeoutCheck('statement_timeout'),
 } satisfies Rule;

@@ -1,40 +1,39 @@
-import { blocksTraffic, perFile, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { blocksTraffic } from '../src/pg/statement.js';
 import type { Rule, RuleContext } from '../src/rules/types.js';
 import type { LockRef, StatementFacts } from '../src/types.js';
 
 /** The lock on an existing relation that would queue in front of application traffic. */
 export function blockingLock(stmt: StatementFacts, ctx: RuleContext): LockRef | undefined {
   if (!stmt.stmt.ast) return undefined;
-  return stmt.locks.find((l) => blocksTraffic(l.mode) && !ctx.createdEarlier(l.relation, stmt.stmt.index) && !stmt.creates.includes(l.relation));
+  return stmt.locks.find((l) => blocksTraffic(l.mode) && !ctx.file.isNew(l.relation, stmt.stmt.index) && !stmt.creates.includes(l.relation));
 }
 
 /**
- * The check both timeout rules share: one finding per file, on the first statement that takes
- * a traffic-blocking lock on an existing relation while `setting` is not in effect.
+ * The file-level check both timeout rules share: one finding, on the first statement that
+ * takes a traffic-blocking lock on an existing relation while `setting` is not in force (the
+ * model's timeout timeline: SET LOCAL lasts until its transaction ends).
  */
-export function missingTimeoutCheck(
-  ruleId: string,
-  setting: 'lock_timeout' | 'statement_timeout',
-  isSet: (ctx: RuleContext, beforeIndex: number) => boolean,
-): Rule['check'] {
-  return (stmt, ctx) => {
-    const lock = blockingLock(stmt, ctx);
-    if (!lock || isSet(ctx, stmt.stmt.index)) return [];
-    const firstIndex = perFile(ctx, ruleId, () =>
-      ctx.statements.find((s) => blockingLock(s, ctx) && !isSet(ctx, s.stmt.index))?.stmt.index,
-    );
-    if (firstIndex !== stmt.stmt.index) return [];
-    return [
-      {
-        messageId: 'missing',
-        data: { kind: stmt.kind, mode: lock.mode, relation: lock.relation },
-        relation: lock.relation,
-        lockMode: lock.mode,
-        fix: stmt.stmt.nested
-          ? undefined
-          : replaceStatement(stmt, `Set a ${setting} before the statement.`, `SET ${setting} = '5s';\n${stmtText(stmt)};`),
-      },
-    ];
+export function missingTimeoutCheck(setting: 'lock_timeout' | 'statement_timeout'): NonNullable<Rule['checkFile']> {
+  const key = setting === 'lock_timeout' ? 'lockTimeout' : 'statementTimeout';
+  return (ctx) => {
+    for (const stmt of ctx.statements) {
+      const lock = blockingLock(stmt, ctx);
+      if (!lock || ctx.file.timeoutsBefore(stmt.stmt.index)[key]) continue;
+      return [
+        {
+          statementIndex: stmt.stmt.index,
+          messageId: 'missing',
+          data: { kind: stmt.kind, mode: lock.mode, relation: lock.relation },
+          relation: lock.relation,
+          lockMode: lock.mode,
+          fix: stmt.stmt.nested
+            ? undefined
+            : replaceStatement(stmt, `Set a ${setting} before the statement.`, `SET ${setting} = '5s';\n${stmtText(stmt)};`),
+        },
+      ];
+    }
+    return [];
   };
 }
 
@@ -61,5 +60,5 @@ export default {
       },
     ],
   },
-  check: missingTimeoutCheck('require-timeout-settings', 'lock_timeout', (ctx, i) => ctx.lockTimeoutSet(i)),
+  checkFile: missingTimeoutCheck('lock_timeout'),
 } satisfies Rule;

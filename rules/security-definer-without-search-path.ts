@@ -1,4 +1,5 @@
-import { as, renderList, replaceStatement, stmtText } from '../src/rules/helpers.js';
+import { as } from '../src/rules/ast.js';
+import { renderList, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

@@ -1,4 +1,4 @@
-import { as } from '../src/rules/helpers.js';
+import { as } from '../src/rules/ast.js';
 import type { Rule } from '../src/rules/types.js';
 
 const ENDS = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);

@@ -1,7 +1,56 @@
 import { isVolatileDefault } from '../src/pg/names.js';
-import { as, replaceStatement, stmtText, unbatchedDml } from '../src/rules/helpers.js';
+import { as, names, qualifyRv, strVal, walkTags } from '../src/rules/ast.js';
+import type { RangeVar } from '@pgsql/types';
+import type { RuleContext } from '../src/rules/types.js';
+import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { Rule } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
+
+const KEY_COLUMN = /^(id|uuid|key|code|slug|name)$|_(id|uuid|key|code|slug)$/i;
+
+function conjuncts(node: unknown): unknown[] {
+  const bool = as(node, 'BoolExpr');
+  if (bool?.boolop === 'AND_EXPR') return (bool.args ?? []).flatMap(conjuncts);
+  return [node];
+}
+
+/** `key_col = constant` or `key_col IN (constants)`: the statement targets a few known rows. */
+function isPointPredicate(node: unknown): boolean {
+  const expr = as(node, 'A_Expr');
+  if (!expr) return false;
+  const op = strVal(expr.name?.[0]);
+  const col = names(as(expr.lexpr, 'ColumnRef')?.fields).pop();
+  if (!col || !KEY_COLUMN.test(col)) return false;
+  const constant = (n: unknown) => !!(as(n, 'A_Const') || as(n, 'ParamRef') || as(as(n, 'TypeCast')?.arg, 'A_Const'));
+  if (expr.kind === 'AEXPR_OP' && op === '=') return constant(expr.rexpr);
+  if (expr.kind === 'AEXPR_IN') return (as(expr.rexpr, 'List')?.items ?? []).every(constant);
+  return false;
+}
+
+/** A sub-select with LIMIT in the WHERE clause: the statement is one batch of a batched loop. */
+function isBatchPredicate(where: unknown): boolean {
+  let batched = false;
+  walkTags(where, (tag, payload) => {
+    if (tag === 'SelectStmt' && (payload as { limitCount?: unknown }).limitCount) batched = true;
+  });
+  return batched;
+}
+
+/** An UPDATE/DELETE that touches an unbounded set of existing rows in one statement. */
+export function unbatchedDml(
+  stmt: StatementFacts,
+  ctx: RuleContext,
+): { kind: 'UPDATE' | 'DELETE'; relation: string; where: unknown; rv: RangeVar } | undefined {
+  const update = as(stmt.stmt.ast, 'UpdateStmt');
+  const del = as(stmt.stmt.ast, 'DeleteStmt');
+  const rv = update?.relation ?? del?.relation;
+  if (!rv) return undefined;
+  const relation = qualifyRv(ctx, rv, stmt.stmt.index);
+  if (ctx.createdEarlier(relation, stmt.stmt.index)) return undefined;
+  const where = update ? update.whereClause : del?.whereClause;
+  if (where && (conjuncts(where).some(isPointPredicate) || isBatchPredicate(where))) return undefined;
+  return { kind: update ? 'UPDATE' : 'DELETE', relation, where, rv };
+}
 
 /** Split at top-level commas (outside parentheses and quotes). */
 function splitTopLevel(text: string): string[] {

@@ -1,4 +1,4 @@
-import { as, constraintOf, existingAlter, isNew, qualifyRv } from '../src/rules/helpers.js';
+import { as, constraintOf, existingAlter, isNew, qualifyRv } from '../src/rules/ast.js';
 import type { Rule } from '../src/rules/types.js';
 
 export default {

@@ -47,6 +47,10 @@ export interface FileFacts {
   emptyEvidence(relation: string, beforeIndex: number): EmptyEvidence | undefined;
   /** New in this file or provably empty: no traffic to block and nothing to rewrite or scan. */
   isNewOrEmpty(relation: string, beforeIndex: number): boolean;
+  /** Column lists of the indexes, unique constraints and primary keys the file builds on the relation up to the statement (inclusive). */
+  indexedColumns(relation: string, uptoIndex: number): string[][];
+  /** Whether a CHECK (column IS NOT NULL) on the relation was validated earlier in the file. */
+  validatedNotNullCheck(relation: string, column: string, beforeIndex: number): boolean;
 }
 
 interface State {
@@ -194,10 +198,16 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
     const st = stateBefore(relation, beforeIndex);
     return !!st && st.isNew && !st.dropped;
   };
+  let indexed: Map<string, { index: number; columns: string[] }[]> | undefined;
   return {
     statements,
     transaction,
     renames,
+    indexedColumns: (relation, uptoIndex) => {
+      indexed ??= collectIndexedColumns(statements);
+      return (indexed.get(relation) ?? []).filter((e) => e.index <= uptoIndex).map((e) => e.columns);
+    },
+    validatedNotNullCheck: (relation, column, beforeIndex) => validatedNotNullCheck(statements, relation, column, beforeIndex),
     statement: (index) => byIndex.get(index),
     qualify: (name, schema, atIndex) => qualifyName(name, schema, byIndex.get(atIndex)?.searchPath ?? ['public']),
     timeoutsBefore: (index) => {
@@ -214,4 +224,64 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
     emptyEvidence,
     isNewOrEmpty: (relation, beforeIndex) => isNew(relation, beforeIndex) || emptyEvidence(relation, beforeIndex) !== undefined,
   };
+}
+
+const keyed = (c: AnyNode | undefined) => c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE';
+
+function collectIndexedColumns(statements: readonly StatementFacts[]): Map<string, { index: number; columns: string[] }[]> {
+  const byRelation = new Map<string, { index: number; columns: string[] }[]>();
+  const add = (relation: string, index: number, columns: string[]) => {
+    const list = byRelation.get(relation);
+    if (list) list.push({ index, columns });
+    else byRelation.set(relation, [{ index, columns }]);
+  };
+  for (const s of statements) {
+    const i = s.stmt.index;
+    const a = s.stmt.ast as AnyNode | undefined;
+    if (!a) continue;
+    if (a.IndexStmt?.relation) {
+      const cols = ((a.IndexStmt.indexParams ?? []) as AnyNode[]).map((p) => (p.IndexElem?.name as string | undefined) ?? '').filter(Boolean);
+      add(relationName(a.IndexStmt.relation, s.searchPath), i, cols);
+    }
+    if (a.CreateStmt?.relation) {
+      const rel = relationName(a.CreateStmt.relation, s.searchPath);
+      for (const elt of (a.CreateStmt.tableElts ?? []) as AnyNode[]) {
+        if (elt.ColumnDef && constraints(elt.ColumnDef).some(keyed)) add(rel, i, [elt.ColumnDef.colname ?? '']);
+        if (keyed(elt.Constraint)) add(rel, i, stringList(elt.Constraint.keys));
+      }
+    }
+    if (a.AlterTableStmt?.relation) {
+      const rel = relationName(a.AlterTableStmt.relation, s.searchPath);
+      for (const c of (a.AlterTableStmt.cmds ?? []) as AnyNode[]) {
+        const cmd = c.AlterTableCmd as AnyNode | undefined;
+        if (cmd?.subtype === 'AT_AddConstraint' && keyed(cmd.def?.Constraint)) add(rel, i, stringList(cmd.def.Constraint.keys));
+        const col = cmd?.def?.ColumnDef as ColumnDef | undefined;
+        if (cmd?.subtype === 'AT_AddColumn' && col && constraints(col).some(keyed)) add(rel, i, [col.colname ?? '']);
+      }
+    }
+  }
+  return byRelation;
+}
+
+function validatedNotNullCheck(statements: readonly StatementFacts[], relation: string, column: string, beforeIndex: number): boolean {
+  const pending = new Set<string>();
+  for (const s of statements) {
+    if (s.stmt.index >= beforeIndex) break;
+    const at = (s.stmt.ast as AnyNode | undefined)?.AlterTableStmt as AnyNode | undefined;
+    if (!at?.relation || relationName(at.relation, s.searchPath) !== relation) continue;
+    for (const c of (at.cmds ?? []) as AnyNode[]) {
+      const cmd = c.AlterTableCmd as AnyNode | undefined;
+      const con = cmd?.def?.Constraint as AnyNode | undefined;
+      if (cmd?.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_CHECK') {
+        const test = con.raw_expr?.NullTest as AnyNode | undefined;
+        const col = stringList(test?.arg?.ColumnRef?.fields).at(-1);
+        if (test?.nulltesttype === 'IS_NOT_NULL' && col === column) {
+          if (!con.skip_validation) return true;
+          if (con.conname) pending.add(con.conname);
+        }
+      }
+      if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name && pending.has(cmd.name)) return true;
+    }
+  }
+  return false;
 }

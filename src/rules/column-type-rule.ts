@@ -1,14 +1,6 @@
 // Factory for the data-modelling rules that judge a column's declared type.
-import {
-  definedColumns,
-  findColumnType,
-  renderType,
-  replaceColumnType,
-  replaceStatement,
-  spanInStatement,
-  stmtText,
-  type DefinedColumn,
-} from './helpers.js';
+import { type DefinedColumn, definedColumns } from './ast.js';
+import { findColumnType, renderType, replaceColumnType, replaceStatement, spanInStatement, stmtText } from './fixes.js';
 import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
 import type { StatementFacts } from '../types.js';
 

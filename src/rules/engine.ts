@@ -12,9 +12,9 @@ import type {
   StatementFacts,
   TransactionMode,
 } from '../types.js';
-import { tagOf } from './helpers.js';
+import { tagOf } from './ast.js';
 import { RULES } from './registry.js';
-import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
+import type { FileViolation, Rule, RuleContext, RuleMeta, Violation } from './types.js';
 
 export interface LintFactsOptions {
   path: string;
@@ -126,6 +126,45 @@ interface PlannedRule {
 interface Plan {
   everywhere: PlannedRule[];
   byTag: Map<string, PlannedRule[]>;
+  /** Rules with a file-level hook. */
+  files: PlannedRule[];
+}
+
+/** `rules.<id>.options` does not match the rule's schema. */
+export class RuleOptionsError extends Error {
+  constructor(
+    readonly ruleId: string,
+    detail: string,
+  ) {
+    super(`Invalid options for rule ${ruleId} (rules.${ruleId}.options): ${detail}`);
+    this.name = 'RuleOptionsError';
+  }
+}
+
+/** Parse a rule's configured options with its schema; throws RuleOptionsError naming the key. */
+export function parseRuleOptions(rule: Rule, raw: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!rule.optionsSchema) return raw;
+  const parsed = rule.optionsSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new RuleOptionsError(rule.meta.id, `${at}${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+/** Every invalid `rules.<id>.options` of a config, as messages (for entry points to report up front). */
+export function ruleOptionErrors(config: DbarchConfig, rules: readonly Rule[] = RULES): string[] {
+  const errors: string[] = [];
+  for (const rule of rules) {
+    const setting = config.rules[rule.meta.id];
+    try {
+      parseRuleOptions(rule, typeof setting === 'object' ? setting.options : undefined);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  return errors;
 }
 
 const PLANS = new WeakMap<DbarchConfig, Map<string, Plan>>();
@@ -141,14 +180,16 @@ function planFor(config: DbarchConfig, rules: readonly Rule[], pgVersion: number
   if (!plans) PLANS.set(config, (plans = new Map()));
   const cached = plans.get(key);
   if (cached) return cached;
-  const plan: Plan = { everywhere: [], byTag: new Map() };
+  const plan: Plan = { everywhere: [], byTag: new Map(), files: [] };
   rules.forEach((rule, order) => {
     const { meta } = rule;
     const resolved = resolveSeverity(meta, config);
     if (!resolved || !ruleApplies(meta, pgVersion)) return;
     const setting = config.rules[meta.id];
-    const options = typeof setting === 'object' ? setting.options : undefined;
+    const options = parseRuleOptions(rule, typeof setting === 'object' ? setting.options : undefined);
     const planned: PlannedRule = { rule, resolved, options, order };
+    if (rule.checkFile) plan.files.push(planned);
+    if (!rule.check) return;
     if (!meta.nodes) plan.everywhere.push(planned);
     for (const tag of meta.nodes ?? []) {
       const list = plan.byTag.get(tag);
@@ -185,7 +226,7 @@ export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Find
     const ctx = ctxFor(planned);
     let violations: Violation[];
     try {
-      violations = rule.check(stmt, ctx);
+      violations = rule.check!(stmt, ctx);
     } catch (err) {
       if (ignored) return;
       // A rule bug must not hide the other findings of the file.
@@ -200,14 +241,14 @@ export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Find
       findings.push({ finding, order });
       return;
     }
-    for (const v of violations) {
-      if (v.relation && skipsNewRelations(meta) && ctx.file.isNewOrEmpty(v.relation, stmt.stmt.index)) {
-        continue;
-      }
-      const finding = toFinding(rule, v, stmt, resolved, ctx, opts.direction);
-      if (ignored) opts.suppressed!.push(finding);
-      else findings.push({ finding, order });
-    }
+    for (const v of violations) keep(planned, v, stmt, ctx, ignored);
+  };
+  const keep = (planned: PlannedRule, v: Violation, stmt: StatementFacts, ctx: RuleContext, ignored: boolean) => {
+    const { rule, resolved, order } = planned;
+    if (v.relation && skipsNewRelations(rule.meta) && ctx.file.isNewOrEmpty(v.relation, stmt.stmt.index)) return;
+    const finding = toFinding(rule, v, stmt, resolved, ctx, opts.direction);
+    if (ignored) opts.suppressed!.push(finding);
+    else findings.push({ finding, order });
   };
   for (const stmt of facts) {
     const ast = stmt.stmt.ast;
@@ -215,6 +256,33 @@ export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Find
     for (const planned of plan.everywhere) run(planned, stmt);
     const tagged = plan.byTag.get(tagOf(ast)!);
     if (tagged) for (const planned of tagged) run(planned, stmt);
+  }
+  for (const planned of plan.files) {
+    const ctx = ctxFor(planned);
+    let violations: FileViolation[];
+    try {
+      violations = planned.rule.checkFile!(ctx);
+    } catch (err) {
+      const first = facts[0];
+      findings.push({
+        finding: {
+          rule: 'internal-error',
+          severity: 'info',
+          ...(first ? spanOf(first) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
+          message: `Rule ${planned.rule.meta.id} failed on this file: ${(err as Error).message}`,
+          engine: 'builtin',
+        },
+        order: planned.order,
+      });
+      continue;
+    }
+    for (const v of violations) {
+      const stmt = ctx.file.statement(v.statementIndex);
+      if (!stmt) continue;
+      const ignored = anyDirective && isIgnored(planned.rule.meta, stmt, opts.directives);
+      if (ignored && !opts.suppressed) continue;
+      keep(planned, v, stmt, ctx, ignored);
+    }
   }
   if (findings.length < 2) return findings.map((f) => f.finding);
   return findings

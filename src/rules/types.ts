@@ -1,4 +1,5 @@
 // The rule contract: one rule per file in `rules/`, metadata beside its check.
+import type { ZodType } from 'zod';
 import type { FileFacts } from '../pg/file.js';
 import type { Category, Finding, Fix, LockMode, Severity, StatementFacts, TransactionMode } from '../types.js';
 
@@ -70,7 +71,7 @@ export interface RuleContext {
   statementTimeoutSet(beforeIndex: number): boolean;
   /** Resolve a possibly unqualified name with the search_path in effect at the statement. */
   qualify(name: string, schema: string | undefined, atIndex: number): string;
-  /** Options for this rule from config (validated by the rule's own schema if any). */
+  /** Options for this rule from config, parsed by the rule's `optionsSchema` when it has one. */
   options: Record<string, unknown>;
 }
 
@@ -87,9 +88,20 @@ export interface Violation {
   severity?: Severity;
 }
 
+/** A violation from a file-level check names the statement it is about. */
+export interface FileViolation extends Violation {
+  statementIndex: number;
+}
+
+/** What the engine runs. Write rules with `createRule` (src/rules/create.ts), which types all of it. */
 export interface Rule {
   meta: RuleMeta;
-  check(stmt: StatementFacts, ctx: RuleContext): Violation[];
+  /** Runs on each statement of the kinds in `meta.nodes` (every statement when absent). */
+  check?(stmt: StatementFacts, ctx: RuleContext): Violation[];
+  /** Runs once per file, for hazards that only the whole file shows. */
+  checkFile?(ctx: RuleContext): FileViolation[];
+  /** Schema of `rules.<id>.options` in the config; `ctx.options` is its parsed output (defaults applied). */
+  optionsSchema?: ZodType;
 }
 
 export type { Finding };

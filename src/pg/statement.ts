@@ -1,0 +1,44 @@
+// Statement-level questions the rules ask of the model: which statements must run outside a
+// transaction block, and whether a lock mode stops application traffic.
+import type { LockMode, StatementFacts } from '../types.js';
+import { blocksOf } from './locks.js';
+import type { AnyNode } from './names.js';
+
+/** CREATE/DROP INDEX CONCURRENTLY, REINDEX … CONCURRENTLY, DETACH PARTITION … CONCURRENTLY. */
+export function concurrentKind(stmt: StatementFacts): string | undefined {
+  const ast = stmt.stmt.ast as AnyNode | undefined;
+  if (!ast) return undefined;
+  if (ast.IndexStmt?.concurrent) return 'CREATE INDEX CONCURRENTLY';
+  if (ast.DropStmt?.concurrent) return 'DROP INDEX CONCURRENTLY';
+  if (((ast.ReindexStmt?.params ?? []) as AnyNode[]).some((p) => p.DefElem?.defname === 'concurrently')) return 'REINDEX CONCURRENTLY';
+  const cmds = (ast.AlterTableStmt?.cmds ?? []) as AnyNode[];
+  if (cmds.some((c) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent)) {
+    return 'DETACH PARTITION CONCURRENTLY';
+  }
+  return undefined;
+}
+
+/**
+ * Statements PostgreSQL refuses inside a transaction block, other than the CONCURRENTLY
+ * ones (VACUUM, CREATE DATABASE, REINDEX SCHEMA, ALTER TYPE … ADD VALUE before 12…): the
+ * model's `transactional` fact, named by the statement's kind.
+ */
+export function nonTransactionalKind(stmt: StatementFacts): string | undefined {
+  if (stmt.transactional || concurrentKind(stmt)) return undefined;
+  const ast = stmt.stmt.ast as AnyNode | undefined;
+  if (ast?.CreatedbStmt) return 'CREATE DATABASE';
+  if (ast?.DropdbStmt) return 'DROP DATABASE';
+  if (ast?.CreateTableSpaceStmt) return 'CREATE TABLESPACE';
+  if (ast?.DropTableSpaceStmt) return 'DROP TABLESPACE';
+  if (ast?.VacuumStmt) return 'VACUUM';
+  if (ast?.AlterEnumStmt) return 'ALTER TYPE … ADD VALUE';
+  const reindex = ast?.ReindexStmt?.kind as string | undefined;
+  if (reindex) return `REINDEX ${reindex.replace('REINDEX_OBJECT_', '')}`;
+  return stmt.kind;
+}
+
+/** Does holding `mode` block ordinary application reads or writes? */
+export function blocksTraffic(mode: LockMode): boolean {
+  const blocks = blocksOf(mode);
+  return blocks.reads || blocks.writes;
+}
