@@ -1,10 +1,11 @@
 import { addedColumns, baseType, existingAlter, findConstraint, SERIAL_TYPES } from '../src/rules/ast.js';
 import { batchedUpdate, pgIdent, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
 const INT_FOR_SERIAL: Record<string, string> = { serial: 'integer', bigserial: 'bigint', smallserial: 'smallint' };
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-auto-increment-column',
     description: 'Adding a serial or identity column rewrites the table to number every row.',
@@ -34,7 +35,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'add'>[] = [];
     for (const col of addedColumns(at)) {
       if (findConstraint(col, 'CONSTR_PRIMARY')) continue; // adding-serial-primary-key-field
       const base = baseType(col.typeName);
@@ -66,4 +67,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

@@ -1,7 +1,8 @@
 import { constraintOf, existingAlter } from '../src/rules/ast.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-exclusion-constraint',
     description: 'ADD EXCLUDE builds its index and checks every row under an ACCESS EXCLUSIVE lock.',
@@ -29,7 +30,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'exclude'>[] = [];
     for (const cmd of at.cmds) {
       const con = constraintOf(cmd.def);
       if (cmd.subtype !== 'AT_AddConstraint' || con?.contype !== 'CONSTR_EXCLUSION') continue;
@@ -42,4 +43,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

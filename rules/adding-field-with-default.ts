@@ -1,9 +1,10 @@
 import { addedColumns, baseType, existingAlter, findConstraint, SERIAL_TYPES } from '../src/rules/ast.js';
 import { batchedUpdate, defaultClause, notNullSteps, plainAddColumn, quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { isVolatileDefault } from '../src/pg/names.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-field-with-default',
     description: 'ADD COLUMN with a volatile DEFAULT (or any DEFAULT before PostgreSQL 11) rewrites the table.',
@@ -38,7 +39,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'volatile' | 'oldVersion'>[] = [];
     for (const col of addedColumns(at)) {
       if (SERIAL_TYPES.has(baseType(col.typeName))) continue;
       const def = findConstraint(col, 'CONSTR_DEFAULT');
@@ -69,7 +70,7 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});
 
 /** `DEFAULT NULL` is no default at all. */
 function as_null(expr: unknown): boolean {

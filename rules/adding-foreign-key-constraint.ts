@@ -1,8 +1,9 @@
 import { columnDef, constraintOf, existingAlter, findConstraint, names } from '../src/rules/ast.js';
 import { defaultConstraintName, quoteIdent, renderForeignKey, replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-foreign-key-constraint',
     description: 'Adding a validated foreign key blocks writes on both tables while the table is scanned.',
@@ -41,7 +42,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'column' | 'constraint'>[] = [];
     for (const cmd of at.cmds) {
       const con = constraintOf(cmd.def);
       if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_FOREIGN' && !con.skip_validation) {
@@ -86,4 +87,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

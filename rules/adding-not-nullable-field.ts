@@ -1,8 +1,9 @@
 import { existingAlter } from '../src/rules/ast.js';
 import { notNullSteps, replaceStatement } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-not-nullable-field',
     description: 'SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.',
@@ -35,7 +36,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'setNotNull'>[] = [];
     for (const cmd of at.cmds) {
       if (cmd.subtype !== 'AT_SetNotNull' || !cmd.name) continue;
       if (ctx.pgVersion >= 12 && ctx.file.validatedNotNullCheck(at.qualified, cmd.name, stmt.stmt.index)) continue;
@@ -56,4 +57,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

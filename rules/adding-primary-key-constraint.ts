@@ -1,8 +1,9 @@
 import { constraintOf, existingAlter, names } from '../src/rules/ast.js';
 import { pgIdent, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-primary-key-constraint',
     description: 'ADD PRIMARY KEY builds its unique index under an ACCESS EXCLUSIVE lock.',
@@ -31,7 +32,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'pk'>[] = [];
     for (const cmd of at.cmds) {
       const con = constraintOf(cmd.def);
       if (cmd.subtype !== 'AT_AddConstraint' || con?.contype !== 'CONSTR_PRIMARY' || con.indexname) continue;
@@ -52,4 +53,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

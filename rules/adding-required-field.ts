@@ -1,8 +1,9 @@
 import { addedColumns, baseType, constraintsOf, existingAlter, SERIAL_TYPES } from '../src/rules/ast.js';
 import { notNullSteps, plainAddColumn, replaceStatement } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-required-field',
     description: 'ADD COLUMN … NOT NULL without a DEFAULT fails on a table that has rows.',
@@ -30,7 +31,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'required'>[] = [];
     for (const col of addedColumns(at)) {
       const cons = constraintsOf(col);
       const notNull = col.is_not_null || cons.some((c) => c.contype === 'CONSTR_NOTNULL');
@@ -52,4 +53,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

@@ -1,10 +1,11 @@
 import { addedColumns, baseType, existingAlter, findConstraint } from '../src/rules/ast.js';
 import { pgIdent, quoteIdent, renderType, replaceStatement } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
 const INT_FOR_SERIAL: Record<string, string> = { serial: 'integer', bigserial: 'bigint', smallserial: 'smallint' };
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-serial-primary-key-field',
     description: 'ADD COLUMN … PRIMARY KEY builds the index (and fills the column) under an ACCESS EXCLUSIVE lock.',
@@ -36,7 +37,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'pk'>[] = [];
     for (const col of addedColumns(at)) {
       if (!findConstraint(col, 'CONSTR_PRIMARY')) continue;
       const column = col.colname ?? '?';
@@ -62,4 +63,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

@@ -1,7 +1,8 @@
 import { columnDef, existingAlter, findConstraint } from '../src/rules/ast.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'adding-stored-generated-column',
     description: 'Adding a STORED generated column rewrites the table.',
@@ -28,7 +29,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'stored'>[] = [];
     for (const cmd of at.cmds) {
       const col = columnDef(cmd.def);
       const gen = cmd.subtype === 'AT_AddColumn' ? findConstraint(col, 'CONSTR_GENERATED') : undefined;
@@ -42,4 +43,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

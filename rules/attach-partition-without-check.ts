@@ -1,7 +1,8 @@
 import { alterTable, as, columnDef, constraintOf, constraintsOf, qualifyRv } from '../src/rules/ast.js';
 import { parenAfter, pgIdent, quoteIdent, renderRel, replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule, RuleContext, Violation } from '../src/rules/types.js';
+import type { RuleContext, Violation } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
 /** Did the file give `child` a CHECK constraint (valid, or validated) before `stmt`? */
 function hasCheck(ctx: RuleContext, child: string, stmt: StatementFacts): boolean {
@@ -62,7 +63,7 @@ function boundCheck(text: string, key: string, strategy: string | undefined): st
   return undefined;
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'attach-partition-without-check',
     description: 'ATTACH PARTITION scans the new partition under lock unless a matching CHECK constraint exists.',
@@ -97,7 +98,7 @@ export default {
     const at = alterTable(stmt);
     if (!at) return [];
     const parent = qualifyRv(ctx, at.relation, stmt.stmt.index);
-    const out: Violation[] = [];
+    const out: Violation<'attach'>[] = [];
     for (const cmd of at.cmds) {
       const pc = as(cmd.def, 'PartitionCmd');
       if (cmd.subtype !== 'AT_AttachPartition' || !pc?.name) continue;
@@ -131,4 +132,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

@@ -1,8 +1,8 @@
 import { as, constraintOf, names } from '../src/rules/ast.js';
 import { parenAfter, quoteIdent, renderList, replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-alter-domain-with-add-constraint',
     description: 'ALTER DOMAIN … ADD CONSTRAINT checks every column of every table that uses the domain.',
@@ -43,4 +43,4 @@ export default {
         : undefined;
     return [{ messageId: 'add', data: { name, domain }, fix }];
   },
-} satisfies Rule;
+});

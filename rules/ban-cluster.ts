@@ -1,7 +1,7 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-cluster',
     description: 'CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock.',
@@ -30,4 +30,4 @@ export default {
     if (isNew(ctx, stmt, relation)) return [];
     return [{ messageId: 'cluster', data: { relation }, relation, lockMode: 'ACCESS EXCLUSIVE' }];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,8 @@
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { concurrentKind } from '../src/pg/statement.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-concurrent-index-creation-in-transaction',
     description: 'CONCURRENTLY cannot run inside a transaction block: the migration fails.',
@@ -44,4 +44,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

@@ -1,7 +1,7 @@
 import { as } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-create-domain-with-constraint',
     description: 'A domain with a CHECK constraint is hard to change later.',
@@ -28,4 +28,4 @@ export default {
     const domain = (d.domainname ?? []).map((n) => as(n, 'String')?.sval).join('.');
     return [{ messageId: 'create', data: { domain } }];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,8 @@
 import { as, existingAlter } from '../src/rules/ast.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-drop-cascade',
     description: 'DROP … CASCADE silently drops every dependent object.',
@@ -38,4 +38,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

@@ -1,7 +1,8 @@
 import { existingAlter } from '../src/rules/ast.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-drop-column',
     description: 'Dropping a column breaks running code and loses data.',
@@ -24,11 +25,11 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'drop'>[] = [];
     for (const cmd of at.cmds) {
       if (cmd.subtype !== 'AT_DropColumn') continue;
       out.push({ messageId: 'drop', data: { relation: at.qualified, column: cmd.name ?? '?' }, relation: at.qualified });
     }
     return out;
   },
-} satisfies Rule;
+});

@@ -1,7 +1,7 @@
 import { as } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-drop-database',
     description: 'DROP DATABASE in a migration.',
@@ -19,4 +19,4 @@ export default {
     const drop = as(stmt.stmt.ast, 'DropdbStmt');
     return drop ? [{ messageId: 'drop', data: { name: drop.dbname ?? '?' } }] : [];
   },
-} satisfies Rule;
+});

@@ -1,7 +1,8 @@
 import { existingAlter } from '../src/rules/ast.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-drop-not-null',
     description: 'Dropping NOT NULL lets code that assumes a value receive NULLs.',
@@ -23,7 +24,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'drop'>[] = [];
     for (const cmd of at.cmds) {
       if (cmd.subtype === 'AT_DropNotNull') {
         out.push({ messageId: 'drop', data: { relation: at.qualified, column: cmd.name ?? '?' }, relation: at.qualified });
@@ -31,4 +32,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

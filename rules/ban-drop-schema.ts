@@ -1,7 +1,7 @@
 import { as, names } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-drop-schema',
     description: 'Dropping a schema drops everything in it.',
@@ -27,4 +27,4 @@ export default {
     const dropped = schemas.filter((s) => !created.has(s));
     return dropped.length ? [{ messageId: 'drop', data: { name: dropped.join(', ') } }] : [];
   },
-} satisfies Rule;
+});

@@ -1,7 +1,7 @@
 import { as, isNew, qualifyList } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-drop-table',
     description: 'Dropping a table breaks running code and loses data.',
@@ -29,4 +29,4 @@ export default {
       .filter((relation) => !isNew(ctx, stmt, relation))
       .map((relation) => ({ messageId: 'drop', data: { relation }, relation }));
   },
-} satisfies Rule;
+});

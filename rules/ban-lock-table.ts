@@ -1,9 +1,9 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
 import { blocksTraffic } from '../src/pg/statement.js';
-import type { Rule } from '../src/rules/types.js';
 import { LOCK_MODES } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-lock-table',
     description: 'Explicit LOCK TABLE in a migration blocks application traffic until the transaction ends.',
@@ -37,4 +37,4 @@ export default {
     if (!relations.length) return [];
     return [{ messageId: 'lock', data: { relation: relations.join(', '), mode }, relation: relations[0], lockMode: mode }];
   },
-} satisfies Rule;
+});

@@ -1,6 +1,7 @@
 import { alterTable, columnDef, constraintOf, existingAlter, findConstraint } from '../src/rules/ast.js';
 import type { FileViolation, Rule, RuleContext } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
 /** Foreign keys a statement adds to an existing table (NOT VALID ones included: they lock too). */
 function foreignKeysAdded(stmt: StatementFacts, ctx: RuleContext): number {
@@ -14,7 +15,7 @@ function foreignKeysAdded(stmt: StatementFacts, ctx: RuleContext): number {
   return n;
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-multiple-foreign-keys',
     description: 'Several foreign keys added to existing tables in one transaction.',
@@ -43,7 +44,7 @@ export default {
   },
   checkFile(ctx) {
     // The first statement of each transaction that brings the count above one.
-    const out: FileViolation[] = [];
+    const out: FileViolation<'multiple'>[] = [];
     const counts = new Map<number, number>();
     for (const s of ctx.statements) {
       const txn = ctx.file.transactionBlock(s.stmt.index);
@@ -56,4 +57,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

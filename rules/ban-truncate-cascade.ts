@@ -1,8 +1,8 @@
 import { as, qualifyRv } from '../src/rules/ast.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-truncate-cascade',
     description: 'TRUNCATE … CASCADE also empties every table that references the truncated ones.',
@@ -30,4 +30,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

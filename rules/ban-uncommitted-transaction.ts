@@ -1,7 +1,7 @@
 import { as } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-uncommitted-transaction',
     description: 'BEGIN without a matching COMMIT.',
@@ -33,4 +33,4 @@ export default {
     }
     return [{ messageId: 'uncommitted' }];
   },
-} satisfies Rule;
+});

@@ -1,7 +1,7 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'ban-vacuum-full',
     description: 'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock.',
@@ -37,4 +37,4 @@ export default {
     const relation = existing.join(', ') || 'every table of the database';
     return [{ messageId: 'full', data: { relation }, ...(existing[0] ? { relation: existing[0] } : {}), lockMode: 'ACCESS EXCLUSIVE' }];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,9 @@
 import { columnDef, existingAlter } from '../src/rules/ast.js';
 import { quoteIdent, renderType } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'changing-column-type',
     description: 'ALTER COLUMN … TYPE that rewrites the table under an ACCESS EXCLUSIVE lock.',
@@ -37,7 +38,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at || !stmt.rewrites.includes(at.qualified)) return [];
-    const out: Violation[] = [];
+    const out: Violation<'rewrite'>[] = [];
     for (const cmd of at.cmds) {
       const col = columnDef(cmd.def);
       if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !col) continue;
@@ -50,4 +51,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

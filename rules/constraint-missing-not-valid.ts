@@ -1,6 +1,7 @@
 import { constraintOf, existingAlter, names, walkTags } from '../src/rules/ast.js';
 import { defaultConstraintName, parenAfter, quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
 function firstColumn(expr: unknown): string | undefined {
   let col: string | undefined;
@@ -10,7 +11,7 @@ function firstColumn(expr: unknown): string | undefined {
   return col;
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'constraint-missing-not-valid',
     description: 'Adding a CHECK constraint without NOT VALID scans the table under an ACCESS EXCLUSIVE lock.',
@@ -40,7 +41,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'check'>[] = [];
     for (const cmd of at.cmds) {
       const con = constraintOf(cmd.def);
       if (cmd.subtype !== 'AT_AddConstraint' || con?.contype !== 'CONSTR_CHECK' || con.skip_validation) continue;
@@ -63,4 +64,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

@@ -1,7 +1,7 @@
 import { alterTable, qualifyRv } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'disable-row-level-security',
     description: 'Disabling row-level security exposes every row to every role with table access.',
@@ -28,4 +28,4 @@ export default {
     const action = cmd.subtype === 'AT_DisableRowSecurity' ? 'DISABLE ROW LEVEL SECURITY' : 'NO FORCE ROW LEVEL SECURITY';
     return [{ messageId: 'disable', data: { action, relation }, relation }];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,9 @@
 import { columnDef, constraintOf, existingAlter, findConstraint, names } from '../src/rules/ast.js';
 import { defaultConstraintName, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'disallowed-unique-constraint',
     description: 'ADD UNIQUE builds its index under an ACCESS EXCLUSIVE lock.',
@@ -36,7 +37,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'unique'>[] = [];
     const tableName = at.relation.relname ?? '';
     const onTable = at.table.replace(/^ONLY /, '');
     for (const cmd of at.cmds) {
@@ -72,4 +73,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

@@ -1,7 +1,7 @@
 import { as } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'grant-to-public',
     description: 'GRANT … TO PUBLIC gives the privilege to every role, present and future.',
@@ -29,4 +29,4 @@ export default {
     const object = g.objtype?.replace('OBJECT_', '').toLowerCase() ?? 'object';
     return [{ messageId: 'grant', data: { privileges, object } }];
   },
-} satisfies Rule;
+});

@@ -1,7 +1,8 @@
 import { alterTable, as, isBookkeeping } from '../src/rules/ast.js';
 import { unbatchedDml } from './unbatched-data-migration.js';
-import type { Rule, RuleContext } from '../src/rules/types.js';
+import type { RuleContext } from '../src/rules/types.js';
 import type { Severity, StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
 interface Hit {
   relation: string;
@@ -100,7 +101,7 @@ function findHits(ctx: RuleContext): Map<number, Hit> {
   return hits;
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'hold-access-exclusive-lock',
     description: 'Slow work runs while an ACCESS EXCLUSIVE lock taken earlier in the same transaction is still held.',
@@ -140,4 +141,4 @@ export default {
       severity: hit.severity,
     }));
   },
-} satisfies Rule;
+});

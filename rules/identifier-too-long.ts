@@ -1,4 +1,4 @@
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
 /**
  * Identifiers in the statement text (the parser already truncates them in the AST).
@@ -28,7 +28,7 @@ function mayHaveLongName(text: string): boolean {
   return false;
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'identifier-too-long',
     description: 'Identifiers longer than 63 bytes are silently truncated.',
@@ -54,4 +54,4 @@ export default {
     const long = new Set(identifiers(stmt.stmt.text).filter((id) => Buffer.byteLength(id, 'utf8') > 63));
     return [...long].map((name) => ({ messageId: 'long', data: { name, bytes: Buffer.byteLength(name, 'utf8') } }));
   },
-} satisfies Rule;
+});

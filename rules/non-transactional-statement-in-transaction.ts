@@ -1,8 +1,8 @@
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { nonTransactionalKind } from '../src/pg/statement.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'non-transactional-statement-in-transaction',
     description: 'A statement that PostgreSQL refuses inside a transaction block runs in one: the migration fails.',
@@ -41,4 +41,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

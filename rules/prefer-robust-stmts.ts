@@ -1,6 +1,6 @@
 import { alterTable, as, columnDef } from '../src/rules/ast.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
 const FIXES: [RegExp, string][] = [
   [/^(\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE)\s+/i, '$1 IF NOT EXISTS '],
@@ -8,7 +8,7 @@ const FIXES: [RegExp, string][] = [
   [/^(\s*DROP\s+(?:TABLE|INDEX|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|FUNCTION|SCHEMA)(?:\s+CONCURRENTLY)?)\s+/i, '$1 IF EXISTS '],
 ];
 
-export default {
+export default createRule({
   meta: {
     id: 'prefer-robust-stmts',
     description: 'DDL outside a transaction without IF [NOT] EXISTS cannot be re-run after a partial failure.',
@@ -71,4 +71,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

@@ -1,6 +1,7 @@
 import { as, qualifyRv } from '../src/rules/ast.js';
 import type { FileViolation, Rule } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
 interface PlainIndex {
   name: string;
@@ -17,7 +18,7 @@ function plainIndex(stmt: StatementFacts): PlainIndex | undefined {
   return { name: idx.idxname ?? '(unnamed)', columns: columns as string[], unique: !!idx.unique };
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'redundant-index',
     description: 'An index whose columns are the leading columns of another index on the same table.',
@@ -45,7 +46,7 @@ export default {
       const rel = qualifyRv(ctx, as(s.stmt.ast, 'IndexStmt')!.relation, s.stmt.index);
       byRelation.set(rel, [...(byRelation.get(rel) ?? []), { s, index }]);
     }
-    const out: FileViolation[] = [];
+    const out: FileViolation<'redundant'>[] = [];
     for (const [relation, indexes] of byRelation) {
       for (const { s: stmt, index: mine } of indexes) {
         if (mine.unique) continue;
@@ -55,14 +56,14 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});
 
 function redundantWith(
   stmt: StatementFacts,
   mine: PlainIndex,
   relation: string,
   indexes: readonly { s: StatementFacts; index: PlainIndex }[],
-): Omit<FileViolation, 'statementIndex'> | undefined {
+): Omit<FileViolation<'redundant'>, 'statementIndex'> | undefined {
     for (const { s, index: other } of indexes) {
       if (s === stmt) continue;
       const prefix = mine.columns.length <= other.columns.length && mine.columns.every((c, i) => other.columns[i] === c);

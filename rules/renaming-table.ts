@@ -1,7 +1,7 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'renaming-table',
     description: 'Renaming a table breaks the application code that is running during the deploy.',
@@ -29,4 +29,4 @@ export default {
     if (isNew(ctx, stmt, relation)) return [];
     return [{ messageId: 'rename', data: { relation, to: r.newname ?? '?' }, relation }];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,8 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'require-concurrent-index-creation',
     description: 'CREATE INDEX on an existing table without CONCURRENTLY blocks writes while the index builds.',
@@ -44,4 +44,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,8 @@
 import { as, isNew, qualifyList } from '../src/rules/ast.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'require-concurrent-index-deletion',
     description: 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table.',
@@ -45,4 +45,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,9 @@
 import { as, existingAlter } from '../src/rules/ast.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule, Violation } from '../src/rules/types.js';
+import type { Violation } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'require-concurrent-partition-detach',
     description: 'DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the parent table.',
@@ -29,7 +30,7 @@ export default {
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation[] = [];
+    const out: Violation<'plain'>[] = [];
     for (const cmd of at.cmds) {
       const pc = as(cmd.def, 'PartitionCmd');
       if (cmd.subtype !== 'AT_DetachPartition' || !pc || pc.concurrent) continue;
@@ -45,4 +46,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

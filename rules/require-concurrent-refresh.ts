@@ -1,8 +1,8 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'require-concurrent-refresh',
     description: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of the view.',
@@ -40,4 +40,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

@@ -1,7 +1,8 @@
 import { alterTable, as, columnDef, constraintOf, constraintsOf, names, qualifyRv } from '../src/rules/ast.js';
 import { pgIdent, quoteIdent, renderRel } from '../src/rules/fixes.js';
-import type { Rule, RuleContext, Violation } from '../src/rules/types.js';
+import type { RuleContext, Violation } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
 interface ForeignKey {
   columns: string[];
@@ -44,7 +45,7 @@ function columnsAddedInFile(ctx: RuleContext, relation: string, atIndex: number)
   return added;
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'require-index-for-foreign-key',
     description: 'A foreign-key column without an index.',
@@ -78,7 +79,7 @@ export default {
     const isNewTable = !!as(stmt.stmt.ast, 'CreateStmt') || ctx.createdEarlier(relation, stmt.stmt.index);
     const added = isNewTable ? undefined : columnsAddedInFile(ctx, relation, stmt.stmt.index);
     const lists = ctx.file.indexedColumns(relation, Number.MAX_SAFE_INTEGER);
-    const out: Violation[] = [];
+    const out: Violation<'missing'>[] = [];
     for (const fk of fks) {
       // On an older table we cannot see its indexes: judge only columns this file adds.
       if (added && !fk.columns.every((c) => added.has(c))) continue;
@@ -104,4 +105,4 @@ export default {
     }
     return out;
   },
-} satisfies Rule;
+});

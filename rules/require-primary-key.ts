@@ -1,8 +1,9 @@
 import { alterTable, as, columnDef, constraintOf, findConstraint, qualifyRv } from '../src/rules/ast.js';
 import type { FileViolation, Rule, RuleContext } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'require-primary-key',
     description: 'A table created without a primary key.',
@@ -30,14 +31,14 @@ export default {
       );
       if (at && addsKey) laterKeys.set(qualifyRv(ctx, at.relation, s.stmt.index), s.stmt.index);
     }
-    const out: FileViolation[] = [];
+    const out: FileViolation<'missing'>[] = [];
     for (const stmt of ctx.statements) {
       const relation = missingKey(stmt, ctx, laterKeys);
       if (relation) out.push({ statementIndex: stmt.stmt.index, messageId: 'missing', data: { relation }, relation });
     }
     return out;
   },
-} satisfies Rule;
+});
 
 function missingKey(stmt: StatementFacts, ctx: RuleContext, laterKeys: ReadonlyMap<string, number>): string | undefined {
     const create = as(stmt.stmt.ast, 'CreateStmt');

@@ -1,7 +1,7 @@
-import type { Rule } from '../src/rules/types.js';
 import { missingTimeoutCheck } from './require-timeout-settings.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'require-statement-timeout',
     description: 'No statement_timeout before a statement that holds a lock conflicting with application traffic.',
@@ -22,4 +22,4 @@ export default {
     ],
   },
   checkFile: missingTimeoutCheck('statement_timeout'),
-} satisfies Rule;
+});

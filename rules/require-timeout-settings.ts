@@ -1,7 +1,8 @@
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { blocksTraffic } from '../src/pg/statement.js';
-import type { Rule, RuleContext } from '../src/rules/types.js';
+import type { FileViolation, RuleContext } from '../src/rules/types.js';
 import type { LockRef, StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
 /** The lock on an existing relation that would queue in front of application traffic. */
 export function blockingLock(stmt: StatementFacts, ctx: RuleContext): LockRef | undefined {
@@ -14,7 +15,7 @@ export function blockingLock(stmt: StatementFacts, ctx: RuleContext): LockRef | 
  * takes a traffic-blocking lock on an existing relation while `setting` is not in force (the
  * model's timeout timeline: SET LOCAL lasts until its transaction ends).
  */
-export function missingTimeoutCheck(setting: 'lock_timeout' | 'statement_timeout'): NonNullable<Rule['checkFile']> {
+export function missingTimeoutCheck(setting: 'lock_timeout' | 'statement_timeout'): (ctx: RuleContext) => FileViolation<'missing'>[] {
   const key = setting === 'lock_timeout' ? 'lockTimeout' : 'statementTimeout';
   return (ctx) => {
     for (const stmt of ctx.statements) {
@@ -37,7 +38,7 @@ export function missingTimeoutCheck(setting: 'lock_timeout' | 'statement_timeout
   };
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'require-timeout-settings',
     description: 'No lock_timeout before a statement that needs a lock conflicting with application traffic.',
@@ -61,4 +62,4 @@ export default {
     ],
   },
   checkFile: missingTimeoutCheck('lock_timeout'),
-} satisfies Rule;
+});

@@ -1,7 +1,7 @@
 import { as } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'role-password-literal',
     description: 'A plain-text password in CREATE ROLE / ALTER ROLE.',
@@ -32,4 +32,4 @@ export default {
     const role = create?.role ?? alter?.role?.rolename ?? '?';
     return [{ messageId: 'literal', data: { command: create ? 'CREATE ROLE' : 'ALTER ROLE', role } }];
   },
-} satisfies Rule;
+});

@@ -1,8 +1,8 @@
 import { as } from '../src/rules/ast.js';
 import { renderList, replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'security-definer-without-search-path',
     description: 'A SECURITY DEFINER function without a fixed search_path can be hijacked.',
@@ -44,4 +44,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

@@ -1,10 +1,10 @@
 import { as } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
 const ENDS = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);
 const STARTS = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
 
-export default {
+export default createRule({
   meta: {
     id: 'transaction-nesting',
     description: 'BEGIN/COMMIT inside a migration that already runs in a transaction.',
@@ -44,4 +44,4 @@ export default {
     if (ENDS.has(t.kind) && implicit && open === 0) return [{ messageId: 'implicitCommit' }];
     return [];
   },
-} satisfies Rule;
+});

@@ -3,8 +3,8 @@ import { as, names, qualifyRv, strVal, walkTags } from '../src/rules/ast.js';
 import type { RangeVar } from '@pgsql/types';
 import type { RuleContext } from '../src/rules/types.js';
 import { replaceStatement, stmtText } from '../src/rules/fixes.js';
-import type { Rule } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
+import { createRule } from '../src/rules/create.js';
 
 const KEY_COLUMN = /^(id|uuid|key|code|slug|name)$|_(id|uuid|key|code|slug)$/i;
 
@@ -114,7 +114,7 @@ function batchedLoop(stmt: StatementFacts, table: string): string | undefined {
   ].join('\n');
 }
 
-export default {
+export default createRule({
   meta: {
     id: 'unbatched-data-migration',
     description: 'An UPDATE or DELETE of existing rows in one statement inside a schema migration.',
@@ -154,4 +154,4 @@ export default {
       },
     ];
   },
-} satisfies Rule;
+});

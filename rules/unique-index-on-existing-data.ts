@@ -1,7 +1,7 @@
 import { as, constraintOf, existingAlter, isNew, qualifyRv } from '../src/rules/ast.js';
-import type { Rule } from '../src/rules/types.js';
+import { createRule } from '../src/rules/create.js';
 
-export default {
+export default createRule({
   meta: {
     id: 'unique-index-on-existing-data',
     description: 'A unique index or constraint on an existing table fails if the data has duplicates.',
@@ -38,4 +38,4 @@ export default {
     });
     return at && adds ? [{ messageId: 'unique', data: { what: 'constraint', relation: at.qualified }, relation: at.qualified }] : [];
   },
-} satisfies Rule;
+});

@@ -126,6 +126,11 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   const format = oneOf('--format', values.format ?? 'text', FORMATS);
   const config = loadConfig(values.config, cwd);
   applyOverrides(config, values);
+  // Rule options are checked against each rule's schema before any file is read.
+  if (Object.values(config.rules).some((r) => typeof r === 'object' && r.options !== undefined)) {
+    const [problem] = (await import('../rules/engine.js')).ruleOptionErrors(config);
+    if (problem) throw new UsageError(problem);
+  }
   const failOn = config.failOn;
 
   const inputs = paths.length ? paths : ['.'];

@@ -5,13 +5,11 @@ import type { AlterTableCmd, ColumnDef, Constraint, Node, RangeVar, TypeName } f
 import { stringList } from '../pg/names.js';
 import type { StatementFacts } from '../types.js';
 import { renderRel } from './ident.js';
-import type { RuleContext } from './types.js';
+import type { NodeOf, NodeTag, RuleContext } from './types.js';
 
 export { SERIAL_TYPES, walk } from '../pg/names.js';
 
-type UnionKeys<T> = T extends unknown ? keyof T : never;
-export type NodeTag = UnionKeys<Node>;
-export type NodeOf<K extends NodeTag> = Extract<Node, Record<K, unknown>>[K];
+export type { NodeOf, NodeTag } from './types.js';
 
 /** The payload of `node` when it is a `tag` node, else undefined. */
 export function as<K extends NodeTag>(node: unknown, tag: K): NodeOf<K> | undefined {

@@ -1,6 +1,7 @@
 // Factory for the data-modelling rules that judge a column's declared type.
 import { type DefinedColumn, definedColumns } from './ast.js';
 import { findColumnType, renderType, replaceColumnType, replaceStatement, spanInStatement, stmtText } from './fixes.js';
+import { createRule } from './create.js';
 import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
 import type { StatementFacts } from '../types.js';
 
@@ -14,7 +15,7 @@ export interface ColumnTypeRuleSpec {
 }
 
 export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
-  return {
+  return createRule({
     meta: spec.meta,
     check(stmt, ctx) {
       const hits = definedColumns(stmt, ctx).filter((c) => spec.matches(c, stmt, ctx));
@@ -43,5 +44,5 @@ export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
         return v;
       });
     },
-  };
+  });
 }

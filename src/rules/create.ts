@@ -3,22 +3,15 @@
 // that every reported message id exists and that options are used as their schema says.
 import type { z } from 'zod';
 import type { StatementFacts } from '../types.js';
-import type { NodeOf, NodeTag } from './ast.js';
-import type { FileViolation, Rule, RuleContext, RuleMeta, Violation } from './types.js';
+import type { FileViolation, NodeOf, NodeTag, Rule, RuleContext, RuleMeta, Violation } from './types.js';
 
 /** The rule context with the rule's parsed options. */
 export interface TypedContext<O> extends Omit<RuleContext, 'options'> {
   options: O;
 }
 
-export interface TypedViolation<M extends string> extends Omit<Violation, 'messageId'> {
-  messageId: M;
-  data?: Record<string, string | number>;
-}
-
-export interface TypedFileViolation<M extends string> extends TypedViolation<M> {
-  statementIndex: number;
-}
+export type TypedViolation<M extends string> = Violation<M>;
+export type TypedFileViolation<M extends string> = FileViolation<M>;
 
 /** Per-kind handlers: each gets the statement's node of that kind, already unwrapped. */
 export type NodeHandlers<M extends string, O> = {
@@ -34,11 +27,11 @@ export interface RuleDefinition<M extends string, S extends z.ZodType | undefine
   /** Schema of `rules.<id>.options`; defaults belong in the schema. */
   options?: S;
   /** Dispatch by statement kind: the engine only calls a handler on its kind. */
-  on?: NodeHandlers<M, OptionsOf<S>>;
+  on?: NodeHandlers<NoInfer<M>, OptionsOf<S>>;
   /** Per statement (of `meta.nodes` kinds, or all). */
-  check?(stmt: StatementFacts, ctx: TypedContext<OptionsOf<S>>): TypedViolation<M>[];
+  check?(stmt: StatementFacts, ctx: TypedContext<OptionsOf<S>>): TypedViolation<NoInfer<M>>[];
   /** Once per file: for hazards only the whole file shows (reads `ctx.file`). */
-  checkFile?(ctx: TypedContext<OptionsOf<S>>): TypedFileViolation<M>[];
+  checkFile?(ctx: TypedContext<OptionsOf<S>>): TypedFileViolation<NoInfer<M>>[];
 }
 
 type OptionsOf<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;

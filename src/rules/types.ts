@@ -1,7 +1,14 @@
 // The rule contract: one rule per file in `rules/`, metadata beside its check.
+import type { Node } from '@pgsql/types';
 import type { ZodType } from 'zod';
 import type { FileFacts } from '../pg/file.js';
 import type { Category, Finding, Fix, LockMode, Severity, StatementFacts, TransactionMode } from '../types.js';
+
+type UnionKeys<T> = T extends unknown ? keyof T : never;
+/** A libpg_query node kind, e.g. `AlterTableStmt`. */
+export type NodeTag = UnionKeys<Node>;
+/** The payload of a node of kind K. */
+export type NodeOf<K extends NodeTag> = Extract<Node, Record<K, unknown>>[K];
 
 export interface RuleExample {
   /** SQL that the rule must flag (docs + tests run it). */
@@ -33,7 +40,7 @@ export interface RuleMeta {
    * Statement node tags the rule looks at (e.g. `AlterTableStmt`); the engine skips the
    * rule on other statements. Absent: every statement.
    */
-  nodes?: string[];
+  nodes?: NodeTag[];
   /**
    * Findings on a relation created earlier in the file, or provably empty (see
    * `FileFacts.isNewOrEmpty`): `skip` drops them, `report` keeps them. Default: `skip` for the
@@ -76,8 +83,8 @@ export interface RuleContext {
 }
 
 /** What a rule returns; the engine fills severity, category, engine, span defaults. */
-export interface Violation {
-  messageId: string;
+export interface Violation<M extends string = string> {
+  messageId: M;
   data?: Record<string, string | number>;
   /** Defaults to the statement's span; give a narrower one when known. */
   span?: { line: number; column: number; endLine: number; endColumn: number };
@@ -89,7 +96,7 @@ export interface Violation {
 }
 
 /** A violation from a file-level check names the statement it is about. */
-export interface FileViolation extends Violation {
+export interface FileViolation<M extends string = string> extends Violation<M> {
   statementIndex: number;
 }
 
