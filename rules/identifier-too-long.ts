@@ -1,18 +1,5 @@
+import { longIdentifiers } from '../src/pg/statement.js';
 import { createRule } from '../src/rules/create.js';
-
-/**
- * Identifiers in the statement text (the parser already truncates them in the AST).
- * String literals, dollar-quoted bodies and comments are skipped.
- */
-function identifiers(text: string): string[] {
-  const out: string[] = [];
-  const token = /'(?:[^']|'')*'|\$([A-Za-z_]*)\$[\s\S]*?\$\1\$|--[^\n]*|\/\*[\s\S]*?\*\/|"((?:[^"]|"")+)"|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)/g;
-  for (const m of text.matchAll(token)) {
-    if (m[2] !== undefined) out.push(m[2].replace(/""/g, '"'));
-    else if (m[3] !== undefined) out.push(m[3]);
-  }
-  return out;
-}
 
 /** Cheap linear pre-check: 64 identifier characters in a row, or text the check must tokenize. */
 function mayHaveLongName(text: string): boolean {
@@ -51,7 +38,6 @@ export default createRule({
   check(stmt) {
     const text = stmt.stmt.text;
     if (!mayHaveLongName(text)) return [];
-    const long = new Set(identifiers(stmt.stmt.text).filter((id) => Buffer.byteLength(id, 'utf8') > 63));
-    return [...long].map((name) => ({ messageId: 'long', data: { name, bytes: Buffer.byteLength(name, 'utf8') } }));
+    return longIdentifiers(stmt).map((name) => ({ messageId: 'long', data: { name, bytes: Buffer.byteLength(name, 'utf8') } }));
   },
 });

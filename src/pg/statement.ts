@@ -1,5 +1,6 @@
 // Statement-level questions the rules ask of the model: which statements must run outside a
 // transaction block, and whether a lock mode stops application traffic.
+import { scanTokens } from '../sql/index.js';
 import type { LockMode, StatementFacts } from '../types.js';
 import { blocksOf } from './locks.js';
 import type { AnyNode } from './names.js';
@@ -41,4 +42,19 @@ export function nonTransactionalKind(stmt: StatementFacts): string | undefined {
 export function blocksTraffic(mode: LockMode): boolean {
   const blocks = blocksOf(mode);
   return blocks.reads || blocks.writes;
+}
+
+/**
+ * Identifiers of the statement as written, longer than PostgreSQL keeps (NAMEDATALEN - 1 =
+ * 63 bytes): the AST already holds them truncated, so they are read from the scanner's tokens.
+ */
+export function longIdentifiers(stmt: StatementFacts): string[] {
+  const tokens = scanTokens(stmt.stmt.text) ?? [];
+  const out = new Set<string>();
+  for (const t of tokens) {
+    if (t.name !== 'IDENT') continue;
+    const name = t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text;
+    if (Buffer.byteLength(name, 'utf8') > 63) out.add(name);
+  }
+  return [...out];
 }

@@ -279,6 +279,8 @@ describe('operations', () => {
     const long = 'x'.repeat(64);
     expect(lines('identifier-too-long', `ALTER TABLE t ADD COLUMN "${long}" text;`)).toEqual([1]);
     expect(lines('identifier-too-long', `INSERT INTO t (a) VALUES ('${long}');`)).toEqual([]);
+    expect(lines('identifier-too-long', `SELECT 1;\nCREATE INDEX ${long} ON t (a);`)).toEqual([2]);
+    expect(lines('identifier-too-long', `-- ${long}\nCREATE FUNCTION f() RETURNS int AS $b$ SELECT 1 AS ${long} $b$ LANGUAGE sql;`)).toEqual([]);
   });
 });
 
