@@ -137,11 +137,12 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   const candidates = collectFiles(inputs, cwd);
   const discover = deps.discover ?? discoverMigrations;
   const readCache = new Map<string, Buffer | undefined>();
+  let roots: string[] | undefined;
   const read = (key: string): Buffer | undefined => {
     if (!readCache.has(key)) {
       // Companion files of a file named alone (diesel metadata.toml, Flyway .conf, sqitch.plan)
       // are read from beside it, so it keeps its framework's transaction mode.
-      const abs = candidates.byKey.get(key)?.abs ?? besideCandidate(candidates, key);
+      const abs = candidates.byKey.get(key)?.abs ?? besideCandidate((roots ??= candidateRoots(candidates)), key);
       try {
         readCache.set(key, abs ? readFileSync(abs) : undefined);
       } catch {
@@ -332,13 +333,18 @@ function collectFiles(inputs: string[], cwd: string): { byKey: Map<string, Candi
   return { byKey };
 }
 
-/** On-disk path of a key that is not a candidate, under a root the candidates' keys are relative to. */
-function besideCandidate(candidates: { byKey: Map<string, Candidate> }, key: string): string | undefined {
+/** Directories the candidates' keys are relative to (usually just the working directory). */
+function candidateRoots(candidates: { byKey: Map<string, Candidate> }): string[] {
   const roots = new Set<string>();
   for (const c of candidates.byKey.values()) {
     const abs = c.abs.split(sep).join('/');
     if (abs.endsWith(`/${c.key}`)) roots.add(abs.slice(0, abs.length - c.key.length));
   }
+  return [...roots];
+}
+
+/** On-disk path of a key that is not a candidate (a companion file beside one). */
+function besideCandidate(roots: readonly string[], key: string): string | undefined {
   for (const root of roots) {
     const abs = resolve(root, key);
     if (existsSync(abs) && statSync(abs).isFile()) return abs;

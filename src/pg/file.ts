@@ -51,6 +51,11 @@ export interface FileFacts {
   indexedColumns(relation: string, uptoIndex: number): string[][];
   /** Whether a CHECK (column IS NOT NULL) on the relation was validated earlier in the file. */
   validatedNotNullCheck(relation: string, column: string, beforeIndex: number): boolean;
+  /**
+   * A view of one statement computed once for all rules (e.g. the resolved ALTER TABLE); it
+   * lives as long as these facts.
+   */
+  memo<T>(key: string, index: number, compute: () => T): T;
 }
 
 interface State {
@@ -199,7 +204,16 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
     return !!st && st.isNew && !st.dropped;
   };
   let indexed: Map<string, { index: number; columns: string[] }[]> | undefined;
+  const memos = new Map<string, Map<number, unknown>>();
   return {
+    memo<T>(key: string, index: number, compute: () => T): T {
+      let byIndex = memos.get(key);
+      if (!byIndex) memos.set(key, (byIndex = new Map()));
+      if (byIndex.has(index)) return byIndex.get(index) as T;
+      const value = compute();
+      byIndex.set(index, value);
+      return value;
+    },
     statements,
     transaction,
     renames,

@@ -184,6 +184,10 @@ export interface ExistingAlter extends AlterTable {
 
 /** ALTER TABLE on a table that is not new in this file (locking/rewrite hazards apply). */
 export function existingAlter(stmt: StatementFacts, ctx: RuleContext): ExistingAlter | undefined {
+  return ctx.file.memo('existingAlter', stmt.stmt.index, () => resolveExistingAlter(stmt, ctx));
+}
+
+function resolveExistingAlter(stmt: StatementFacts, ctx: RuleContext): ExistingAlter | undefined {
   const at = alterTableOnTable(stmt);
   if (!at) return undefined;
   const qualified = qualifyRv(ctx, at.relation, stmt.stmt.index);

@@ -15,6 +15,8 @@ export interface ColumnTypeRuleSpec {
 }
 
 export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
+  // tried right after each column name
+  const typeAt = spec.typePattern && new RegExp(spec.typePattern.source, 'iy');
   return createRule({
     meta: spec.meta,
     check(stmt, ctx) {
@@ -23,7 +25,7 @@ export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
       let fixed: string | undefined = stmtText(stmt);
       if (spec.typePattern && spec.replace && !stmt.stmt.nested) {
         for (const col of hits) {
-          fixed = fixed && replaceColumnType(fixed, col.column, spec.typePattern, (t) => spec.replace!(t, col));
+          fixed = fixed && replaceColumnType(fixed, col.column, typeAt!, (t) => spec.replace!(t, col));
         }
       } else {
         fixed = undefined;
@@ -36,7 +38,7 @@ export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
           relation: col.relation,
         };
         // Point at the type in the statement, so a long CREATE TABLE gets the right line.
-        const at = spec.typePattern && findColumnType(original, col.column, spec.typePattern);
+        const at = typeAt && findColumnType(original, col.column, typeAt);
         if (at) v.span = spanInStatement(stmt, at.start, at.end);
         if (i === 0 && fixed !== undefined) {
           v.fix = replaceStatement(stmt, spec.fixDescription ?? 'Use the recommended type.', `${fixed};`);

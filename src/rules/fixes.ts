@@ -163,19 +163,32 @@ export function notNullSteps(table: string, tableName: string, column: string): 
 }
 
 /** Where the type written after `column` is in `text`: [start, end) of the type, or undefined. */
-export function findColumnType(text: string, column: string, typePattern: RegExp): { start: number; end: number } | undefined {
-  const col = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`(\\b${col}"?\\s+(?:(?:SET\\s+DATA\\s+)?TYPE\\s+)?)(${typePattern.source})`, 'i');
-  const m = pattern.exec(text);
-  if (!m) return undefined;
-  const start = m.index + m[1]!.length;
-  return { start, end: start + m[2]!.length };
-}
+const TYPE_KEYWORD = /(?:SET\s+DATA\s+)?TYPE\s+/iy;
 
 /**
- * The statement text with the type written after `column` rewritten by `replace` (the
- * type text matched by `typePattern`, case-insensitive), or undefined when not found.
+ * Where the type written after `column` is in `text`: [start, end) of the type, or undefined.
+ * `typePattern` must be sticky and case-insensitive (`/…/iy`): it is tried right after the name.
  */
+export function findColumnType(text: string, column: string, typePattern: RegExp): { start: number; end: number } | undefined {
+  const lower = text.toLowerCase();
+  const name = column.toLowerCase();
+  const isWord = (c: string | undefined) => c !== undefined && /[\w$]/.test(c);
+  for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
+    if (isWord(lower[at - 1])) continue;
+    let i = at + name.length;
+    if (text[i] === '"') i++;
+    const ws = i;
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (i === ws) continue;
+    TYPE_KEYWORD.lastIndex = i;
+    if (TYPE_KEYWORD.test(text)) i = TYPE_KEYWORD.lastIndex;
+    typePattern.lastIndex = i;
+    const m = typePattern.exec(text);
+    if (m) return { start: i, end: i + m[0].length };
+  }
+  return undefined;
+}
+
 export function replaceColumnType(
   text: string,
   column: string,
