@@ -1,4 +1,3 @@
-import { as } from '../src/rules/ast.js';
 import { createRule } from '../src/rules/create.js';
 
 export default createRule({
@@ -6,7 +5,6 @@ export default createRule({
     id: 'ban-drop-database',
     description: 'DROP DATABASE in a migration.',
     category: 'backward-compatibility',
-    nodes: ['DropdbStmt'],
     defaultSeverity: 'error',
     hazard:
       'Dropping a database destroys all of its data and breaks every application that connects to it. It does ' +
@@ -15,8 +13,7 @@ export default createRule({
     messages: { drop: 'DROP DATABASE {name} destroys the whole database.' },
     examples: [{ bad: 'DROP DATABASE analytics;', good: '-- drop databases by hand, after a backup' }],
   },
-  check(stmt) {
-    const drop = as(stmt.stmt.ast, 'DropdbStmt');
-    return drop ? [{ messageId: 'drop', data: { name: drop.dbname ?? '?' } }] : [];
+  on: {
+    DropdbStmt: (drop) => [{ messageId: 'drop', data: { name: drop.dbname ?? '?' } }],
   },
 });

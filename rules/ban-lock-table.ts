@@ -8,7 +8,6 @@ export default createRule({
     id: 'ban-lock-table',
     description: 'Explicit LOCK TABLE in a migration blocks application traffic until the transaction ends.',
     category: 'locking',
-    nodes: ['LockStmt'],
     defaultSeverity: 'warning',
     escalateOnLargeTables: true,
     hazard:
@@ -26,15 +25,15 @@ export default createRule({
       },
     ],
   },
-  check(stmt, ctx) {
-    const lock = as(stmt.stmt.ast, 'LockStmt');
-    if (!lock) return [];
-    const mode = LOCK_MODES[(lock.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
-    if (!blocksTraffic(mode)) return [];
-    const relations = (lock.relations ?? [])
-      .map((r) => qualifyRv(ctx, as(r, 'RangeVar'), stmt.stmt.index))
-      .filter((r) => !isNew(ctx, stmt, r));
-    if (!relations.length) return [];
-    return [{ messageId: 'lock', data: { relation: relations.join(', '), mode }, relation: relations[0], lockMode: mode }];
+  on: {
+    LockStmt(lock, stmt, ctx) {
+      const mode = LOCK_MODES[(lock.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+      if (!blocksTraffic(mode)) return [];
+      const relations = (lock.relations ?? [])
+        .map((r) => qualifyRv(ctx, as(r, 'RangeVar'), stmt.stmt.index))
+        .filter((r) => !isNew(ctx, stmt, r));
+      if (!relations.length) return [];
+      return [{ messageId: 'lock', data: { relation: relations.join(', '), mode }, relation: relations[0], lockMode: mode }];
+    },
   },
 });
