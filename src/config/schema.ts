@@ -2,6 +2,7 @@
 // (docs/dbarch.schema.json) both come from this zod schema.
 import { z } from 'zod';
 import { CATEGORIES, SEVERITIES } from '../types.js';
+import { ConfigError, MAX_FILE_BYTES } from './defaults.js';
 
 export const FRAMEWORKS = [
   'flyway',
@@ -22,8 +23,7 @@ export const FRAMEWORKS = [
   'sql',
 ] as const;
 
-/** Hard cap on maxFileBytes (8 MiB lints in about 1.4 GB). */
-export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+export { ConfigError, MAX_FILE_BYTES } from './defaults.js';
 
 const severityOrOff = z.enum([...SEVERITIES, 'off']);
 
@@ -139,16 +139,6 @@ export type RuleSetting = z.infer<typeof ruleSetting>;
 
 export function defaultConfig(): DbarchConfig {
   return configSchema.parse({});
-}
-
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly source: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
 }
 
 /** Validate raw config; throws ConfigError naming each bad key and the problem. */
