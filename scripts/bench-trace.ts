@@ -74,7 +74,7 @@ export async function run(): Promise<string> {
     try {
       clearReplayCache();
       const runs: [string, Awaited<ReturnType<typeof measure<TraceFilesResult>>>][] = [];
-      runs.push(['cold (no cache, fresh initdb)', await measure(() => traceFiles(input()))]);
+      runs.push(['cold (no replay cache; blank cluster from the build snapshot)', await measure(() => traceFiles(input()))]);
       runs.push(['second review, same process', await measure(() => traceFiles(input()))]);
       clearReplayCache();
       runs.push(['new process (disk cache)', await measure(() => traceFiles(input()))]);

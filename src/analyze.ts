@@ -6,11 +6,12 @@ import type { MigrationFile } from './migrations/types.js';
 import { initParser, parseSql, type ParseOptions } from './sql/index.js';
 import { blocksOf, buildFacts, catalogFromHistory, type Catalog } from './pg/index.js';
 import { lintFacts } from './rules/engine.js';
-import { configureSquawkFindings, engineUnavailableFinding, runSquawk, squawkExcludedRules } from './engines/squawk.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
 import { RULES } from './rules/registry.js';
 import { applySourceMap, dslFindings, ModelHistory, ormUnits, prepareOrm, remapFindings, type OrmSourceMap } from './orm/index.js';
 import type { Telemetry } from './telemetry.js';
+import { lintInParallel, parallelPlan } from './parallel/pool.js';
+import { summarise } from './report/summary.js';
 import type {
   Direction,
   FileReport,
@@ -47,6 +48,8 @@ export interface AnalyzeInput {
   signal?: AbortSignal;
   /** Where trace durations are reported (the production entry points pass metrics). */
   telemetry?: Telemetry;
+  /** Worker threads for the built-in engine: `false` never, a number forces that many; default by input size. */
+  parallel?: boolean | number;
 }
 
 /** One direction of one file: the unit every engine works on. */
@@ -224,22 +227,34 @@ function statementReport(f: StatementFacts): StatementReport {
   };
 }
 
+/** The built-in engine on one unit: parser notices, rule findings (and those an ignore directive silenced), the statement table. */
+export function lintUnit(
+  unit: AnalysisUnit,
+  config: DbarchConfig,
+  catalog?: Catalog,
+): { findings: Finding[]; suppressed: Finding[]; statements: StatementReport[]; analyzed: AnalyzedUnit } {
+  const done = analyzeUnit(unit, config, catalog);
+  const findings: Finding[] = [...done.parsed.notices];
+  const suppressed: Finding[] = [];
+  if (config.engines.includes('builtin')) {
+    const linted = lintFacts(done.facts, {
+      path: unit.file.path,
+      config: configFor(config, unit.file),
+      direction: unit.direction,
+      directives: done.parsed.directives,
+      pgVersion: unit.pgVersion,
+      transaction: unit.transaction,
+      suppressed,
+    });
+    findings.push(...(unit.orm ? dslFindings(linted, unit.orm) : linted));
+  }
+  return { findings, suppressed, statements: done.facts.map(statementReport), analyzed: done };
+}
+
+export { summarise };
+
 const squawkAlias = squawkAliases(RULES);
 const coveredByCatalog = squawkCovered(RULES);
-
-export function summarise(files: FileReport[]): Report {
-  const summary = { files: files.length, statements: 0, errors: 0, warnings: 0, infos: 0 };
-  for (const f of files) {
-    summary.statements += f.statements.length;
-    for (const finding of f.findings) {
-      if (finding.severity === 'error') summary.errors++;
-      else if (finding.severity === 'warning') summary.warnings++;
-      else summary.infos++;
-    }
-  }
-  const suppressed = files.reduce((n, f) => n + (f.suppressed?.length ?? 0), 0);
-  return { files, summary: suppressed ? { ...summary, suppressed } : summary };
-}
 
 export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
@@ -251,56 +266,57 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   // squawk runs in its own process: start it first so it overlaps with the built-in engine.
   // Files over the size limit are skipped by both engines (the parser reports it once).
   const squawkUnits = units.flatMap((u, i) => (byteLength(u) <= config.maxFileBytes ? [{ u, i }] : []));
-  const squawk =
-    engines.has('squawk') && squawkUnits.length > 0
-      ? runSquawk(
-          squawkUnits.map(({ u, i }) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
-          { pgVersion: config.pgVersion, excludedRules: squawkExcludedRules(config.rules) },
-        )
-      : undefined;
+  // The adapter is loaded only when squawk runs (`--engines builtin` never pays for it).
+  const squawkEngine = engines.has('squawk') && squawkUnits.length > 0 ? await import('./engines/squawk.js') : undefined;
+  const squawk = squawkEngine
+    ? squawkEngine.runSquawk(
+        squawkUnits.map(({ u, i }) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
+        { pgVersion: config.pgVersion, excludedRules: squawkEngine.squawkExcludedRules(config.rules) },
+      )
+    : undefined;
 
   const catalog = historyCatalog(input.history ?? [], config, input.readFile);
   const keepUnits = !!input.trace;
   const analyzed: AnalyzedUnit[] = [];
-  const builtin: Finding[][] = [];
-  const suppressed: Finding[][] = [];
-  const statements: StatementReport[][] = [];
-  let lastYield = performance.now();
-  for (const unit of units) {
-    input.signal?.throwIfAborted();
-    // Linting is synchronous: give the event loop a turn now and then, so squawk's temp files,
-    // spawn and output pipes progress in parallel instead of after the whole loop.
-    if (squawk && performance.now() - lastYield > 10) {
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
+  let builtin: Finding[][] = [];
+  let suppressed: Finding[][] = [];
+  let statements: StatementReport[][] = [];
+  // Large inputs are spread over worker threads (each with its own parser); the trace needs
+  // the parse trees here, a history catalog is built once, and ORM source maps stay here too.
+  const workers = !keepUnits && !catalog && !units.some((u) => u.orm) ? parallelPlan(units.map(byteLength), input.parallel) : 0;
+  if (workers > 0) {
+    const here = (u: AnalysisUnit) => {
+      const { findings, suppressed: silenced, statements: table } = lintUnit(u, config);
+      return { findings, suppressed: silenced, statements: table };
+    };
+    const results = await lintInParallel(units, config, here, workers, input.signal);
+    builtin = results.map((r) => r.findings);
+    suppressed = results.map((r) => r.suppressed);
+    statements = results.map((r) => r.statements);
+  } else {
+    let lastYield = performance.now();
+    for (const unit of units) {
+      input.signal?.throwIfAborted();
+      // Linting is synchronous: give the event loop a turn now and then, so squawk's temp files,
+      // spawn and output pipes progress in parallel instead of after the whole loop.
+      if (squawk && performance.now() - lastYield > 10) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+      const done = lintUnit(unit, config, catalog);
+      builtin.push(done.findings);
+      suppressed.push(done.suppressed);
+      statements.push(done.statements);
+      // Without the trace, ASTs are dropped as soon as a file is done: memory stays bounded.
+      if (keepUnits) analyzed.push(done.analyzed);
     }
-    const done = analyzeUnit(unit, config, catalog);
-    const findings: Finding[] = [...done.parsed.notices];
-    const silenced: Finding[] = [];
-    suppressed.push(silenced);
-    if (engines.has('builtin')) {
-      const linted = lintFacts(done.facts, {
-        path: unit.file.path,
-        config: configFor(config, unit.file),
-        direction: unit.direction,
-        directives: done.parsed.directives,
-        pgVersion: unit.pgVersion,
-        transaction: unit.transaction,
-        suppressed: silenced,
-      });
-      findings.push(...(unit.orm ? dslFindings(linted, unit.orm) : linted));
-    }
-    builtin.push(findings);
-    statements.push(done.facts.map(statementReport));
-    // Without the trace, ASTs are dropped as soon as a file is done: memory stays bounded.
-    if (keepUnits) analyzed.push(done);
   }
 
   const result = squawk ? await squawk : undefined;
   const squawkFindings = units.map((u, i) => {
-    if (!result) return [];
-    if (result.unavailable) return [engineUnavailableFinding(result.unavailable)];
-    const found = configureSquawkFindings(result.findings.get(`${i}/${u.file.path}`) ?? [], config.rules);
+    if (!result || !squawkEngine) return [];
+    if (result.unavailable) return [squawkEngine.engineUnavailableFinding(result.unavailable)];
+    const found = squawkEngine.configureSquawkFindings(result.findings.get(`${i}/${u.file.path}`) ?? [], config.rules);
     return u.orm ? remapFindings(found, u.orm) : found;
   });
 

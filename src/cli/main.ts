@@ -2,9 +2,9 @@
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, MAX_FILE_BYTES, parseConfig, type DbarchConfig } from '../config/schema.js';
-import { changedSince, discover as discoverMigrations, repoRoot, splitByChanged } from '../migrations/index.js';
+import { ConfigError, MAX_FILE_BYTES, defaultConfigValue } from '../config/defaults.js';
+import type { DbarchConfig } from '../config/schema.js';
+import { changedSince, discover as discoverMigrations, repoRoot, sortMigrations, splitByChanged } from '../migrations/index.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
 import { FORMATS, formatReport, reportFails, unanalysedFiles, type Format } from '../report/index.js';
 import { packageInfo } from '../report/version.js';
@@ -48,6 +48,11 @@ Options:
   --max-file-bytes <N>                 skip larger files with an info finding (default 2097152)
   --var <name=value>                   value for a template placeholder ({{ .name }}, \${name}, :name);
                                        repeatable, overrides the config's vars
+  --concurrency <auto|off|N>           threads for the built-in engine (default auto: one per core
+                                       for large inputs, none for small ones)
+  --cache                              reuse the results of unchanged files from earlier runs
+                                       (not with --trace)
+  --cache-location <path>              cache file or directory (default: .dbarchcache)
   --output <file>                      write the report to a file instead of stdout
   --color, --no-color                  force or disable colors in text output
   -h, --help                           show this help
@@ -68,6 +73,9 @@ const OPTIONS = {
   engines: { type: 'string' },
   'max-file-bytes': { type: 'string' },
   var: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
+  cache: { type: 'boolean' },
+  'cache-location': { type: 'string' },
   output: { type: 'string' },
   'no-color': { type: 'boolean' },
   color: { type: 'boolean' },
@@ -121,10 +129,14 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   }
   if (command !== 'lint') throw new UsageError(`unknown command '${command}' (see dbarch --help)`);
 
+  // Load the analyzer and the parser's WASM while the files are found and read.
+  // With --cache the analyzer is loaded only if some file missed the cache.
+  const analyzerReady = deps.analyze || values.cache ? undefined : preloadAnalyzer();
+  analyzerReady?.catch(() => undefined);
   // Real path: git reports the repository root resolved, and --since compares paths.
   const cwd = realpathOr(deps.cwd ?? process.cwd());
   const format = oneOf('--format', values.format ?? 'text', FORMATS);
-  const config = loadConfig(values.config, cwd);
+  const config = await loadConfig(values.config, cwd);
   applyOverrides(config, values);
   // Rule options are checked against each rule's schema before any file is read.
   if (Object.values(config.rules).some((r) => typeof r === 'object' && r.options !== undefined)) {
@@ -132,6 +144,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
     if (problem) throw new UsageError(problem);
   }
   const failOn = config.failOn;
+  const parallel = concurrencyOption(values.concurrency);
 
   const inputs = paths.length ? paths : ['.'];
   const candidates = collectFiles(inputs, cwd);
@@ -180,7 +193,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
 
   if (values.since === undefined && !targets.length) deps.stderr(`dbarch: no migration files found in ${inputs.join(', ')}\n`);
 
-  const analyze = deps.analyze ?? (await import('../analyze.js')).analyze;
+  const analyze = async (input: AnalyzeInput) => (deps.analyze ?? (await (analyzerReady ?? preloadAnalyzer())))(input);
   const byPath = new Map(found.migrations.map((m) => [m.path, m]));
   const asInput = (key: string): SourceFile => {
     const migration = byPath.get(key);
@@ -190,12 +203,27 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   const traceUrl = values['database-url'] ?? (values.trace ? process.env.DATABASE_URL : undefined);
   const cacheDir = process.env.DBARCH_CACHE_DIR;
   const traceOptions = { ...(traceUrl ? { databaseUrl: traceUrl } : {}), ...(cacheDir ? { cacheDir } : {}) };
-  const report = await analyze({
-    files: targets.map(asInput),
-    ...(history.length ? { history: history.map(asInput) } : {}),
-    config,
-    ...(values.trace || traceUrl ? { trace: Object.keys(traceOptions).length > 0 ? traceOptions : true } : {}),
-  });
+  const trace = values.trace || traceUrl ? { trace: Object.keys(traceOptions).length > 0 ? traceOptions : (true as const) } : {};
+  const historyFiles = history.map(asInput);
+  const run = (files: AnalyzeInput['files']) =>
+    analyze({
+      files,
+      ...(historyFiles.length ? { history: historyFiles } : {}),
+      config,
+      ...trace,
+      ...(parallel !== undefined ? { parallel } : {}),
+    });
+  let report: Report;
+  // The trace runs the migrations for real each time: its results are not cached here.
+  if (values.cache && !('trace' in trace)) {
+    const { LintCache, analyzeWithCache, cacheFilePath } = await import('./cache.js');
+    const cache = LintCache.open(cacheFilePath(values['cache-location'], cwd), config);
+    ({ report } = await analyzeWithCache(cache, targets.map(asInput), historyFiles, sortMigrations, run));
+    const problem = cache.save();
+    if (problem) deps.stderr(`dbarch: ${problem}\n`);
+  } else {
+    report = await run(targets.map(asInput));
+  }
 
   // Report paths as the user sees them (keys drop leading ../ so discovery globs match).
   const sources = new Map<string, string>();
@@ -218,6 +246,12 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   for (const u of unanalysed) deps.stderr(`dbarch: not analysed: ${u.path}: ${u.reason}\n`);
   if (unanalysed.length && config.unanalysed === 'failure') return 1;
   return reportFails(report, failOn) ? 1 : 0;
+}
+
+async function preloadAnalyzer(): Promise<CliDeps['analyze']> {
+  const [{ analyze }, { initParser }] = await Promise.all([import('../analyze.js'), import('../sql/index.js')]);
+  await initParser();
+  return analyze;
 }
 
 type Values = ReturnType<typeof parseArgv>['values'];
@@ -274,11 +308,19 @@ function applyOverrides(config: DbarchConfig, values: Values): void {
   }
 }
 
+function concurrencyOption(value: string | undefined): boolean | number | undefined {
+  if (value === undefined || value === 'auto') return undefined;
+  if (value === 'off') return false;
+  if (/^[1-9]\d{0,2}$/.test(value)) return Number(value);
+  throw new UsageError(`invalid --concurrency '${value}': expected auto, off or a number of threads`);
+}
+
 const DEFAULT_CONFIGS = ['.github/dbarch.yml', '.github/dbarch.yaml', 'dbarch.yml', 'dbarch.yaml'];
 
-export function loadConfig(explicit: string | undefined, cwd: string): DbarchConfig {
+export async function loadConfig(explicit: string | undefined, cwd: string): Promise<DbarchConfig> {
   const path = explicit ?? DEFAULT_CONFIGS.find((p) => existsSync(join(cwd, p)));
-  if (!path) return parseConfig({});
+  // No config file: the defaults, without loading the schema validator.
+  if (!path) return defaultConfigValue();
   const abs = resolve(cwd, path);
   let text: string;
   try {
@@ -288,10 +330,13 @@ export function loadConfig(explicit: string | undefined, cwd: string): DbarchCon
   }
   let raw: unknown;
   try {
+    // Loaded only when there is a config file: most lints of a checkout without one skip it.
+    const { parse: parseYaml } = await import('yaml');
     raw = parseYaml(text);
   } catch (err) {
     throw new UsageError(`invalid YAML/JSON in ${path}: ${firstLine((err as Error).message)}`);
   }
+  const { parseConfig } = await import('../config/schema.js');
   return parseConfig(raw ?? {}, path);
 }
 

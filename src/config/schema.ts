@@ -2,11 +2,11 @@
 // (docs/dbarch.schema.json) both come from this zod schema.
 import { z } from 'zod';
 import { CATEGORIES, FRAMEWORKS, SEVERITIES } from '../types.js';
+import { ConfigError, MAX_FILE_BYTES } from './errors.js';
 
 export { FRAMEWORKS };
 
-/** Hard cap on maxFileBytes (8 MiB lints in about 1.4 GB). */
-export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+export { ConfigError, MAX_FILE_BYTES } from './errors.js';
 
 const severityOrOff = z.enum([...SEVERITIES, 'off']);
 
@@ -127,16 +127,6 @@ export type RuleSetting = z.infer<typeof ruleSetting>;
 
 export function defaultConfig(): DbarchConfig {
   return configSchema.parse({});
-}
-
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    readonly source: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
 }
 
 /** Validate raw config; throws ConfigError naming each bad key and the problem. */

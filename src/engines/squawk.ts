@@ -2,11 +2,12 @@
 // batched processes, and map its JSON to the common Finding.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RuleSetting } from '../config/schema.js';
+import { JsonArrayStream } from './json-stream.js';
 import type { Finding, TransactionMode } from '../types.js';
 import { LineIndex } from '../sql/lines.js';
 
@@ -57,6 +58,8 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 // One process handles the whole 3,000-file corpus in under a second; split only when a
 // group is big enough for a second core to pay for its process start.
 const PARALLEL_SPLIT_BYTES = 512 * 1024;
+/** Scratch files written concurrently (libuv's pool has 4 threads by default). */
+const SCRATCH_WRITERS = 16;
 
 const PLATFORM_PACKAGES: Record<string, string> = {
   'darwin-x64': '@squawk-cli/darwin-x64',
@@ -95,7 +98,13 @@ async function writeScratch(files: SquawkInputFile[], names: string[]): Promise<
   for (const [n, root] of roots.entries()) {
     const dir = await mkdtemp(join(root, 'dbarch-squawk-'));
     try {
-      files.forEach((f, i) => writeFileSync(join(dir, names[i]!), f.source));
+      // Asynchronous, a few at a time: the writes run on libuv's threads while the main
+      // thread lints, instead of blocking it for the whole batch.
+      let next = 0;
+      const writer = async () => {
+        for (let i = next++; i < files.length; i = next++) await writeFile(join(dir, names[i]!), files[i]!.source);
+      };
+      await Promise.all(Array.from({ length: Math.min(SCRATCH_WRITERS, files.length) }, writer));
       // An empty config keeps a stray .squawk.toml above the temp dir from changing results.
       writeFileSync(join(dir, '.squawk.toml'), '');
       return dir;
@@ -229,9 +238,16 @@ function runOnce(
       resolve({ error: `could not start squawk: ${(err as Error).message}` });
       return;
     }
-    const out: Buffer[] = [];
+    // Parsed as it streams in: the work is spread over the lint loop's pauses.
+    const stream = new JsonArrayStream();
+    const entries: unknown[] = [];
+    let sawOutput = false;
     const errOut: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      if (!sawOutput && text.trim()) sawOutput = true;
+      for (const e of stream.push(text)) entries.push(e);
+    });
     child.stderr?.on('data', (b: Buffer) => {
       if (errOut.length < 64) errOut.push(b);
     });
@@ -241,19 +257,18 @@ function runOnce(
     }, timeoutMs);
     child.on('error', (err) => finish({ error: `could not start squawk: ${err.message}` }));
     child.on('close', (code, signal) => {
-      const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(errOut).toString('utf8').trim().split('\n')[0] ?? '';
       if (signal) return finish({ error: `squawk was killed by ${signal}` });
       // squawk exits 1 when it reports an error-level entry; anything else is a crash.
       if (code !== 0 && code !== 1) {
         return finish({ error: `squawk exited with code ${code}${stderr ? `: ${stderr}` : ''}` });
       }
-      const entries = parseOutput(stdout);
-      if (!entries) {
-        const why = stdout.trim() ? 'printed output that is not its JSON report' : `printed no report${stderr ? `: ${stderr}` : ''}`;
+      const report = stream.complete ? validEntries(entries) : undefined;
+      if (!report) {
+        const why = sawOutput ? 'printed output that is not its JSON report' : `printed no report${stderr ? `: ${stderr}` : ''}`;
         return finish({ error: `squawk ${why}` });
       }
-      finish({ entries });
+      finish({ entries: report });
     });
   });
 }
@@ -267,14 +282,7 @@ function killTree(child: ChildProcess): void {
   }
 }
 
-function parseOutput(stdout: string): SquawkEntry[] | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(stdout);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(data)) return undefined;
+function validEntries(data: any[]): SquawkEntry[] | undefined {
   const ok = data.every(
     (e) =>
       e && typeof e === 'object' &&

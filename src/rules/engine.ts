@@ -1,5 +1,6 @@
 // The rules engine: runs every enabled rule on every statement and turns violations into findings.
-import { defaultConfig, type DbarchConfig } from '../config/schema.js';
+import { defaultConfigValue as defaultConfig } from '../config/defaults.js';
+import type { DbarchConfig } from '../config/schema.js';
 import { buildFacts } from '../pg/index.js';
 import { buildFileFacts } from '../pg/file.js';
 import { parseSql } from '../sql/index.js';

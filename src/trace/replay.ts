@@ -5,9 +5,11 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { initParser, parseSql } from '../sql/index.js';
 import type { Direction, ParsedFile, TransactionMode } from '../types.js';
 import type { TraceSession } from './catalog.js';
+import { applyBatched } from './batch.js';
 import { topLevel } from './run.js';
 import { BUILTIN_EXTENSIONS, PgliteWorker, availableExtensions } from './worker.js';
 
@@ -266,6 +268,11 @@ function writeDisk(dir: string, state: BaseState): void {
 
 let blank: Uint8Array | undefined;
 
+/** The blank cluster `npm run build` dumps next to the compiled code (dist/). */
+export function buildSnapshotPath(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', `pglite-blank-${pgliteVersion()}.tgz`);
+}
+
 function blankPath(cacheDir?: string): string {
   return join(cacheDir ?? join(tmpdir(), 'dbarch-trace-cache'), `blank-pglite-${pgliteVersion()}.tgz`);
 }
@@ -276,9 +283,11 @@ function blankPath(cacheDir?: string): string {
  */
 export async function startBlank(opts: { extensions: string[]; memoryMb: number }, cacheDir?: string): Promise<PgliteWorker> {
   const file = blankPath(cacheDir);
-  if (!blank && existsSync(file)) {
+  // The snapshot made at build time first, then one an earlier run saved.
+  for (const candidate of [buildSnapshotPath(), file]) {
+    if (blank || !existsSync(candidate)) continue;
     try {
-      blank = new Uint8Array(readFileSync(file));
+      blank = new Uint8Array(readFileSync(candidate));
     } catch {
       blank = undefined;
     }
@@ -353,7 +362,7 @@ export async function baseState(input: BaseInput, opts: ReplayOptions): Promise<
       const stub = await worker.exec(SUPABASE_STUB, opts.timeoutMs);
       if (!stub.ok) issues.push({ path: '(supabase stand-in)', line: 1, message: stub.error.message });
     }
-    for (const { file, parsed } of files) await applyQuietly(worker, file, parsed, opts.timeoutMs, issues);
+    await applyBatched(worker, files, opts.timeoutMs, (file, parsed) => applyQuietly(worker, file, parsed, opts.timeoutMs, issues));
     const dump = await worker.dump(Math.max(opts.timeoutMs, 120_000));
     const state: BaseState = {
       key,

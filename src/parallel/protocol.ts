@@ -1,0 +1,22 @@
+// Messages between the main thread and the lint workers.
+import type { Finding, StatementReport } from '../types.js';
+
+/** What a worker needs of an analysis unit (structured-clonable). */
+export interface LintableUnit {
+  sql: string;
+  raw?: string | Uint8Array;
+}
+
+export interface ChunkResult {
+  findings: Finding[];
+  /** Findings an ignore directive silenced (reported separately). */
+  suppressed: Finding[];
+  statements: StatementReport[];
+}
+
+export type ToWorker = { type: 'chunk'; chunk: number; units: LintableUnit[] };
+
+export type ToMain =
+  | { type: 'ready' }
+  | { type: 'done'; chunk: number; results: ChunkResult[] }
+  | { type: 'failed'; chunk: number; message: string };
