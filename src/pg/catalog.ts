@@ -9,6 +9,16 @@ export interface ConstraintInfo {
   type: 'foreign' | 'check' | 'primary' | 'unique' | 'exclusion' | 'notnull';
   /** Referenced table of a foreign key. */
   references?: string;
+  /** The constrained columns (the FK's own columns), when written or implied. */
+  columns?: string[];
+  /** A foreign key's referenced columns, when written. */
+  refColumns?: string[];
+}
+
+/** A foreign key and the table it is declared on. */
+export interface ForeignKey extends ConstraintInfo {
+  table: string;
+  name: string;
 }
 
 export interface CatalogView {
@@ -21,6 +31,12 @@ export interface CatalogView {
   isKnown(relation: string): boolean;
   /** Tables whose foreign keys reference this table. */
   referencing(table: string): string[];
+  /** Columns of the table's primary key, when known. */
+  primaryKeyColumns(table: string): string[] | undefined;
+  /** Foreign keys declared on this table. */
+  foreignKeysOf(table: string): ForeignKey[];
+  /** Foreign keys of other tables that reference this table. */
+  foreignKeysTo(table: string): ForeignKey[];
   /** Relations a view / materialized view reads. */
   viewReads(view: string): string[];
   /** Views / materialized views that read this relation. */
@@ -47,6 +63,10 @@ export class Catalog implements CatalogView {
   private readonly dropped = new Set<string>();
   /** `parent>child` links removed in this layer (DETACH, NO INHERIT). */
   private readonly unlinked = new Set<string>();
+  /** `table/constraint` dropped in this layer: hides it in the base. */
+  private readonly droppedConstraints = new Set<string>();
+  /** Tables renamed in this layer: new name → old name (as the base knows it). */
+  private readonly renamedFrom = new Map<string, string>();
 
   /** `base` is read through, never written: a file's catalog layered over the history's. */
   constructor(private readonly base?: CatalogView) {}
@@ -67,18 +87,55 @@ export class Catalog implements CatalogView {
     return this.sequences.has(relation) || (!this.hidden(relation) && (this.base?.isSequence(relation) ?? false));
   }
   constraint(table: string, name: string): ConstraintInfo | undefined {
-    return this.constraints.get(table)?.get(name) ?? (this.hidden(table) ? undefined : this.base?.constraint(table, name));
+    const local = this.constraints.get(table)?.get(name);
+    if (local) return local;
+    if (this.hidden(table) || this.droppedConstraints.has(`${table}/${name}`)) return undefined;
+    const info = this.base?.constraint(this.baseName(table), name);
+    return info?.references ? { ...info, references: this.currentName(info.references) } : info;
+  }
+  /** The name the base layer knows a (possibly renamed) table by. */
+  private baseName(table: string): string {
+    return this.renamedFrom.get(table) ?? table;
+  }
+  /** A base-layer name as this layer knows it (after renames), or undefined when dropped here. */
+  private currentName(baseTable: string): string {
+    for (const [now, before] of this.renamedFrom) if (before === baseTable) return now;
+    return baseTable;
+  }
+  foreignKeysOf(table: string): ForeignKey[] {
+    const out = new Map<string, ForeignKey>();
+    if (!this.hidden(table))
+      for (const fk of this.base?.foreignKeysOf(this.baseName(table)) ?? []) {
+        if (this.droppedConstraints.has(`${table}/${fk.name}`) || !fk.references) continue;
+        const references = this.currentName(fk.references);
+        if (!this.dropped.has(references)) out.set(fk.name, { ...fk, table, references });
+      }
+    for (const [name, c] of this.constraints.get(table) ?? [])
+      if (c.type === 'foreign' && c.references && !this.dropped.has(c.references)) out.set(name, { ...c, table, name });
+    return [...out.values()];
+  }
+  foreignKeysTo(table: string): ForeignKey[] {
+    const out = new Map<string, ForeignKey>();
+    if (!this.hidden(table))
+      for (const fk of this.base?.foreignKeysTo(this.baseName(table)) ?? []) {
+        const from = this.currentName(fk.table);
+        if (this.dropped.has(from) || this.droppedConstraints.has(`${from}/${fk.name}`)) continue;
+        out.set(`${from}/${fk.name}`, { ...fk, table: from, references: table });
+      }
+    for (const [t, byName] of this.constraints)
+      for (const [name, c] of byName)
+        if (c.type === 'foreign' && c.references === table && !this.dropped.has(t)) out.set(`${t}/${name}`, { ...c, table: t, name });
+    return [...out.values()];
+  }
+  primaryKeyColumns(table: string): string[] | undefined {
+    for (const [name, c] of this.constraints.get(table) ?? []) if (c.type === 'primary' && !this.droppedConstraints.has(`${table}/${name}`)) return c.columns;
+    return this.hidden(table) ? undefined : this.base?.primaryKeyColumns(this.baseName(table));
   }
   referencedBy(table: string): string[] {
-    const refs = new Set<string>(this.hidden(table) ? [] : (this.base?.referencedBy(table) ?? []));
-    for (const c of this.constraints.get(table)?.values() ?? []) if (c.references) refs.add(c.references);
-    return [...refs];
+    return [...new Set(this.foreignKeysOf(table).map((fk) => fk.references!))];
   }
   referencing(table: string): string[] {
-    const out = new Set<string>((this.base?.referencing(table) ?? []).filter((t) => !this.hidden(t)));
-    for (const [t, byName] of this.constraints)
-      for (const c of byName.values()) if (c.references === table && t !== table) out.add(t);
-    return [...out];
+    return [...new Set(this.foreignKeysTo(table).map((fk) => fk.table))].filter((t) => t !== table);
   }
   viewReads(view: string): string[] {
     return this.reads.get(view) ?? (this.hidden(view) ? [] : (this.base?.viewReads(view) ?? []));
@@ -173,10 +230,17 @@ export class Catalog implements CatalogView {
           if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) this.addColumn(table, cmd.def.ColumnDef, searchPath);
           else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && cmd.def?.ColumnDef?.typeName)
             this.column(table).set(cmd.name, typeNameToString(cmd.def.ColumnDef.typeName));
-          else if (cmd.subtype === 'AT_DropColumn' && cmd.name) this.column(table).set(cmd.name, '');
+          else if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
+            this.column(table).set(cmd.name, '');
+            // constraints on the column go with it (CASCADE also takes FKs referencing it)
+            for (const [name, c] of this.constraints.get(table) ?? []) if (c.columns?.includes(cmd.name)) this.dropConstraint(table, name);
+            for (const fk of this.base?.foreignKeysOf(table) ?? []) if (fk.columns?.includes(cmd.name)) this.dropConstraint(table, fk.name);
+            if (cmd.behavior === 'DROP_CASCADE')
+              for (const fk of this.foreignKeysTo(table)) if (!fk.refColumns || fk.refColumns.includes(cmd.name)) this.dropConstraint(fk.table, fk.name);
+          }
           else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint)
             this.addConstraint(table, cmd.def.Constraint, searchPath, undefined);
-          else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.constraints.get(table)?.delete(cmd.name);
+          else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.dropConstraint(table, cmd.name);
           else if (n.objtype !== 'OBJECT_INDEX' && cmd.def?.PartitionCmd?.name) {
             const part = relationName(cmd.def.PartitionCmd.name, searchPath);
             if (cmd.subtype === 'AT_AttachPartition') this.link(table, part, true);
@@ -213,10 +277,14 @@ export class Catalog implements CatalogView {
               map.set(renamed, v);
             }
           }
+          // foreign keys follow the table they reference
+          for (const byName of this.constraints.values()) for (const c of byName.values()) if (c.references === rel) c.references = renamed;
+          if (!this.relations.has(rel)) this.renamedFrom.set(renamed, this.renamedFrom.get(rel) ?? rel);
           for (const [idx, t] of this.indexes) if (t === rel) this.indexes.set(idx, renamed);
           this.relations.delete(rel);
           this.relations.add(renamed);
           this.dropped.add(rel);
+          this.dropped.delete(renamed);
         }
         break;
       }
@@ -225,6 +293,8 @@ export class Catalog implements CatalogView {
           const names = stringList(obj.List?.items);
           if (names.length === 0) continue;
           const rel = qualifyList(names, searchPath);
+          // FKs referencing a dropped table went with it (CASCADE; without it the drop failed)
+          if (n.removeType === 'OBJECT_TABLE') for (const fk of this.foreignKeysTo(rel)) this.dropConstraint(fk.table, fk.name);
           this.indexes.delete(rel);
           this.sequences.delete(rel);
           this.columns.delete(rel);
@@ -238,6 +308,11 @@ export class Catalog implements CatalogView {
         break;
       }
     }
+  }
+
+  private dropConstraint(table: string, name: string): void {
+    this.constraints.get(table)?.delete(name);
+    this.droppedConstraints.add(`${table}/${name}`);
   }
 
   private column(table: string): Map<string, string> {
@@ -263,10 +338,13 @@ export class Catalog implements CatalogView {
     let info: ConstraintInfo | undefined;
     let defaultName: string | undefined;
     switch (con.contype) {
-      case 'CONSTR_FOREIGN':
+      case 'CONSTR_FOREIGN': {
         info = { type: 'foreign', references: relationName(con.pktable, searchPath) };
+        const refColumns = stringList(con.pk_attrs);
+        if (refColumns.length) info.refColumns = refColumns;
         defaultName = `${bare}_${cols.join('_')}_fkey`;
         break;
+      }
       case 'CONSTR_CHECK':
         info = { type: 'check' };
         defaultName = column ? `${bare}_${column}_check` : undefined;
@@ -287,6 +365,8 @@ export class Catalog implements CatalogView {
     }
     const name = con.conname ?? con.indexname ?? defaultName;
     if (!name) return;
+    if (cols.length) info.columns = cols;
+    this.droppedConstraints.delete(`${table}/${name}`);
     let byName = this.constraints.get(table);
     if (!byName) this.constraints.set(table, (byName = new Map()));
     byName.set(name, info);

@@ -177,6 +177,28 @@ function constraintEffect(
   }
 }
 
+/**
+ * The other tables of the foreign keys a column takes part in: the tables its own FKs
+ * reference and, with `referencing`, the tables whose FKs reference it. An FK whose
+ * columns the catalog does not know counts when it could involve the column.
+ */
+function fkPartners(table: string, column: string, ctx: DescribeContext, referencing: boolean): string[] {
+  if (!ctx.catalog) return [];
+  const out = new Set<string>();
+  for (const fk of ctx.catalog.foreignKeysOf(table))
+    if (fk.references && fk.references !== table && (!fk.columns || fk.columns.includes(column))) out.add(fk.references);
+  if (referencing)
+    for (const fk of ctx.catalog.foreignKeysTo(table))
+      if (fk.table !== table && (fk.refColumns ? fk.refColumns.includes(column) : referencedByDefault(table, column, ctx))) out.add(fk.table);
+  return [...out];
+}
+
+/** An FK written without columns references the primary key. */
+function referencedByDefault(table: string, column: string, ctx: DescribeContext): boolean {
+  const pk = ctx.catalog?.primaryKeyColumns(table);
+  return pk === undefined || pk.includes(column);
+}
+
 /** A USING clause that is just the column (or the column cast to the new type) changes nothing. */
 function usingTransforms(using: AnyNode | undefined, column: string | undefined, to: string): boolean {
   if (!using) return false;
@@ -208,6 +230,9 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
     }
     case 'AT_AlterColumnType': {
       const col = def?.ColumnDef as AnyNode | undefined;
+      // a foreign key on either side of the column is dropped and re-added: its triggers
+      // on both tables go, so both are locked ACCESS EXCLUSIVE (observed on PostgreSQL)
+      if (cmd.name) for (const other of fkPartners(table, cmd.name, ctx, true)) e.lock(other, 'ACCESS EXCLUSIVE');
       if (col?.typeName) {
         const to = typeNameToString(col.typeName);
         const from = cmd.name ? ctx.catalog?.columnType(table, cmd.name) : undefined;
@@ -231,6 +256,8 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
     }
     case 'AT_DropColumn':
       if (cmd.behavior === 'DROP_CASCADE') for (const v of dependentViews(table, ctx)) e.lock(v, 'ACCESS EXCLUSIVE');
+      // the column's own FKs go with it; FKs referencing it only with CASCADE
+      if (cmd.name) for (const other of fkPartners(table, cmd.name, ctx, cmd.behavior === 'DROP_CASCADE')) e.lock(other, 'ACCESS EXCLUSIVE');
       return 'ACCESS EXCLUSIVE';
     case 'AT_DropConstraint': {
       const info = cmd.name ? ctx.catalog?.constraint(table, cmd.name) : undefined;
@@ -445,6 +472,8 @@ function dropStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
         e.lock(rel, 'ACCESS EXCLUSIVE');
         // the referenced tables lose this table's FK triggers
         for (const ref of ctx.catalog?.referencedBy(rel) ?? []) if (ref !== rel) e.lock(ref, 'ACCESS EXCLUSIVE');
+        // CASCADE drops the FKs of the tables referencing it, and their triggers with them
+        if (cascade) for (const from of ctx.catalog?.referencing(rel) ?? []) e.lock(from, 'ACCESS EXCLUSIVE');
         // partitions go with their table; inheritance children and views only with CASCADE
         for (const d of descendants(rel, ctx, !cascade)) dropCascade(e, d, ctx, cascade);
         if (cascade) for (const v of dependentViews(rel, ctx)) dropCascade(e, v, ctx, true);

@@ -25,6 +25,8 @@ export interface StatementTrace extends TraceResult {
   heldBefore: LockRef[];
   created: string[];
   dropped: string[];
+  /** Relations the lock model names that did not exist before or after the statement (IF EXISTS on nothing): nothing to lock. */
+  absent?: string[];
 }
 
 export type FailureKind = 'error' | 'timeout' | 'memory' | 'crash' | 'refused';
@@ -188,6 +190,8 @@ export async function traceFile(session: TraceSession, parsed: ParsedFile, opts:
         created: diff.created,
         dropped: diff.dropped,
       };
+      const absent = absentRelations(fact?.locks ?? [], before, after);
+      if (absent.length) trace.absent = absent;
       if (!outcome.ok) {
         trace.error = outcome.error.message;
         out.statements.set(stmt.index, trace);
@@ -219,6 +223,13 @@ export async function traceFile(session: TraceSession, parsed: ParsedFile, opts:
     }
     throw err;
   }
+}
+
+function absentRelations(predicted: LockRef[], before: RelationSnapshot, after: RelationSnapshot): string[] {
+  if (!predicted.length) return [];
+  const names = new Set<string>();
+  for (const snap of [before, after]) for (const r of snap.values()) names.add(`${r.schema}.${r.name}`);
+  return predicted.map((l) => l.relation).filter((r) => !names.has(r));
 }
 
 /** Statements the sandbox does not run at all. */
