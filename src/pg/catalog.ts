@@ -31,6 +31,8 @@ export interface CatalogView {
   isKnown(relation: string): boolean;
   /** Tables whose foreign keys reference this table. */
   referencing(table: string): string[];
+  /** Whether an index the catalog knows covers this column (or an expression). */
+  hasIndexOn(table: string, column: string): boolean;
   /** Columns of the table's primary key, when known. */
   primaryKeyColumns(table: string): string[] | undefined;
   /** Foreign keys declared on this table. */
@@ -63,6 +65,8 @@ export class Catalog implements CatalogView {
   private readonly dropped = new Set<string>();
   /** `parent>child` links removed in this layer (DETACH, NO INHERIT). */
   private readonly unlinked = new Set<string>();
+  /** Columns of each index (`*`: an expression, or not known). */
+  private readonly indexColumns = new Map<string, string[]>();
   /** `table/constraint` dropped in this layer: hides it in the base. */
   private readonly droppedConstraints = new Set<string>();
   /** Tables renamed in this layer: new name → old name (as the base knows it). */
@@ -126,6 +130,11 @@ export class Catalog implements CatalogView {
       for (const [name, c] of byName)
         if (c.type === 'foreign' && c.references === table && !this.dropped.has(t)) out.set(`${t}/${name}`, { ...c, table: t, name });
     return [...out.values()];
+  }
+  hasIndexOn(table: string, column: string): boolean {
+    for (const [index, t] of this.indexes)
+      if (t === table && (this.indexColumns.get(index) ?? ['*']).some((c) => c === column || c === '*')) return true;
+    return !this.hidden(table) && (this.base?.hasIndexOn(this.baseName(table), column) ?? false);
   }
   primaryKeyColumns(table: string): string[] | undefined {
     for (const [name, c] of this.constraints.get(table) ?? []) if (c.type === 'primary' && !this.droppedConstraints.has(`${table}/${name}`)) return c.columns;
@@ -219,7 +228,13 @@ export class Catalog implements CatalogView {
         break;
       case 'IndexStmt': {
         const table = relationName(n.relation, searchPath);
-        if (n.idxname) this.indexes.set(qualifyName(n.idxname, table.split('.')[0], searchPath), table);
+        if (n.idxname) {
+          const index = qualifyName(n.idxname, table.split('.')[0], searchPath);
+          this.indexes.set(index, table);
+          // expression indexes name no column: they count for every column
+          const cols = ((n.indexParams ?? []) as AnyNode[]).map((p) => p.IndexElem?.name as string | undefined);
+          this.indexColumns.set(index, cols.every((c) => c !== undefined) ? (cols as string[]) : ['*']);
+        }
         break;
       }
       case 'AlterTableStmt': {
@@ -370,7 +385,10 @@ export class Catalog implements CatalogView {
     let byName = this.constraints.get(table);
     if (!byName) this.constraints.set(table, (byName = new Map()));
     byName.set(name, info);
-    if (info.type === 'primary' || info.type === 'unique' || info.type === 'exclusion')
-      this.indexes.set(qualifyName(con.indexname ?? name, schema, searchPath), table);
+    if (info.type === 'primary' || info.type === 'unique' || info.type === 'exclusion') {
+      const index = qualifyName(con.indexname ?? name, schema, searchPath);
+      this.indexes.set(index, table);
+      this.indexColumns.set(index, info.type === 'exclusion' || !cols.length ? ['*'] : cols);
+    }
   }
 }

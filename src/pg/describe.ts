@@ -17,13 +17,15 @@ import {
   typeNameToString,
   walk,
 } from './names.js';
-import { typeChangeRewrites } from './typechange.js';
+import { isTimestampZoneChange, typeChangeRewrites } from './typechange.js';
 
 export interface DescribeContext {
   searchPath: readonly string[];
   pgVersion: number;
   /** What is known of the existing schema; optional, sharpens DROP INDEX / ALTER TYPE / FKs. */
   catalog?: CatalogView;
+  /** Session time zone (SET TIME ZONE); undefined = the server default, assumed UTC. */
+  timeZone?: string;
 }
 
 class EffectBuilder {
@@ -236,7 +238,11 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
       if (col?.typeName) {
         const to = typeNameToString(col.typeName);
         const from = cmd.name ? ctx.catalog?.columnType(table, cmd.name) : undefined;
-        if (typeChangeRewrites(from, to, usingTransforms(col.raw_default, cmd.name, to))) e.rewrites.add(table);
+        const tz = { pgVersion: ctx.pgVersion, ...(ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {}) };
+        if (typeChangeRewrites(from, to, usingTransforms(col.raw_default, cmd.name, to), tz)) e.rewrites.add(table);
+        // timestamp ↔ timestamptz without a rewrite still rebuilds the column's indexes
+        // (the operator class changes), which reads the whole table
+        else if (from !== undefined && isTimestampZoneChange(from, to) && ctx.catalog?.hasIndexOn(table, cmd.name!)) e.scans.add(table);
       }
       return 'ACCESS EXCLUSIVE';
     }
