@@ -277,6 +277,7 @@ export class Catalog implements CatalogView {
             this.column(rel).set(n.subname, '');
             this.column(rel).set(n.newname, t);
           }
+          this.renameColumnInKeys(rel, n.subname, n.newname);
         } else if (n.renameType === 'OBJECT_INDEX') {
           const t = this.tableOfIndex(rel);
           if (t) {
@@ -323,6 +324,26 @@ export class Catalog implements CatalogView {
         break;
       }
     }
+  }
+
+  /** Foreign keys name columns: a renamed column stays in them under its new name. */
+  private renameColumnInKeys(table: string, from: string, to: string): void {
+    const swap = (cols: string[] | undefined) => cols?.map((c) => (c === from ? to : c));
+    const put = (t: string, name: string, info: ConstraintInfo) => {
+      let byName = this.constraints.get(t);
+      if (!byName) this.constraints.set(t, (byName = new Map()));
+      byName.set(name, info);
+    };
+    for (const fk of this.foreignKeysOf(table))
+      if (fk.columns?.includes(from)) put(table, fk.name, { type: 'foreign', references: fk.references!, columns: swap(fk.columns)!, ...(fk.refColumns ? { refColumns: fk.refColumns } : {}) });
+    for (const fk of this.foreignKeysTo(table)) {
+      if (!fk.refColumns?.includes(from)) continue;
+      const own = fk.table === table ? this.constraints.get(table)?.get(fk.name) : undefined;
+      const columns = own?.columns ?? fk.columns;
+      put(fk.table, fk.name, { type: 'foreign', references: table, refColumns: swap(fk.refColumns)!, ...(columns ? { columns: fk.table === table ? swap(columns)! : columns } : {}) });
+    }
+    for (const c of this.constraints.get(table)?.values() ?? []) if (c.type !== 'foreign' && c.columns?.includes(from)) c.columns = swap(c.columns)!;
+    for (const [index, t] of this.indexes) if (t === table) this.indexColumns.set(index, swap(this.indexColumns.get(index)) ?? ['*']);
   }
 
   private dropConstraint(table: string, name: string): void {

@@ -233,7 +233,7 @@ export async function replayProject(project: CorpusProject, opts: AgreementOptio
   const history = new Catalog();
   const { opened, dispose } = await openSession(project, parsed, opts);
   try {
-    let session: TraceSession = opened.session;
+    const session: TraceSession = opened.session;
     for (let i = 0; i < project.files.length; i++) {
       if (opts.maxStatements !== undefined && out.statements.length >= opts.maxStatements) break;
       const file = project.files[i]!;
@@ -277,6 +277,8 @@ export async function replayProject(project: CorpusProject, opts: AgreementOptio
         mode = 'none';
       }
       observeFile(history, p);
+      // every migration starts a fresh session: settings (search_path) do not carry over
+      await session.exec('RESET ALL', opts.timeoutMs);
     }
   } finally {
     await opened.close().catch(() => undefined);

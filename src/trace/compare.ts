@@ -31,6 +31,7 @@ export function compareLocks(statementIndex: number, predicted: LockRef[], trace
     if (!observed.has(l.relation) && traced.created.includes(l.relation)) continue;
     // a relation that does not exist (IF EXISTS on nothing) cannot be locked
     if (!observed.has(l.relation) && traced.absent?.includes(l.relation)) continue;
+    if (!observed.has(l.relation) && traced.notTables?.includes(l.relation)) continue;
     predictedMap.set(l.relation, l.mode);
   }
   for (const [relation, mode] of predictedMap) {
