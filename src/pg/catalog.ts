@@ -79,13 +79,16 @@ export class Catalog implements CatalogView {
     return this.dropped.has(relation);
   }
   tableOfIndex(index: string): string | undefined {
-    return this.indexes.get(index) ?? (this.hidden(index) ? undefined : this.base?.tableOfIndex(index));
+    const local = this.indexes.get(index);
+    if (local || this.hidden(index)) return local;
+    const table = this.base?.tableOfIndex(index);
+    return table === undefined ? undefined : this.currentName(table);
   }
   columnType(table: string, column: string): string | undefined {
     // '' marks a column dropped or renamed away in this layer
     const local = this.columns.get(table)?.get(column);
     if (local !== undefined) return local || undefined;
-    return this.hidden(table) ? undefined : this.base?.columnType(table, column);
+    return this.hidden(table) ? undefined : this.base?.columnType(this.baseName(table), column);
   }
   isSequence(relation: string): boolean {
     return this.sequences.has(relation) || (!this.hidden(relation) && (this.base?.isSequence(relation) ?? false));
@@ -399,8 +402,11 @@ export class Catalog implements CatalogView {
       default:
         return;
     }
-    const name = con.conname ?? con.indexname ?? defaultName;
+    let name = con.conname ?? con.indexname ?? defaultName;
     if (!name) return;
+    // a generated name already taken gets a number, as PostgreSQL's ChooseConstraintName does
+    if (!con.conname && !con.indexname)
+      for (let i = 1; this.constraint(table, name) !== undefined; i++) name = `${defaultName}${i}`;
     if (cols.length) info.columns = cols;
     this.droppedConstraints.delete(`${table}/${name}`);
     let byName = this.constraints.get(table);

@@ -320,6 +320,11 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
         const partition = relationName(part, ctx.searchPath);
         if (objtype === 'OBJECT_INDEX') {
           e.lock(partition, 'SHARE UPDATE EXCLUSIVE');
+          // both indexes' tables are opened to check that the partition index matches
+          for (const index of [table, partition]) {
+            const owner = ctx.catalog?.tableOfIndex(index);
+            if (owner) e.lock(owner, 'ACCESS SHARE');
+          }
           return 'SHARE UPDATE EXCLUSIVE';
         }
         // the partition is scanned to prove the bound unless a CHECK already implies it
@@ -578,7 +583,34 @@ function reindexStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
 function dmlStmt(e: EffectBuilder, type: string, n: AnyNode, ctx: DescribeContext): void {
   e.kind = type === 'InsertStmt' ? 'INSERT' : type === 'UpdateStmt' ? 'UPDATE' : type === 'DeleteStmt' ? 'DELETE' : 'MERGE';
   lockReads(e, n, ctx);
-  if (n.relation) lockTree(e, n.relation, 'ROW EXCLUSIVE', ctx);
+  if (n.relation) {
+    const table = lockTree(e, n.relation, 'ROW EXCLUSIVE', ctx);
+    if (type === 'InsertStmt') for (const ref of fkChecksOnInsert(table, n, ctx)) e.lock(ref, 'ROW SHARE');
+  }
+}
+
+/**
+ * Tables an INSERT's foreign-key checks read (SELECT … FOR KEY SHARE takes ROW SHARE):
+ * those whose FK columns get a value that is not a literal NULL.
+ */
+function fkChecksOnInsert(table: string, n: AnyNode, ctx: DescribeContext): string[] {
+  const fks = ctx.catalog?.foreignKeysOf(table) ?? [];
+  if (!fks.length) return [];
+  const cols = ((n.cols ?? []) as AnyNode[]).map((c) => c.ResTarget?.name as string | undefined);
+  const rows = ((n.selectStmt?.SelectStmt?.valuesLists ?? []) as AnyNode[]).map((l) => (l.List?.items ?? []) as AnyNode[]);
+  const out = new Set<string>();
+  for (const fk of fks) {
+    if (!fk.references || fk.references === table) continue;
+    const positions = cols.length && fk.columns ? fk.columns.map((c) => cols.indexOf(c)) : undefined;
+    if (positions && positions.every((p) => p < 0)) continue;
+    // VALUES: checked when some row gives one of the FK's columns a non-NULL value
+    if (rows.length && positions) {
+      const nonNull = rows.some((row) => positions.some((p) => p >= 0 && row[p] !== undefined && row[p]!.A_Const?.isnull !== true));
+      if (!nonNull) continue;
+    }
+    out.add(fk.references);
+  }
+  return [...out];
 }
 
 function lockOwnedBy(e: EffectBuilder, options: unknown, ctx: DescribeContext): void {
