@@ -590,21 +590,23 @@ function dmlStmt(e: EffectBuilder, type: string, n: AnyNode, ctx: DescribeContex
 }
 
 /**
- * Tables an INSERT's foreign-key checks read (SELECT … FOR KEY SHARE takes ROW SHARE):
- * those whose FK columns get a value that is not a literal NULL.
+ * Tables an INSERT … VALUES's foreign-key checks read (SELECT … FOR KEY SHARE takes ROW
+ * SHARE): those whose FK columns get a value that is not a literal NULL.
  */
 function fkChecksOnInsert(table: string, n: AnyNode, ctx: DescribeContext): string[] {
   const fks = ctx.catalog?.foreignKeysOf(table) ?? [];
   if (!fks.length) return [];
   const cols = ((n.cols ?? []) as AnyNode[]).map((c) => c.ResTarget?.name as string | undefined);
   const rows = ((n.selectStmt?.SelectStmt?.valuesLists ?? []) as AnyNode[]).map((l) => (l.List?.items ?? []) as AnyNode[]);
+  // INSERT … SELECT checks only the rows its query returns: data, not the statement, decides
+  if (!rows.length) return [];
   const out = new Set<string>();
   for (const fk of fks) {
     if (!fk.references || fk.references === table) continue;
     const positions = cols.length && fk.columns ? fk.columns.map((c) => cols.indexOf(c)) : undefined;
     if (positions && positions.every((p) => p < 0)) continue;
-    // VALUES: checked when some row gives one of the FK's columns a non-NULL value
-    if (rows.length && positions) {
+    // checked when some row gives one of the FK's columns a non-NULL value
+    if (positions) {
       const nonNull = rows.some((row) => positions.some((p) => p >= 0 && row[p] !== undefined && row[p]!.A_Const?.isnull !== true));
       if (!nonNull) continue;
     }
