@@ -274,7 +274,16 @@ export class Catalog implements CatalogView {
         if (!n.relation) break;
         const rel = relationName(n.relation, searchPath);
         const renamed = qualifyName(n.newname, rel.split('.')[0], searchPath);
-        if (n.renameType === 'OBJECT_COLUMN' && n.subname) {
+        if (n.renameType === 'OBJECT_TABCONSTRAINT' && n.subname) {
+          const info = this.constraint(rel, n.subname);
+          if (info) {
+            this.dropConstraint(rel, n.subname);
+            let byName = this.constraints.get(rel);
+            if (!byName) this.constraints.set(rel, (byName = new Map()));
+            byName.set(n.newname, info);
+            this.droppedConstraints.delete(`${rel}/${n.newname}`);
+          }
+        } else if (n.renameType === 'OBJECT_COLUMN' && n.subname) {
           const t = this.columnType(rel, n.subname);
           if (t) {
             this.column(rel).set(n.subname, '');

@@ -583,6 +583,7 @@ function reindexStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
 function dmlStmt(e: EffectBuilder, type: string, n: AnyNode, ctx: DescribeContext): void {
   e.kind = type === 'InsertStmt' ? 'INSERT' : type === 'UpdateStmt' ? 'UPDATE' : type === 'DeleteStmt' ? 'DELETE' : 'MERGE';
   lockReads(e, n, ctx);
+  lockCteWrites(e, n, ctx);
   if (n.relation) {
     const table = lockTree(e, n.relation, 'ROW EXCLUSIVE', ctx);
     if (type === 'InsertStmt') for (const ref of fkChecksOnInsert(table, n, ctx)) e.lock(ref, 'ROW SHARE');
@@ -623,8 +624,18 @@ function lockOwnedBy(e: EffectBuilder, options: unknown, ctx: DescribeContext): 
   }
 }
 
+/** `WITH x AS (INSERT / UPDATE / DELETE …)`: the data-modifying CTEs write their tables. */
+function lockCteWrites(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  walk(n.withClause, (key, value) => {
+    if ((key === 'InsertStmt' || key === 'UpdateStmt' || key === 'DeleteStmt' || key === 'MergeStmt') && value.relation)
+      lockTree(e, value.relation, 'ROW EXCLUSIVE', ctx);
+    return true;
+  });
+}
+
 function selectStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
   e.kind = 'SELECT';
+  lockCteWrites(e, n, ctx);
   const clauses = ((n.lockingClause ?? []) as AnyNode[]).map((c) => c.LockingClause as AnyNode);
   const lockedNames = new Set(clauses.flatMap((c) => ((c?.lockedRels ?? []) as AnyNode[]).map((r) => r.RangeVar?.relname)));
   const lockAll = clauses.some((c) => !c?.lockedRels?.length);

@@ -272,6 +272,8 @@ export async function replayProject(project: CorpusProject, opts: AgreementOptio
         if (mode === 'transaction' && before.length) {
           const text = before.map((s) => s.text).join(';\n');
           await applyQuietly(session, { path: file.path, source: text, transaction: 'none' }, { ...p, statements: before }, opts.timeoutMs);
+          // applying resets the session: the file's own settings (search_path) come back
+          for (const st of before) if (st.ast && 'VariableSetStmt' in st.ast && !(st.ast as { VariableSetStmt: { is_local?: boolean } }).VariableSetStmt.is_local) await session.exec(st.text, opts.timeoutMs);
         }
         rest = at < 0 ? [] : rest.slice(at + 1);
         mode = 'none';
