@@ -222,7 +222,8 @@ export class Catalog implements CatalogView {
         if (rv) {
           const rel = relationName(rv, searchPath);
           this.relations.add(rel);
-          this.reads.set(rel, [...new Set(readRelations(n.query, searchPath))]);
+          // a view or materialized view depends on what it reads; CREATE TABLE AS only copies it
+          if (type === 'ViewStmt' || n.objtype === 'OBJECT_MATVIEW') this.reads.set(rel, [...new Set(readRelations(n.query, searchPath))]);
         }
         break;
       }
