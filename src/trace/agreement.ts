@@ -4,10 +4,9 @@
 // compared with what the server did.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Node } from '@pgsql/types';
 import { configSchema, type DbarchConfigInput } from '../config/schema.js';
 import { discover, sqlUnits } from '../migrations/index.js';
-import { buildFacts, Catalog, searchPathChange, DEFAULT_SEARCH_PATH } from '../pg/index.js';
+import { buildFacts, Catalog, catalogFromHistory } from '../pg/index.js';
 import { initParser, parseSql } from '../sql/index.js';
 import type { ParsedFile, StatementFacts, TransactionMode } from '../types.js';
 import type { TraceSession } from './catalog.js';
@@ -184,17 +183,6 @@ export interface AgreementOptions {
   onFile?: (path: string, done: number, total: number) => void;
 }
 
-/** Records what an executed file created into the history's catalog, as review does for earlier migrations. */
-function observeFile(catalog: Catalog, parsed: ParsedFile): void {
-  let path: string[] = [...DEFAULT_SEARCH_PATH];
-  for (const stmt of parsed.statements) {
-    if (!stmt.ast || stmt.error) continue;
-    catalog.observe(stmt.ast as Node, path);
-    const change = searchPathChange(stmt.ast);
-    if (change && !change.local) path = change.path;
-  }
-}
-
 async function openSession(project: CorpusProject, parsed: ParsedFile[], opts: AgreementOptions): Promise<{ opened: OpenedSession; dispose: () => Promise<void> }> {
   const req = emptyRequirements();
   for (const p of parsed) collectRequirements(p, req);
@@ -278,7 +266,7 @@ export async function replayProject(project: CorpusProject, opts: AgreementOptio
         rest = at < 0 ? [] : rest.slice(at + 1);
         mode = 'none';
       }
-      observeFile(history, p);
+      catalogFromHistory([p], history);
       // every migration starts a fresh session: settings (search_path) do not carry over
       await session.exec('RESET ALL', opts.timeoutMs);
     }
