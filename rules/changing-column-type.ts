@@ -30,8 +30,8 @@ export default createRule({
       },
       {
         bad: "ALTER TABLE users ALTER COLUMN active TYPE boolean USING active = 'yes';",
-        good: 'ALTER TABLE users ALTER COLUMN name TYPE text;',
-        note: 'Widening varchar to text (or a longer varchar) needs no rewrite.',
+        good: 'ALTER TABLE users ADD COLUMN active_flag boolean;\n-- backfill from active in batches, then switch the reads over',
+        note: 'Widening varchar to text (or a longer varchar) needs no rewrite when the history shows the old type; with the old type unknown, the change counts as a rewrite.',
       },
     ],
   },

@@ -7,6 +7,7 @@ import type { DbarchConfig } from '../config/schema.js';
 import { changedSince, discover as discoverMigrations, repoRoot, sortMigrations, splitByChanged } from '../migrations/index.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
 import { FORMATS, formatReport, reportFails, unanalysedFiles, type Format } from '../report/index.js';
+import { earlierMigrations, historyDirectories } from './history.js';
 import { packageInfo } from '../report/version.js';
 import { SEVERITIES, type Report, type Severity } from '../types.js';
 import type { AnalyzeInput, SourceFile } from '../analyze.js';
@@ -193,8 +194,21 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
 
   if (values.since === undefined && !targets.length) deps.stderr(`dbarch: no migration files found in ${inputs.join(', ')}\n`);
 
+  // A file named alone is traced on the schema its directory's earlier migrations build.
+  let earlier: MigrationFile[] = [];
+  if ((values.trace || values['database-url'] !== undefined) && values.since === undefined && config.trace.enabled) {
+    const alone = targets.filter((key) => candidates.byKey.get(key)?.explicit);
+    if (alone.length) {
+      const dirs = [...new Set(alone.flatMap((key) => historyDirectories(candidates.byKey.get(key)!.abs)))];
+      const siblings = collectFiles(dirs, cwd);
+      for (const [key, c] of siblings.byKey) if (!candidates.byKey.has(key)) candidates.byKey.set(key, c);
+      earlier = earlierMigrations(alone, [...siblings.byKey.keys()], config, discover, (key) => read(key)?.toString('utf8'));
+      history = earlier.map((m) => m.path);
+    }
+  }
+
   const analyze = async (input: AnalyzeInput) => (deps.analyze ?? (await (analyzerReady ?? preloadAnalyzer())))(input);
-  const byPath = new Map(found.migrations.map((m) => [m.path, m]));
+  const byPath = new Map([...earlier, ...found.migrations].map((m) => [m.path, m]));
   const asInput = (key: string): SourceFile => {
     const migration = byPath.get(key);
     return { path: key, content: read(key) ?? new Uint8Array(), ...(migration ? { migration } : {}) };

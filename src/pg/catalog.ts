@@ -9,6 +9,16 @@ export interface ConstraintInfo {
   type: 'foreign' | 'check' | 'primary' | 'unique' | 'exclusion' | 'notnull';
   /** Referenced table of a foreign key. */
   references?: string;
+  /** The constrained columns (the FK's own columns), when written or implied. */
+  columns?: string[];
+  /** A foreign key's referenced columns, when written. */
+  refColumns?: string[];
+}
+
+/** A foreign key and the table it is declared on. */
+export interface ForeignKey extends ConstraintInfo {
+  table: string;
+  name: string;
 }
 
 export interface CatalogView {
@@ -21,6 +31,14 @@ export interface CatalogView {
   isKnown(relation: string): boolean;
   /** Tables whose foreign keys reference this table. */
   referencing(table: string): string[];
+  /** Whether an index the catalog knows covers this column (or an expression). */
+  hasIndexOn(table: string, column: string): boolean;
+  /** Columns of the table's primary key, when known. */
+  primaryKeyColumns(table: string): string[] | undefined;
+  /** Foreign keys declared on this table. */
+  foreignKeysOf(table: string): ForeignKey[];
+  /** Foreign keys of other tables that reference this table. */
+  foreignKeysTo(table: string): ForeignKey[];
   /** Relations a view / materialized view reads. */
   viewReads(view: string): string[];
   /** Views / materialized views that read this relation. */
@@ -47,6 +65,12 @@ export class Catalog implements CatalogView {
   private readonly dropped = new Set<string>();
   /** `parent>child` links removed in this layer (DETACH, NO INHERIT). */
   private readonly unlinked = new Set<string>();
+  /** Columns of each index (`*`: an expression, or not known). */
+  private readonly indexColumns = new Map<string, string[]>();
+  /** `table/constraint` dropped in this layer: hides it in the base. */
+  private readonly droppedConstraints = new Set<string>();
+  /** Tables renamed in this layer: new name → old name (as the base knows it). */
+  private readonly renamedFrom = new Map<string, string>();
 
   /** `base` is read through, never written: a file's catalog layered over the history's. */
   constructor(private readonly base?: CatalogView) {}
@@ -55,30 +79,75 @@ export class Catalog implements CatalogView {
     return this.dropped.has(relation);
   }
   tableOfIndex(index: string): string | undefined {
-    return this.indexes.get(index) ?? (this.hidden(index) ? undefined : this.base?.tableOfIndex(index));
+    const local = this.indexes.get(index);
+    if (local || this.hidden(index)) return local;
+    const table = this.base?.tableOfIndex(index);
+    return table === undefined ? undefined : this.currentName(table);
   }
   columnType(table: string, column: string): string | undefined {
     // '' marks a column dropped or renamed away in this layer
     const local = this.columns.get(table)?.get(column);
     if (local !== undefined) return local || undefined;
-    return this.hidden(table) ? undefined : this.base?.columnType(table, column);
+    return this.hidden(table) ? undefined : this.base?.columnType(this.baseName(table), column);
   }
   isSequence(relation: string): boolean {
     return this.sequences.has(relation) || (!this.hidden(relation) && (this.base?.isSequence(relation) ?? false));
   }
   constraint(table: string, name: string): ConstraintInfo | undefined {
-    return this.constraints.get(table)?.get(name) ?? (this.hidden(table) ? undefined : this.base?.constraint(table, name));
+    const local = this.constraints.get(table)?.get(name);
+    if (local) return local;
+    if (this.hidden(table) || this.droppedConstraints.has(`${table}/${name}`)) return undefined;
+    const info = this.base?.constraint(this.baseName(table), name);
+    return info?.references ? { ...info, references: this.currentName(info.references) } : info;
+  }
+  /** The name the base layer knows a (possibly renamed) table by. */
+  private baseName(table: string): string {
+    return this.renamedFrom.get(table) ?? table;
+  }
+  /** A base-layer name as this layer knows it (after renames), or undefined when dropped here. */
+  private currentName(baseTable: string): string {
+    for (const [now, before] of this.renamedFrom) if (before === baseTable) return now;
+    return baseTable;
+  }
+  foreignKeysOf(table: string): ForeignKey[] {
+    const out = new Map<string, ForeignKey>();
+    if (!this.hidden(table))
+      for (const fk of this.base?.foreignKeysOf(this.baseName(table)) ?? []) {
+        if (this.droppedConstraints.has(`${table}/${fk.name}`) || !fk.references) continue;
+        const references = this.currentName(fk.references);
+        if (!this.dropped.has(references)) out.set(fk.name, { ...fk, table, references });
+      }
+    for (const [name, c] of this.constraints.get(table) ?? [])
+      if (c.type === 'foreign' && c.references && !this.dropped.has(c.references)) out.set(name, { ...c, table, name });
+    return [...out.values()];
+  }
+  foreignKeysTo(table: string): ForeignKey[] {
+    const out = new Map<string, ForeignKey>();
+    if (!this.hidden(table))
+      for (const fk of this.base?.foreignKeysTo(this.baseName(table)) ?? []) {
+        const from = this.currentName(fk.table);
+        if (this.dropped.has(from) || this.droppedConstraints.has(`${from}/${fk.name}`)) continue;
+        out.set(`${from}/${fk.name}`, { ...fk, table: from, references: table });
+      }
+    for (const [t, byName] of this.constraints)
+      for (const [name, c] of byName)
+        if (c.type === 'foreign' && c.references === table && !this.dropped.has(t)) out.set(`${t}/${name}`, { ...c, table: t, name });
+    return [...out.values()];
+  }
+  hasIndexOn(table: string, column: string): boolean {
+    for (const [index, t] of this.indexes)
+      if (t === table && (this.indexColumns.get(index) ?? ['*']).some((c) => c === column || c === '*')) return true;
+    return !this.hidden(table) && (this.base?.hasIndexOn(this.baseName(table), column) ?? false);
+  }
+  primaryKeyColumns(table: string): string[] | undefined {
+    for (const [name, c] of this.constraints.get(table) ?? []) if (c.type === 'primary' && !this.droppedConstraints.has(`${table}/${name}`)) return c.columns;
+    return this.hidden(table) ? undefined : this.base?.primaryKeyColumns(this.baseName(table));
   }
   referencedBy(table: string): string[] {
-    const refs = new Set<string>(this.hidden(table) ? [] : (this.base?.referencedBy(table) ?? []));
-    for (const c of this.constraints.get(table)?.values() ?? []) if (c.references) refs.add(c.references);
-    return [...refs];
+    return [...new Set(this.foreignKeysOf(table).map((fk) => fk.references!))];
   }
   referencing(table: string): string[] {
-    const out = new Set<string>((this.base?.referencing(table) ?? []).filter((t) => !this.hidden(t)));
-    for (const [t, byName] of this.constraints)
-      for (const c of byName.values()) if (c.references === table && t !== table) out.add(t);
-    return [...out];
+    return [...new Set(this.foreignKeysTo(table).map((fk) => fk.table))].filter((t) => t !== table);
   }
   viewReads(view: string): string[] {
     return this.reads.get(view) ?? (this.hidden(view) ? [] : (this.base?.viewReads(view) ?? []));
@@ -153,7 +222,8 @@ export class Catalog implements CatalogView {
         if (rv) {
           const rel = relationName(rv, searchPath);
           this.relations.add(rel);
-          this.reads.set(rel, [...new Set(readRelations(n.query, searchPath))]);
+          // a view or materialized view depends on what it reads; CREATE TABLE AS only copies it
+          if (type === 'ViewStmt' || n.objtype === 'OBJECT_MATVIEW') this.reads.set(rel, [...new Set(readRelations(n.query, searchPath))]);
         }
         break;
       }
@@ -162,7 +232,13 @@ export class Catalog implements CatalogView {
         break;
       case 'IndexStmt': {
         const table = relationName(n.relation, searchPath);
-        if (n.idxname) this.indexes.set(qualifyName(n.idxname, table.split('.')[0], searchPath), table);
+        if (n.idxname) {
+          const index = qualifyName(n.idxname, table.split('.')[0], searchPath);
+          this.indexes.set(index, table);
+          // expression indexes name no column: they count for every column
+          const cols = ((n.indexParams ?? []) as AnyNode[]).map((p) => p.IndexElem?.name as string | undefined);
+          this.indexColumns.set(index, cols.every((c) => c !== undefined) ? (cols as string[]) : ['*']);
+        }
         break;
       }
       case 'AlterTableStmt': {
@@ -173,10 +249,17 @@ export class Catalog implements CatalogView {
           if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) this.addColumn(table, cmd.def.ColumnDef, searchPath);
           else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && cmd.def?.ColumnDef?.typeName)
             this.column(table).set(cmd.name, typeNameToString(cmd.def.ColumnDef.typeName));
-          else if (cmd.subtype === 'AT_DropColumn' && cmd.name) this.column(table).set(cmd.name, '');
+          else if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
+            this.column(table).set(cmd.name, '');
+            // constraints on the column go with it (CASCADE also takes FKs referencing it)
+            for (const [name, c] of this.constraints.get(table) ?? []) if (c.columns?.includes(cmd.name)) this.dropConstraint(table, name);
+            for (const fk of this.base?.foreignKeysOf(table) ?? []) if (fk.columns?.includes(cmd.name)) this.dropConstraint(table, fk.name);
+            if (cmd.behavior === 'DROP_CASCADE')
+              for (const fk of this.foreignKeysTo(table)) if (!fk.refColumns || fk.refColumns.includes(cmd.name)) this.dropConstraint(fk.table, fk.name);
+          }
           else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint)
             this.addConstraint(table, cmd.def.Constraint, searchPath, undefined);
-          else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.constraints.get(table)?.delete(cmd.name);
+          else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.dropConstraint(table, cmd.name);
           else if (n.objtype !== 'OBJECT_INDEX' && cmd.def?.PartitionCmd?.name) {
             const part = relationName(cmd.def.PartitionCmd.name, searchPath);
             if (cmd.subtype === 'AT_AttachPartition') this.link(table, part, true);
@@ -192,12 +275,22 @@ export class Catalog implements CatalogView {
         if (!n.relation) break;
         const rel = relationName(n.relation, searchPath);
         const renamed = qualifyName(n.newname, rel.split('.')[0], searchPath);
-        if (n.renameType === 'OBJECT_COLUMN' && n.subname) {
+        if (n.renameType === 'OBJECT_TABCONSTRAINT' && n.subname) {
+          const info = this.constraint(rel, n.subname);
+          if (info) {
+            this.dropConstraint(rel, n.subname);
+            let byName = this.constraints.get(rel);
+            if (!byName) this.constraints.set(rel, (byName = new Map()));
+            byName.set(n.newname, info);
+            this.droppedConstraints.delete(`${rel}/${n.newname}`);
+          }
+        } else if (n.renameType === 'OBJECT_COLUMN' && n.subname) {
           const t = this.columnType(rel, n.subname);
           if (t) {
             this.column(rel).set(n.subname, '');
             this.column(rel).set(n.newname, t);
           }
+          this.renameColumnInKeys(rel, n.subname, n.newname);
         } else if (n.renameType === 'OBJECT_INDEX') {
           const t = this.tableOfIndex(rel);
           if (t) {
@@ -213,10 +306,14 @@ export class Catalog implements CatalogView {
               map.set(renamed, v);
             }
           }
+          // foreign keys follow the table they reference
+          for (const byName of this.constraints.values()) for (const c of byName.values()) if (c.references === rel) c.references = renamed;
+          if (!this.relations.has(rel)) this.renamedFrom.set(renamed, this.renamedFrom.get(rel) ?? rel);
           for (const [idx, t] of this.indexes) if (t === rel) this.indexes.set(idx, renamed);
           this.relations.delete(rel);
           this.relations.add(renamed);
           this.dropped.add(rel);
+          this.dropped.delete(renamed);
         }
         break;
       }
@@ -225,6 +322,8 @@ export class Catalog implements CatalogView {
           const names = stringList(obj.List?.items);
           if (names.length === 0) continue;
           const rel = qualifyList(names, searchPath);
+          // FKs referencing a dropped table went with it (CASCADE; without it the drop failed)
+          if (n.removeType === 'OBJECT_TABLE') for (const fk of this.foreignKeysTo(rel)) this.dropConstraint(fk.table, fk.name);
           this.indexes.delete(rel);
           this.sequences.delete(rel);
           this.columns.delete(rel);
@@ -238,6 +337,31 @@ export class Catalog implements CatalogView {
         break;
       }
     }
+  }
+
+  /** Foreign keys name columns: a renamed column stays in them under its new name. */
+  private renameColumnInKeys(table: string, from: string, to: string): void {
+    const swap = (cols: string[] | undefined) => cols?.map((c) => (c === from ? to : c));
+    const put = (t: string, name: string, info: ConstraintInfo) => {
+      let byName = this.constraints.get(t);
+      if (!byName) this.constraints.set(t, (byName = new Map()));
+      byName.set(name, info);
+    };
+    for (const fk of this.foreignKeysOf(table))
+      if (fk.columns?.includes(from)) put(table, fk.name, { type: 'foreign', references: fk.references!, columns: swap(fk.columns)!, ...(fk.refColumns ? { refColumns: fk.refColumns } : {}) });
+    for (const fk of this.foreignKeysTo(table)) {
+      if (!fk.refColumns?.includes(from)) continue;
+      const own = fk.table === table ? this.constraints.get(table)?.get(fk.name) : undefined;
+      const columns = own?.columns ?? fk.columns;
+      put(fk.table, fk.name, { type: 'foreign', references: table, refColumns: swap(fk.refColumns)!, ...(columns ? { columns: fk.table === table ? swap(columns)! : columns } : {}) });
+    }
+    for (const c of this.constraints.get(table)?.values() ?? []) if (c.type !== 'foreign' && c.columns?.includes(from)) c.columns = swap(c.columns)!;
+    for (const [index, t] of this.indexes) if (t === table) this.indexColumns.set(index, swap(this.indexColumns.get(index)) ?? ['*']);
+  }
+
+  private dropConstraint(table: string, name: string): void {
+    this.constraints.get(table)?.delete(name);
+    this.droppedConstraints.add(`${table}/${name}`);
   }
 
   private column(table: string): Map<string, string> {
@@ -263,10 +387,13 @@ export class Catalog implements CatalogView {
     let info: ConstraintInfo | undefined;
     let defaultName: string | undefined;
     switch (con.contype) {
-      case 'CONSTR_FOREIGN':
+      case 'CONSTR_FOREIGN': {
         info = { type: 'foreign', references: relationName(con.pktable, searchPath) };
+        const refColumns = stringList(con.pk_attrs);
+        if (refColumns.length) info.refColumns = refColumns;
         defaultName = `${bare}_${cols.join('_')}_fkey`;
         break;
+      }
       case 'CONSTR_CHECK':
         info = { type: 'check' };
         defaultName = column ? `${bare}_${column}_check` : undefined;
@@ -285,12 +412,20 @@ export class Catalog implements CatalogView {
       default:
         return;
     }
-    const name = con.conname ?? con.indexname ?? defaultName;
+    let name = con.conname ?? con.indexname ?? defaultName;
     if (!name) return;
+    // a generated name already taken gets a number, as PostgreSQL's ChooseConstraintName does
+    if (!con.conname && !con.indexname)
+      for (let i = 1; this.constraint(table, name) !== undefined; i++) name = `${defaultName}${i}`;
+    if (cols.length) info.columns = cols;
+    this.droppedConstraints.delete(`${table}/${name}`);
     let byName = this.constraints.get(table);
     if (!byName) this.constraints.set(table, (byName = new Map()));
     byName.set(name, info);
-    if (info.type === 'primary' || info.type === 'unique' || info.type === 'exclusion')
-      this.indexes.set(qualifyName(con.indexname ?? name, schema, searchPath), table);
+    if (info.type === 'primary' || info.type === 'unique' || info.type === 'exclusion') {
+      const index = qualifyName(con.indexname ?? name, schema, searchPath);
+      this.indexes.set(index, table);
+      this.indexColumns.set(index, info.type === 'exclusion' || !cols.length ? ['*'] : cols);
+    }
   }
 }

@@ -17,13 +17,15 @@ import {
   typeNameToString,
   walk,
 } from './names.js';
-import { typeChangeRewrites } from './typechange.js';
+import { isTimestampZoneChange, typeChangeRewrites } from './typechange.js';
 
 export interface DescribeContext {
   searchPath: readonly string[];
   pgVersion: number;
   /** What is known of the existing schema; optional, sharpens DROP INDEX / ALTER TYPE / FKs. */
   catalog?: CatalogView;
+  /** Session time zone (SET TIME ZONE); undefined = the server default, assumed UTC. */
+  timeZone?: string;
 }
 
 class EffectBuilder {
@@ -177,6 +179,28 @@ function constraintEffect(
   }
 }
 
+/**
+ * The other tables of the foreign keys a column takes part in: the tables its own FKs
+ * reference and, with `referencing`, the tables whose FKs reference it. An FK whose
+ * columns the catalog does not know counts when it could involve the column.
+ */
+function fkPartners(table: string, column: string, ctx: DescribeContext, referencing: boolean): string[] {
+  if (!ctx.catalog) return [];
+  const out = new Set<string>();
+  for (const fk of ctx.catalog.foreignKeysOf(table))
+    if (fk.references && fk.references !== table && (!fk.columns || fk.columns.includes(column))) out.add(fk.references);
+  if (referencing)
+    for (const fk of ctx.catalog.foreignKeysTo(table))
+      if (fk.table !== table && (fk.refColumns ? fk.refColumns.includes(column) : referencedByDefault(table, column, ctx))) out.add(fk.table);
+  return [...out];
+}
+
+/** An FK written without columns references the primary key. */
+function referencedByDefault(table: string, column: string, ctx: DescribeContext): boolean {
+  const pk = ctx.catalog?.primaryKeyColumns(table);
+  return pk === undefined || pk.includes(column);
+}
+
 /** A USING clause that is just the column (or the column cast to the new type) changes nothing. */
 function usingTransforms(using: AnyNode | undefined, column: string | undefined, to: string): boolean {
   if (!using) return false;
@@ -208,10 +232,17 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
     }
     case 'AT_AlterColumnType': {
       const col = def?.ColumnDef as AnyNode | undefined;
+      // a foreign key on either side of the column is dropped and re-added: its triggers
+      // on both tables go, so both are locked ACCESS EXCLUSIVE (observed on PostgreSQL)
+      if (cmd.name) for (const other of fkPartners(table, cmd.name, ctx, true)) e.lock(other, 'ACCESS EXCLUSIVE');
       if (col?.typeName) {
         const to = typeNameToString(col.typeName);
         const from = cmd.name ? ctx.catalog?.columnType(table, cmd.name) : undefined;
-        if (typeChangeRewrites(from, to, usingTransforms(col.raw_default, cmd.name, to))) e.rewrites.add(table);
+        const tz = { pgVersion: ctx.pgVersion, ...(ctx.timeZone !== undefined ? { timeZone: ctx.timeZone } : {}) };
+        if (typeChangeRewrites(from, to, usingTransforms(col.raw_default, cmd.name, to), tz)) e.rewrites.add(table);
+        // timestamp ↔ timestamptz without a rewrite still rebuilds the column's indexes
+        // (the operator class changes), which reads the whole table
+        else if (from !== undefined && isTimestampZoneChange(from, to) && ctx.catalog?.hasIndexOn(table, cmd.name!)) e.scans.add(table);
       }
       return 'ACCESS EXCLUSIVE';
     }
@@ -231,6 +262,8 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
     }
     case 'AT_DropColumn':
       if (cmd.behavior === 'DROP_CASCADE') for (const v of dependentViews(table, ctx)) e.lock(v, 'ACCESS EXCLUSIVE');
+      // the column's own FKs go with it; FKs referencing it only with CASCADE
+      if (cmd.name) for (const other of fkPartners(table, cmd.name, ctx, cmd.behavior === 'DROP_CASCADE')) e.lock(other, 'ACCESS EXCLUSIVE');
       return 'ACCESS EXCLUSIVE';
     case 'AT_DropConstraint': {
       const info = cmd.name ? ctx.catalog?.constraint(table, cmd.name) : undefined;
@@ -287,6 +320,11 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
         const partition = relationName(part, ctx.searchPath);
         if (objtype === 'OBJECT_INDEX') {
           e.lock(partition, 'SHARE UPDATE EXCLUSIVE');
+          // both indexes' tables are opened to check that the partition index matches
+          for (const index of [table, partition]) {
+            const owner = ctx.catalog?.tableOfIndex(index);
+            if (owner) e.lock(owner, 'ACCESS SHARE');
+          }
           return 'SHARE UPDATE EXCLUSIVE';
         }
         // the partition is scanned to prove the bound unless a CHECK already implies it
@@ -445,6 +483,8 @@ function dropStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
         e.lock(rel, 'ACCESS EXCLUSIVE');
         // the referenced tables lose this table's FK triggers
         for (const ref of ctx.catalog?.referencedBy(rel) ?? []) if (ref !== rel) e.lock(ref, 'ACCESS EXCLUSIVE');
+        // CASCADE drops the FKs of the tables referencing it, and their triggers with them
+        if (cascade) for (const from of ctx.catalog?.referencing(rel) ?? []) e.lock(from, 'ACCESS EXCLUSIVE');
         // partitions go with their table; inheritance children and views only with CASCADE
         for (const d of descendants(rel, ctx, !cascade)) dropCascade(e, d, ctx, cascade);
         if (cascade) for (const v of dependentViews(rel, ctx)) dropCascade(e, v, ctx, true);
@@ -543,7 +583,37 @@ function reindexStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
 function dmlStmt(e: EffectBuilder, type: string, n: AnyNode, ctx: DescribeContext): void {
   e.kind = type === 'InsertStmt' ? 'INSERT' : type === 'UpdateStmt' ? 'UPDATE' : type === 'DeleteStmt' ? 'DELETE' : 'MERGE';
   lockReads(e, n, ctx);
-  if (n.relation) lockTree(e, n.relation, 'ROW EXCLUSIVE', ctx);
+  lockCteWrites(e, n, ctx);
+  if (n.relation) {
+    const table = lockTree(e, n.relation, 'ROW EXCLUSIVE', ctx);
+    if (type === 'InsertStmt') for (const ref of fkChecksOnInsert(table, n, ctx)) e.lock(ref, 'ROW SHARE');
+  }
+}
+
+/**
+ * Tables an INSERT … VALUES's foreign-key checks read (SELECT … FOR KEY SHARE takes ROW
+ * SHARE): those whose FK columns get a value that is not a literal NULL.
+ */
+function fkChecksOnInsert(table: string, n: AnyNode, ctx: DescribeContext): string[] {
+  const fks = ctx.catalog?.foreignKeysOf(table) ?? [];
+  if (!fks.length) return [];
+  const cols = ((n.cols ?? []) as AnyNode[]).map((c) => c.ResTarget?.name as string | undefined);
+  const rows = ((n.selectStmt?.SelectStmt?.valuesLists ?? []) as AnyNode[]).map((l) => (l.List?.items ?? []) as AnyNode[]);
+  // INSERT … SELECT checks only the rows its query returns: data, not the statement, decides
+  if (!rows.length) return [];
+  const out = new Set<string>();
+  for (const fk of fks) {
+    if (!fk.references || fk.references === table) continue;
+    const positions = cols.length && fk.columns ? fk.columns.map((c) => cols.indexOf(c)) : undefined;
+    if (positions && positions.every((p) => p < 0)) continue;
+    // checked when some row gives one of the FK's columns a non-NULL value
+    if (positions) {
+      const nonNull = rows.some((row) => positions.some((p) => p >= 0 && row[p] !== undefined && row[p]!.A_Const?.isnull !== true));
+      if (!nonNull) continue;
+    }
+    out.add(fk.references);
+  }
+  return [...out];
 }
 
 function lockOwnedBy(e: EffectBuilder, options: unknown, ctx: DescribeContext): void {
@@ -554,8 +624,18 @@ function lockOwnedBy(e: EffectBuilder, options: unknown, ctx: DescribeContext): 
   }
 }
 
+/** `WITH x AS (INSERT / UPDATE / DELETE …)`: the data-modifying CTEs write their tables. */
+function lockCteWrites(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
+  walk(n.withClause, (key, value) => {
+    if ((key === 'InsertStmt' || key === 'UpdateStmt' || key === 'DeleteStmt' || key === 'MergeStmt') && value.relation)
+      lockTree(e, value.relation, 'ROW EXCLUSIVE', ctx);
+    return true;
+  });
+}
+
 function selectStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
   e.kind = 'SELECT';
+  lockCteWrites(e, n, ctx);
   const clauses = ((n.lockingClause ?? []) as AnyNode[]).map((c) => c.LockingClause as AnyNode);
   const lockedNames = new Set(clauses.flatMap((c) => ((c?.lockedRels ?? []) as AnyNode[]).map((r) => r.RangeVar?.relname)));
   const lockAll = clauses.some((c) => !c?.lockedRels?.length);

@@ -36,10 +36,9 @@ import { DEFAULT_SEARCH_PATH } from './names.js';
 
 /**
  * A catalog of the schema built by earlier migrations (oldest first), for
- * `buildFacts(parsed, { …, catalog })`.
+ * `buildFacts(parsed, { …, catalog })`; with `catalog`, the files are added to it.
  */
-export function catalogFromHistory(files: readonly ParsedFile[]): Catalog {
-  const catalog = new Catalog();
+export function catalogFromHistory(files: readonly ParsedFile[], catalog: Catalog = new Catalog()): Catalog {
   for (const file of files) {
     let path: string[] = [...DEFAULT_SEARCH_PATH];
     for (const stmt of file.statements) {

@@ -179,7 +179,7 @@ export function renderLockTable(report: Report, opts: LockTableOptions = {}): st
           fixed ? 'yes' : 'no',
         ];
         // Trace errors are database text (RAISE messages): escaped, which also escapes its pipes.
-        if (traced) cells.push(stmt.trace ? escapeMarkdown(traceCell(stmt.trace).replace(/\s*\n\s*/g, ' ')) : '');
+        if (traced) cells.push(stmt.trace ? escapeMarkdown(traceCell(stmt.trace, lock.relation).replace(/\s*\n\s*/g, ' ')) : '');
         rows.push(`| ${cells.join(' | ')} |`);
       }
     });
@@ -191,10 +191,11 @@ export function renderLockTable(report: Report, opts: LockTableOptions = {}): st
   return lines.join('\n');
 }
 
-function traceCell(t: NonNullable<Report['files'][number]['statements'][number]['trace']>): string {
+/** What the trace saw on the row's own relation (not the statement's strongest lock elsewhere). */
+function traceCell(t: NonNullable<Report['files'][number]['statements'][number]['trace']>, relation: string): string {
   if (t.error) return `failed: ${t.error}`;
-  const observed = [...new Set(t.locks.map((l) => l.mode))].sort((a, b) => modeRank(b) - modeRank(a))[0];
-  return `${observed ?? 'no lock'}${t.rewrote.length ? ', rewrote' : ''} (${Math.round(t.durationMs)} ms)`;
+  const observed = t.locks.filter((l) => l.relation === relation).map((l) => l.mode).sort((a, b) => modeRank(b) - modeRank(a))[0];
+  return `${observed ?? 'no lock'}${t.rewrote.includes(relation) ? ', rewrote' : ''} (${Math.round(t.durationMs)} ms)`;
 }
 
 function modeRank(mode: LockMode): number {

@@ -29,6 +29,9 @@ export function compareLocks(statementIndex: number, predicted: LockRef[], trace
     if (otherRelations.has(l.relation) && !observed.has(l.relation)) continue;
     // relations created by the statement are not compared when unseen (nothing to block)
     if (!observed.has(l.relation) && traced.created.includes(l.relation)) continue;
+    // a relation that does not exist (IF EXISTS on nothing) cannot be locked
+    if (!observed.has(l.relation) && traced.absent?.includes(l.relation)) continue;
+    if (!observed.has(l.relation) && traced.notTables?.includes(l.relation)) continue;
     predictedMap.set(l.relation, l.mode);
   }
   for (const [relation, mode] of predictedMap) {

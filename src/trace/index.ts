@@ -125,7 +125,10 @@ function finding(
   return f;
 }
 
-function failureFindings(target: TraceTarget, trace: FileTrace, ctx: { unavailable: string[]; issues: ReplayIssue[]; engine: string; partial: boolean }, what = 'migration'): Finding[] {
+/** SQLSTATEs of a reference to an object that does not exist (table, column, function, type, schema). */
+const UNDEFINED_OBJECT = new Set(['42P01', '42703', '42883', '42704', '3F000']);
+
+function failureFindings(target: TraceTarget, trace: FileTrace, ctx: { unavailable: string[]; issues: ReplayIssue[]; engine: string; partial: boolean; noBase?: boolean }, what = 'migration'): Finding[] {
   const failure = trace.failure;
   if (!failure) return [];
   const at = { statementIndex: failure.statementIndex, offset: failure.offset };
@@ -136,6 +139,10 @@ function failureFindings(target: TraceTarget, trace: FileTrace, ctx: { unavailab
   if (ctx.unavailable.length) {
     const list = ctx.unavailable.join(', ');
     return [finding(target.parsed, 'trace-unavailable', 'info', `could not trace: extension ${list} unavailable; the statement failed with: ${failure.message}`, at)];
+  }
+  if (ctx.noBase && failure.code && UNDEFINED_OBJECT.has(failure.code)) {
+    // nothing built the schema the migration runs on: its objects were never seen
+    return [finding(target.parsed, 'trace-unavailable', 'info', `not traced: no earlier migrations or schema dump to build the schema it runs on, and it uses objects the trace never saw (${failure.message}). Lint the whole migrations directory, or set trace.schemaDump.`, at)];
   }
   if (ctx.partial || target.partial) {
     return [finding(target.parsed, 'trace-unavailable', 'info', `could not trace reliably: the history or this migration is written in the framework's DSL, and only its SQL is replayed; the statement failed with: ${failure.message}`, at)];
@@ -185,7 +192,8 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
     base: backend.base,
   };
   const unavailable = [...new Set([...backend.base.unavailableExtensions, ...(backend.engine === 'pglite' ? targetExt.unavailable : [])])].sort();
-  const ctx = { unavailable, issues: backend.base.issues, engine: backend.engine, partial: input.history.some((h) => h.partial) };
+  const noBase = !input.schemaDump && !input.history.some((h) => h.direction !== 'down');
+  const ctx = { unavailable, issues: backend.base.issues, engine: backend.engine, partial: input.history.some((h) => h.partial), noBase };
   const add = (path: string, ...fs: Finding[]) => {
     if (!fs.length) return;
     const list = result.findings.get(path) ?? [];

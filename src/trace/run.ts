@@ -6,7 +6,9 @@ import {
   diffRelations,
   heldLocks,
   lockKey,
+  qualified,
   resolveLocks,
+  TABLE_KINDS,
   snapshotRelations,
   strongestPerRelation,
   type RawLock,
@@ -25,6 +27,10 @@ export interface StatementTrace extends TraceResult {
   heldBefore: LockRef[];
   created: string[];
   dropped: string[];
+  /** Relations the lock model names that did not exist before or after the statement (IF EXISTS on nothing): nothing to lock. */
+  absent?: string[];
+  /** Relations the lock model names that are views, sequences or indexes (only tables are compared). */
+  notTables?: string[];
 }
 
 export type FailureKind = 'error' | 'timeout' | 'memory' | 'crash' | 'refused';
@@ -188,6 +194,9 @@ export async function traceFile(session: TraceSession, parsed: ParsedFile, opts:
         created: diff.created,
         dropped: diff.dropped,
       };
+      const kinds = predictedKinds(fact?.locks ?? [], before, after);
+      if (kinds.absent.length) trace.absent = kinds.absent;
+      if (kinds.notTables.length) trace.notTables = kinds.notTables;
       if (!outcome.ok) {
         trace.error = outcome.error.message;
         out.statements.set(stmt.index, trace);
@@ -219,6 +228,20 @@ export async function traceFile(session: TraceSession, parsed: ParsedFile, opts:
     }
     throw err;
   }
+}
+
+/** Which predicted relations do not exist, and which are not tables / matviews. */
+function predictedKinds(predicted: LockRef[], before: RelationSnapshot, after: RelationSnapshot): { absent: string[]; notTables: string[] } {
+  const out = { absent: [] as string[], notTables: [] as string[] };
+  if (!predicted.length) return out;
+  const kinds = new Map<string, string>();
+  for (const snap of [after, before]) for (const r of snap.values()) kinds.set(qualified(r), r.kind);
+  for (const { relation } of predicted) {
+    const kind = kinds.get(relation);
+    if (kind === undefined) out.absent.push(relation);
+    else if (!TABLE_KINDS.has(kind)) out.notTables.push(relation);
+  }
+  return out;
 }
 
 /** Statements the sandbox does not run at all. */

@@ -31,7 +31,7 @@ describe('Catalog', () => {
     expect(c.tableOfIndex('public.orders_user')).toBe('public.orders');
     expect(c.tableOfIndex('public.users_pkey')).toBe('public.users');
     expect(c.columnType('public.users', 'email')).toBe('varchar(100)');
-    expect(c.constraint('public.orders', 'orders_user_id_fkey')).toEqual({ type: 'foreign', references: 'public.users' });
+    expect(c.constraint('public.orders', 'orders_user_id_fkey')).toMatchObject({ type: 'foreign', references: 'public.users' });
     expect(c.referencedBy('public.orders')).toEqual(['public.users']);
     expect(c.referencing('public.users')).toEqual(['public.orders']);
     expect(c.children('public.events')).toEqual([{ relation: 'public.events_1', partition: true }]);

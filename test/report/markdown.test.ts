@@ -114,6 +114,20 @@ describe('renderLockTable', () => {
     expect(table).toContain('| no | yes | ACCESS EXCLUSIVE (12 ms) |');
   });
 
+  it("shows in each row the traced lock of that row's relation, not the statement's strongest", () => {
+    const report = sampleReport();
+    const stmt = report.files[0]!.statements[1]!;
+    // CREATE TABLE orders (… REFERENCES users): the new table is unlocked for others, users gets SHARE ROW EXCLUSIVE
+    stmt.locks = [
+      { relation: 'public.users', mode: 'SHARE ROW EXCLUSIVE' },
+      { relation: 'public.orders', mode: 'ACCESS EXCLUSIVE' },
+    ];
+    stmt.trace = { locks: [{ relation: 'public.users', mode: 'SHARE ROW EXCLUSIVE' }], rewrote: [], durationMs: 3 };
+    const rows = renderLockTable(report).split('\n');
+    expect(rows.find((r) => r.includes('`public.users`'))).toMatch(/\| SHARE ROW EXCLUSIVE \(3 ms\) \|$/);
+    expect(rows.find((r) => r.includes('`public.orders`'))).toMatch(/\| no lock \(3 ms\) \|$/);
+  });
+
   it('escapes pipes in cells', () => {
     const report = sampleReport();
     report.files[0]!.statements[1]!.kind = 'ALTER | TABLE';

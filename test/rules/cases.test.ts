@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getRule } from '../../src/rules/registry.js';
 import { initParser } from '../../src/sql/index.js';
-import { runRule, type RunOptions } from './support.js';
+import { analyze } from '../../src/analyze.js';
+import { configFor, runRule, type RunOptions } from './support.js';
 
 beforeAll(async () => {
   await initParser();
@@ -45,9 +46,19 @@ describe('adding-field-with-default', () => {
 
 describe('changing-column-type', () => {
   const id = 'changing-column-type';
-  it('accepts widenings that do not rewrite', () => {
-    expect(lines(id, 'ALTER TABLE users ALTER COLUMN name TYPE varchar(500);')).toEqual([]);
-    expect(lines(id, 'ALTER TABLE users ALTER COLUMN price TYPE numeric(12, 2);')).toEqual([]);
+  it('accepts widenings that do not rewrite, judged by the old type from the history', async () => {
+    const config = configFor(getRule(id)!);
+    const history = [{ path: 'db/0001.sql', content: 'CREATE TABLE users (id int PRIMARY KEY, name varchar(100), price numeric(10, 2));' }];
+    const lint = async (sql: string) => {
+      const r = await analyze({ files: [{ path: 'db/0002.sql', content: sql }], history, config });
+      return r.files.flatMap((f) => f.findings).filter((f) => f.rule === id).map((f) => f.line);
+    };
+    expect(await lint('ALTER TABLE users ALTER COLUMN name TYPE varchar(500);')).toEqual([]);
+    expect(await lint('ALTER TABLE users ALTER COLUMN price TYPE numeric(12, 2);')).toEqual([]);
+    expect(await lint('ALTER TABLE users ALTER COLUMN name TYPE varchar(50);')).toEqual([1]);
+  });
+  it('counts a change of an unknown old type as a rewrite: nothing proves it binary-coercible', () => {
+    expect(lines(id, 'ALTER TABLE users ALTER COLUMN name TYPE varchar(500);')).toEqual([1]);
   });
   it('flags rewriting changes, USING included', () => {
     expect(lines(id, 'ALTER TABLE users ALTER COLUMN id TYPE bigint;')).toEqual([1]);
