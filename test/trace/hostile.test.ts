@@ -6,21 +6,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initParser, parseSql } from '../../src/sql/index.js';
 import { traceFiles, type TraceTarget } from '../../src/trace/index.js';
 import { CATALOG_PATH, clientFor, connectChecked } from '../../src/trace/postgres.js';
+import { DATABASE_URL, serverReachable } from './server.js';
 
-const DATABASE_URL = process.env.DBARCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 let serverUp = false;
 
 beforeAll(async () => {
   await initParser();
-  const c = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await c.connect();
-    serverUp = true;
-  } catch {
-    console.log(`hostile-migration real-server tests: PostgreSQL not reachable at ${DATABASE_URL} (set DBARCH_TEST_DATABASE_URL); skipped`);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  serverUp = await serverReachable('hostile-migration real-server tests');
 });
 
 function target(path: string, source: string, extra: Partial<TraceTarget> = {}): TraceTarget {

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initParser, parseSql } from '../../src/sql/index.js';
 import { traceFiles, type TraceTarget } from '../../src/trace/index.js';
 import type { Fix } from '../../src/types.js';
+import { DATABASE_URL, serverReachable } from './server.js';
 
-const DATABASE_URL = process.env.DBARCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // unique per run: other runs of this file on the same server must not create or drop it under us
 const APP_ROLE = `dbarch_test_app_${Math.random().toString(16).slice(2, 10)}`;
 let serverUp = false;
@@ -24,15 +24,7 @@ async function scratchObjects(): Promise<{ dbs: string[]; roles: string[] }> {
 
 beforeAll(async () => {
   await initParser();
-  const c = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await c.connect();
-    serverUp = true;
-  } catch {
-    console.log(`trace real-server tests: PostgreSQL not reachable at ${DATABASE_URL} (set DBARCH_TEST_DATABASE_URL); skipped`);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  serverUp = await serverReachable('trace real-server tests');
 });
 
 function target(path: string, source: string, extra: Partial<TraceTarget> = {}): TraceTarget {
