@@ -39,7 +39,7 @@ import {
   type ReplayIssue,
 } from './replay.js';
 import { topLevel, traceFile, type FileTrace, type StatementTrace } from './run.js';
-import { PgliteWorker } from './worker.js';
+import { PgliteWorker, TraceAbort } from './worker.js';
 
 export { compareWithStatic, compareLocks, mismatchFindings, describeMismatch, type LockMismatch } from './compare.js';
 export { traceFile, type StatementTrace, type FileTrace, type FileFailure } from './run.js';
@@ -262,11 +262,19 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
           finding(target.parsed, 'trace-unavailable', 'info', `could not trace: extension ${unavailable.join(', ')} unavailable in the embedded PostgreSQL; static analysis still applies`, { statementIndex: own?.index }),
         );
       }
-      if (left() <= 0) {
+      // under a second left: not worth starting (restoring a session alone takes that)
+      if (left() < 1_000) {
         add(target.path, finding(target.parsed, 'trace-unavailable', 'info', `not traced: ${outOfTime()}`, {}));
         continue;
       }
-      const session = await ensure();
+      let session: TraceSession;
+      try {
+        session = await ensure();
+      } catch (err) {
+        if (!(err instanceof TraceAbort) || left() > 0) throw err;
+        add(target.path, finding(target.parsed, 'trace-unavailable', 'info', `not traced: ${outOfTime()}`, {}));
+        continue;
+      }
       startOf.set(target.path, [...applied]);
       if (opened?.snapshot && input.fixes?.some((f) => f.path === target.path)) copies.set(target.path, await opened.snapshot());
       const facts = factsOf(target);
