@@ -1,7 +1,11 @@
 # syntax=docker/dockerfile:1
 # dbarch GitHub App. Build: docker build -t dbarch . ; run: see docs/app.md.
 
-FROM node:20-slim AS build
+# Node 22 LTS (supported to April 2027), pinned by digest so a rebuild gets the same
+# image; the tag stays for readers. To move it: docker buildx imagetools inspect node:22-slim
+ARG NODE_IMAGE=node:22-slim@sha256:dd9d21971ec4395903fa6143c2b9267d048ae01ca6d3ea96f16cb30df6187d94
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts off: `prepare` would compile before the sources are copied.
@@ -12,7 +16,7 @@ COPY rules ./rules
 COPY scripts ./scripts
 RUN npm run build
 
-FROM node:20-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

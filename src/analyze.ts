@@ -329,6 +329,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
       cacheDir: typeof input.trace === 'object' ? input.trace.cacheDir : undefined,
       readFile: input.readFile,
       telemetry: input.telemetry,
+      signal: input.signal,
     });
     traced.forEach((t, i) => {
       builtin[i]!.push(...t.findings);

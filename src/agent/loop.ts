@@ -2,7 +2,8 @@
 // tools, stop at the submit tool; bounded by turns, tokens and wall time.
 import Anthropic, { APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { redactSecrets } from './prompt.js';
+import { redactSecrets as redactValues } from './prompt.js';
+import { redactDeep, redactSecretPatterns } from './secrets.js';
 import { runTool, type ToolContext } from './tools.js';
 import type { AgentLogger, TokenUsage } from './types.js';
 import { emptyUsage, totalTokens } from './types.js';
@@ -69,6 +70,11 @@ function addUsage(total: TokenUsage, u: Anthropic.Messages.Usage | undefined): v
   total.output += u.output_tokens ?? 0;
   total.cacheCreation += u.cache_creation_input_tokens ?? 0;
   total.cacheRead += u.cache_read_input_tokens ?? 0;
+}
+
+/** The environment's secret values and every well-known credential format, masked. */
+function redactSecrets(text: string, secrets: readonly string[]): string {
+  return redactSecretPatterns(redactValues(text, secrets));
 }
 
 export async function runToolLoop<T>(opts: LoopOptions<T>): Promise<LoopResult<T>> {
@@ -149,9 +155,10 @@ export async function runToolLoop<T>(opts: LoopOptions<T>): Promise<LoopResult<T
             forceSubmit = true;
             continue;
           }
-          return { ok: true, value: parsed.data, usage, turns, revisedAfterReview: false };
+          return { ok: true, value: redactDeep(parsed.data), usage, turns, revisedAfterReview: false };
         }
-        return { ok: true, value: parsed.data, usage, turns, revisedAfterReview: reviewed };
+        // what the model answers is posted: a credential it saw anywhere stays masked
+        return { ok: true, value: redactDeep(parsed.data), usage, turns, revisedAfterReview: reviewed };
       }
       messages.push({ role: 'user', content: results });
       if (totalTokens(usage) >= limits.maxTokens) return fail(`token budget exhausted (${totalTokens(usage)} of ${limits.maxTokens} tokens used)`);

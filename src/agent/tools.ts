@@ -3,6 +3,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { confinePath } from './repo.js';
+import { isSecretPath } from './secrets.js';
 import { truncateWithNote, untrusted } from './prompt.js';
 import { bareName } from './schema-context.js';
 import type { RepoAccess, SnippetLinter } from './types.js';
@@ -100,6 +101,7 @@ export async function runTool(name: string, input: unknown, ctx: ToolContext): P
       case 'read_file': {
         if (!ctx.repo) return { content: 'Repository access is not available in this run.', isError: true };
         const path = confinePath(str(input, 'path'));
+        if (isSecretPath(path)) return { content: `Refused: ${path} is a secrets file (.env, key, certificate or credentials); dbarch never reads those.`, isError: true };
         const text = await ctx.repo.readFile(path);
         if (text === null) return { content: `No such file: ${path}`, isError: true };
         return { content: untrusted('file', truncateWithNote(text, TOOL_CAPS.readFileChars, `file ${path}`).text, { path }), isError: false };

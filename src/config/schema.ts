@@ -79,9 +79,11 @@ export const configSchema = z
         schemaDump: z.string().optional(),
         timeoutSeconds: z.number().positive().default(30),
         memoryMb: z.number().int().positive().default(512),
+        /** Wall-clock limit for the trace of one review after the base replay (every file and fix check). */
+        totalSeconds: z.number().positive().default(300),
       })
       .strict()
-      .default({ enabled: true, timeoutSeconds: 30, memoryMb: 512 }),
+      .default({ enabled: true, timeoutSeconds: 30, memoryMb: 512, totalSeconds: 300 }),
     agent: z
       .object({
         enabled: z.boolean().default(true),

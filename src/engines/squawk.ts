@@ -55,6 +55,11 @@ export const SQUAWK_SYNTAX_RULE = 'squawk-syntax-error';
 export const ENGINE_UNAVAILABLE_RULE = 'engine-unavailable';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * squawk is spawned by absolute path and reads its config from `-c`, so it needs no PATH,
+ * HOME or token: the App's private key, webhook secret, API keys and DATABASE_URL stay out.
+ */
+export const SQUAWK_ENV: Readonly<Record<string, string>> = Object.freeze({ NO_COLOR: '1' });
 // One process handles the whole 3,000-file corpus in under a second; split only when a
 // group is big enough for a second core to pay for its process start.
 const PARALLEL_SPLIT_BYTES = 512 * 1024;
@@ -229,7 +234,8 @@ function runOnce(
       stdio: ['ignore', 'pipe', 'pipe'],
       // Own process group, so a timeout kills whatever the binary started too.
       detached: process.platform !== 'win32',
-      env: { ...process.env, NO_COLOR: '1' },
+      // Only what the binary needs: it gets no credentials from dbarch's environment.
+      env: SQUAWK_ENV,
     };
     let child: ChildProcess;
     try {

@@ -227,7 +227,7 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
     if (parent === 'versions') {
       const text = ctx.read(path);
       // Without the content (path-only selection), a .py file in versions/ is taken as Alembic.
-      if (text === undefined || /^\s*(down_)?revision\s*(:[^=]*)?=/m.test(text) || /def\s+upgrade\s*\(/.test(text)) return 'alembic';
+      if (text === undefined || /^[ \t]*(down_)?revision[ \t]*(:[^=\n]*)?=/m.test(text) || /def\s+upgrade\s*\(/.test(text)) return 'alembic';
     }
     if (MIGRATION_DIR.test(parent) && /^\d/.test(base)) return 'django';
     return undefined;
@@ -238,7 +238,7 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
   if (text === undefined) return guessJsFramework(base);
   // Generators name files with a version prefix; other code in a migrations/ folder (helpers,
   // a migration tool's own source) must at least define an `up` migration function.
-  if (!/^\d/.test(base) && !/^\s*(exports\.up\s*=|module\.exports\s*=\s*\{|export\s+(async\s+)?function\s+up\b|(public\s+)?async\s+up\s*\()/m.test(text)) return undefined;
+  if (!/^\d/.test(base) && !/^[ \t]*(exports\.up\s*=|module\.exports\s*=\s*\{|export\s+(async\s+)?function\s+up\b|(public\s+)?async\s+up\s*\()/m.test(text)) return undefined;
   if (/MigrationInterface|queryRunner/.test(text)) return 'typeorm';
   if (/queryInterface|Sequelize/.test(text)) return 'sequelize';
   if (/\bknex\b|exports\.up\s*=|export\s+(async\s+)?function\s+up\b/i.test(text)) return 'knex';
@@ -373,8 +373,8 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
     case 'flyway': {
       const text = ctx.read(path) ?? '';
       const conf = ctx.read(`${path}.conf`) ?? '';
-      if (/^\s*--\s*flyway:executeInTransaction\s*=\s*false\b/im.test(text)) return { up: 'none', reason: 'flyway:executeInTransaction=false' };
-      if (/^\s*executeInTransaction\s*=\s*false\b/im.test(conf)) return { up: 'none', reason: `${base}.conf: executeInTransaction=false` };
+      if (/^[ \t]*--[ \t]*flyway:executeInTransaction[ \t]*=[ \t]*false\b/im.test(text)) return { up: 'none', reason: 'flyway:executeInTransaction=false' };
+      if (/^[ \t]*executeInTransaction[ \t]*=[ \t]*false\b/im.test(conf)) return { up: 'none', reason: `${base}.conf: executeInTransaction=false` };
       return { up: 'transaction', reason: 'Flyway runs each PostgreSQL migration in a transaction' };
     }
     case 'prisma':
@@ -387,7 +387,7 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
     }
     case 'diesel': {
       const meta = ctx.read(join(dirname(path), 'metadata.toml')) ?? '';
-      if (/^\s*run_in_transaction\s*=\s*false\b/m.test(meta)) return { up: 'none', reason: 'metadata.toml: run_in_transaction = false' };
+      if (/^[ \t]*run_in_transaction[ \t]*=[ \t]*false\b/m.test(meta)) return { up: 'none', reason: 'metadata.toml: run_in_transaction = false' };
       return { up: 'transaction', reason: 'diesel runs each migration in a transaction' };
     }
     case 'dbmate': {
@@ -400,7 +400,7 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
       return { up: 'transaction', reason: 'the Supabase CLI applies each migration file in one transaction' };
     case 'rails': {
       const text = ctx.read(path) ?? '';
-      if (/^\s*disable_ddl_transaction!/m.test(text)) return { up: 'none', reason: 'disable_ddl_transaction!' };
+      if (/^[ \t]*disable_ddl_transaction!/m.test(text)) return { up: 'none', reason: 'disable_ddl_transaction!' };
       return { up: 'transaction', reason: 'Rails wraps each migration in a transaction' };
     }
     case 'ecto': {
@@ -410,7 +410,7 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
     }
     case 'django': {
       const text = ctx.read(path) ?? '';
-      if (/^\s*atomic\s*=\s*False\b/m.test(text)) return { up: 'none', reason: 'atomic = False' };
+      if (/^[ \t]*atomic[ \t]*=[ \t]*False\b/m.test(text)) return { up: 'none', reason: 'atomic = False' };
       return { up: 'transaction', reason: 'Django migrations are atomic by default' };
     }
     case 'alembic': {
@@ -420,7 +420,7 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
     }
     case 'knex': {
       const text = ctx.read(path) ?? '';
-      if (/config\s*=\s*\{[^}]*\btransaction\s*:\s*false/.test(text)) return { up: 'none', reason: 'config = { transaction: false }' };
+      if (knexConfigDisablesTransaction(text)) return { up: 'none', reason: 'config = { transaction: false }' };
       return { up: 'transaction', reason: 'Knex runs each migration in a transaction' };
     }
     case 'typeorm': {
@@ -440,6 +440,18 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
 }
 
 /** How many `execute(` calls sit inside / outside `with ….autocommit_block():` blocks. */
+/**
+ * `config = { … transaction: false … }` in a Knex migration. Looked for between closing
+ * braces, so a file of many unclosed `config = {` costs one pass, not one per opening.
+ */
+function knexConfigDisablesTransaction(text: string): boolean {
+  for (const part of text.split('}')) {
+    const open = /config\s*=\s*\{/.exec(part);
+    if (open && /\btransaction\s*:\s*false/.test(part.slice(open.index))) return true;
+  }
+  return false;
+}
+
 function autocommitBlockUse(text: string): { inside: number; outside: number } {
   let blockIndent = -1;
   let inside = 0;

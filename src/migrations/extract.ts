@@ -154,21 +154,34 @@ function isIdent(tok: Tok | undefined, text?: string): tok is PlainTok {
 
 const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
-/** Index of the token closing the bracket at `open`. */
-function matchClose(toks: Tok[], open: number): number {
-  const first = toks[open] as PlainTok;
-  const closeText = OPEN[first.text]!;
-  let depth = 0;
-  for (let i = open; i < toks.length; i++) {
+/**
+ * For every bracket token, the index of the token that closes it (any closing bracket
+ * closes the innermost open one; unclosed: toks.length). Built once per token list, so
+ * call sites nested 100k deep cost one pass, not one scan each.
+ */
+const closers = new WeakMap<Tok[], Int32Array>();
+
+function closeTable(toks: Tok[]): Int32Array {
+  let table = closers.get(toks);
+  if (table) return table;
+  table = new Int32Array(toks.length).fill(toks.length);
+  const open: number[] = [];
+  for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
     if (t.type !== 'punct') continue;
-    if (OPEN[t.text]) depth++;
+    if (OPEN[t.text]) open.push(i);
     else if (t.text === ')' || t.text === ']' || t.text === '}') {
-      depth--;
-      if (depth === 0) return t.text === closeText ? i : i;
+      const o = open.pop();
+      if (o !== undefined) table[o] = i;
     }
   }
-  return toks.length;
+  closers.set(toks, table);
+  return table;
+}
+
+/** Index of the token closing the bracket at `open`. */
+function matchClose(toks: Tok[], open: number): number {
+  return closeTable(toks)[open]!;
 }
 
 interface Arg {
@@ -177,22 +190,20 @@ interface Arg {
   to: number;
 }
 
-/** Arguments of the call whose `(` is at `open`. */
+/** Arguments of the call whose `(` is at `open`; nested brackets are stepped over, not walked. */
 function splitArgs(toks: Tok[], open: number): Arg[] {
   const close = matchClose(toks, open);
   const args: Arg[] = [];
   let from = open + 1;
-  let depth = 0;
-  for (let i = open + 1; i <= close && i < toks.length + 1; i++) {
+  for (let i = open + 1; ; i++) {
     const t = toks[i];
-    if (i === close || t === undefined) {
-      if (i > from) args.push(argAt(toks, from, i));
+    if (i >= close || t === undefined) {
+      if (i > from) args.push(argAt(toks, from, Math.min(i, close)));
       break;
     }
     if (t.type !== 'punct') continue;
-    if (OPEN[t.text]) depth++;
-    else if (t.text === ')' || t.text === ']' || t.text === '}') depth--;
-    else if (t.text === ',' && depth === 0) {
+    if (OPEN[t.text]) i = matchClose(toks, i);
+    else if (t.text === ',') {
       if (i > from) args.push(argAt(toks, from, i));
       from = i + 1;
     }
@@ -210,8 +221,12 @@ function argAt(toks: Tok[], from: number, to: number): Arg {
   return { from, to };
 }
 
+const MAX_WRAPPING = 64;
+
 /** String groups an expression evaluates to: literals, concatenations, lists, text()/dedent() wrappers, constants. */
-function sqlGroups(toks: Tok[], from: number, to: number, consts: Constants): StrTok[][] {
+function sqlGroups(toks: Tok[], from: number, to: number, consts: Constants, depth = 0): StrTok[][] {
+  // real code wraps a literal in a few parentheses or text() calls, never hundreds
+  if (depth > MAX_WRAPPING) return [];
   let i = from;
   // Ruby/JS/Python prefixes that do not change the value.
   while (i < to && (isIdent(toks[i], 'await') || isIdent(toks[i], 'return'))) i++;
@@ -221,15 +236,15 @@ function sqlGroups(toks: Tok[], from: number, to: number, consts: Constants): St
   if (t.type === 'punct' && (t.text === '[' || t.text === '(')) {
     const close = Math.min(matchClose(toks, i), to);
     const elements = splitArgs(toks, i);
-    if (t.text === '(' && elements.length === 1) return sqlGroups(toks, i + 1, close, consts);
+    if (t.text === '(' && elements.length === 1) return sqlGroups(toks, i + 1, close, consts, depth + 1);
     const groups: StrTok[][] = [];
     for (const el of elements) {
       const first = toks[el.from];
       // Django RunSQL lists may hold (sql, params) tuples: only the sql is SQL.
       if (isPunct(first, '(') || (t.text === '[' && isPunct(first, '['))) {
         const inner = splitArgs(toks, el.from);
-        if (inner[0]) groups.push(...sqlGroups(toks, inner[0].from, inner[0].to, consts));
-      } else groups.push(...sqlGroups(toks, el.from, el.to, consts));
+        if (inner[0]) groups.push(...sqlGroups(toks, inner[0].from, inner[0].to, consts, depth + 1));
+      } else groups.push(...sqlGroups(toks, el.from, el.to, consts, depth + 1));
     }
     return groups;
   }
@@ -239,7 +254,7 @@ function sqlGroups(toks: Tok[], from: number, to: number, consts: Constants): St
     const callee = toks[j] as PlainTok;
     if (isPunct(toks[j + 1], '(') && /^(text|dedent|SQL|sql|raw|format_sql|strip)$/.test(callee.text)) {
       const args = splitArgs(toks, j + 1);
-      return args[0] ? sqlGroups(toks, args[0].from, args[0].to, consts) : [];
+      return args[0] ? sqlGroups(toks, args[0].from, args[0].to, consts, depth + 1) : [];
     }
     if (j === i && j + 1 >= to) {
       const c = consts.get(t.text, t.start);
@@ -297,9 +312,15 @@ class Constants {
   get(name: string, at: number): StrTok[] | undefined {
     const list = this.byName.get(name);
     if (!list) return undefined;
-    let best = list[0]!;
-    for (const entry of list) if (entry.at < at) best = entry;
-    return best.group;
+    // list is in file order: the last entry before `at`, found by bisection
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.at < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return list[Math.max(lo - 1, 0)]!.group;
   }
 }
 
@@ -309,11 +330,37 @@ interface Region {
   direction: Direction;
 }
 
-function directionAt(pos: number, markers: { at: number; direction: Direction }[], blocks: Region[]): Direction {
-  for (const b of blocks) if (pos >= b.from && pos < b.to) return b.direction;
-  let dir: Direction = 'up';
-  for (const m of markers) if (m.at <= pos) dir = m.direction;
-  return dir;
+/**
+ * Direction of a position: the first block (in file order) containing it, else the last
+ * marker before it. Built once per file; each look-up is a bisection.
+ */
+function directions(markers: { at: number; direction: Direction }[], blocks: Region[]): (pos: number) => Direction {
+  // Blocks start in increasing order. The part of a block that an earlier block already
+  // covers is the earlier block's, so trimming gives disjoint, sorted regions.
+  const regions: Region[] = [];
+  let covered = -Infinity;
+  for (const b of blocks) {
+    const from = Math.max(b.from, covered);
+    if (from < b.to) regions.push({ from, to: b.to, direction: b.direction });
+    covered = Math.max(covered, b.to);
+  }
+  return (pos) => {
+    const r = regions[lastAtOrBefore(regions, pos, (x) => x.from)];
+    if (r && pos < r.to) return r.direction;
+    return markers[lastAtOrBefore(markers, pos, (m) => m.at)]?.direction ?? 'up';
+  };
+}
+
+/** Index of the last item whose key is <= pos (-1 if none); items sorted by key. */
+function lastAtOrBefore<T>(items: T[], pos: number, key: (x: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(items[mid]!) <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 export function findSqlCalls(language: MigrationFile['language'], src: string): SqlCall[] {
@@ -326,6 +373,7 @@ function rubyCalls(toks: Tok[], src: string): SqlCall[] {
   const consts = new Constants(toks, src);
   const markers: { at: number; direction: Direction }[] = [];
   const blocks: Region[] = [];
+  let ends: Map<number, number> | undefined;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
     if (isIdent(t, 'def')) {
@@ -342,12 +390,13 @@ function rubyCalls(toks: Tok[], src: string): SqlCall[] {
         const close = matchClose(toks, i + 1);
         blocks.push({ from: t.start, to: toks[close]?.end ?? Infinity, direction });
       } else if (isIdent(next, 'do')) {
-        const indent = lineIndent(toks, i);
-        const end = toks.findIndex((e, k) => k > i && isIdent(e, 'end') && (e as PlainTok).atLineStart && (e as PlainTok).indent <= indent);
-        blocks.push({ from: t.start, to: end < 0 ? Infinity : toks[end]!.end, direction });
+        ends ??= doBlockEnds(toks);
+        const end = ends.get(i);
+        blocks.push({ from: t.start, to: end === undefined ? Infinity : toks[end]!.end, direction });
       }
     }
   }
+  const directionAt = directions(markers, blocks);
   const calls: SqlCall[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
@@ -362,9 +411,50 @@ function rubyCalls(toks: Tok[], src: string): SqlCall[] {
     } else if (isIdent(next) && next.line === t.line && consts.has(next.text)) {
       groups = [consts.get(next.text, next.start)!];
     } else continue;
-    calls.push({ direction: directionAt(t.start, markers, blocks), groups, bindings: false, consts });
+    calls.push({ direction: directionAt(t.start), groups, bindings: false, consts });
   }
   return calls;
+}
+
+/**
+ * For each `x.up do` / `x.down do` (by token index), the first later `end` that starts a
+ * line indented no deeper than the block's line. One sweep with a heap of the open blocks
+ * (deepest first), so a file of thousands of unclosed blocks stays linear-ish.
+ */
+function doBlockEnds(toks: Tok[]): Map<number, number> {
+  const out = new Map<number, number>();
+  const heap: { indent: number; at: number }[] = [];
+  const swap = (a: number, b: number) => ([heap[a], heap[b]] = [heap[b]!, heap[a]!]);
+  const push = (x: { indent: number; at: number }) => {
+    heap.push(x);
+    for (let k = heap.length - 1; k > 0 && heap[(k - 1) >> 1]!.indent < heap[k]!.indent; k = (k - 1) >> 1) swap(k, (k - 1) >> 1);
+  };
+  const pop = () => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length) {
+      heap[0] = last;
+      for (let k = 0; ; ) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < heap.length && heap[l]!.indent > heap[m]!.indent) m = l;
+        if (r < heap.length && heap[r]!.indent > heap[m]!.indent) m = r;
+        if (m === k) break;
+        swap(k, m);
+        k = m;
+      }
+    }
+    return top;
+  };
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (isIdent(t, 'end') && t.atLineStart) {
+      while (heap.length && heap[0]!.indent >= t.indent) out.set(pop().at, i);
+    }
+    if ((isIdent(t, 'up') || isIdent(t, 'down')) && isPunct(toks[i - 1], '.') && isIdent(toks[i + 1], 'do')) push({ indent: lineIndent(toks, i), at: i });
+  }
+  return out;
 }
 
 function lineIndent(toks: Tok[], i: number): number {
@@ -381,6 +471,7 @@ function pythonCalls(toks: Tok[], src: string): SqlCall[] {
       markers.push({ at: toks[i]!.start, direction: /^downgrade/.test(name) || name === 'backwards' ? 'down' : 'up' });
     }
   }
+  const directionAt = directions(markers, []);
   const calls: SqlCall[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
@@ -395,7 +486,7 @@ function pythonCalls(toks: Tok[], src: string): SqlCall[] {
       const args = splitArgs(toks, i + 1);
       const first = args.find((a) => a.kw === 'sqltext' || a.kw === 'sql' || a.kw === 'statement') ?? (args[0] && !args[0].kw ? args[0] : undefined);
       if (!first) continue;
-      calls.push({ direction: directionAt(t.start, markers, []), groups: sqlGroups(toks, first.from, first.to, consts), bindings: false, consts });
+      calls.push({ direction: directionAt(t.start), groups: sqlGroups(toks, first.from, first.to, consts), bindings: false, consts });
     }
   }
   return calls;
@@ -414,6 +505,7 @@ function jsCalls(toks: Tok[], src: string): SqlCall[] {
     const declared = isPunct(next, '(') && !isPunct(prev, '.');
     if (assigned || property || declared) markers.push({ at: t.start, direction: t.text === 'down' ? 'down' : 'up' });
   }
+  const directionAt = directions(markers, []);
   const calls: SqlCall[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
@@ -421,7 +513,7 @@ function jsCalls(toks: Tok[], src: string): SqlCall[] {
     if (t.text !== 'raw' && t.text !== 'query') continue;
     const args = splitArgs(toks, i + 1);
     if (!args[0]) continue;
-    calls.push({ direction: directionAt(t.start, markers, []), groups: sqlGroups(toks, args[0].from, args[0].to, consts), bindings: t.text === 'raw', consts });
+    calls.push({ direction: directionAt(t.start), groups: sqlGroups(toks, args[0].from, args[0].to, consts), bindings: t.text === 'raw', consts });
   }
   return calls;
 }

@@ -119,14 +119,23 @@ function escapeSeg(src: string, i: number, literalChars: string): Seg {
   if (literalChars.includes(next)) return { from: i, to: i + 2, mode: 'escape', char: next };
   let to = i + 2;
   if (next === 'x') to = i + 4;
-  else if (next === 'u') to = src[i + 2] === '{' ? src.indexOf('}', i) + 1 || i + 2 : i + 6;
+  else if (next === 'u') to = src[i + 2] === '{' ? closingBraceNear(src, i, 12) : i + 6;
   else if (next === 'U') to = i + 10;
-  else if (next === 'N' && src[i + 2] === '{') to = src.indexOf('}', i) + 1 || i + 2;
+  else if (next === 'N' && src[i + 2] === '{') to = closingBraceNear(src, i, 128);
   else if (/[0-7]/.test(next)) {
     to = i + 2;
     while (to < i + 4 && /[0-7]/.test(src[to] ?? '')) to++;
   }
   return { from: i, to: Math.min(to, src.length), mode: 'escape' };
+}
+
+/**
+ * End of `\u{…}` / `\N{…}` starting at i: the `}` within `max` characters, else just the
+ * two escape characters. Bounded, so a run of unclosed escapes is not one scan each.
+ */
+function closingBraceNear(src: string, i: number, max: number): number {
+  const close = src.slice(i, i + max).indexOf('}');
+  return close < 0 ? i + 2 : i + close + 1;
 }
 
 function pushRaw(segs: Seg[], from: number, to: number): void {
@@ -140,12 +149,19 @@ function pushRaw(segs: Seg[], from: number, to: number): void {
 
 export function lexJs(src: string): Tok[] {
   const c = new Cursor(src);
-  lexJsUntil(c, false);
+  lexJsUntil(c, false, 0);
   return c.toks;
 }
 
+/**
+ * Template literals nested in `${…}` deeper than this are not lexed further: their
+ * interpolation is closed by counting braces. Real code nests a handful; a hostile file
+ * nesting 66k deep would otherwise overflow the stack.
+ */
+const MAX_TEMPLATE_NESTING = 100;
+
 /** Lexes until EOF, or (inside `${`) until the matching `}`; returns that brace's index. */
-function lexJsUntil(c: Cursor, inInterp: boolean): number {
+function lexJsUntil(c: Cursor, inInterp: boolean, level: number): number {
   const src = c.src;
   let depth = 0;
   while (c.pos < src.length) {
@@ -161,7 +177,7 @@ function lexJsUntil(c: Cursor, inInterp: boolean): number {
     } else if (ch === '"' || ch === "'") {
       lexQuoted(c, ch, '\\\'"`$/{}', true);
     } else if (ch === '`') {
-      lexTemplate(c);
+      lexTemplate(c, level);
     } else if (ch === '/' && regexAllowed(c)) {
       skipRegex(c);
     } else if (IDENT_START.test(ch)) {
@@ -215,7 +231,7 @@ function pushString(c: Cursor, start: number, end: number, segs: Seg[], close: n
   c.advance(end);
 }
 
-function lexTemplate(c: Cursor): void {
+function lexTemplate(c: Cursor, level: number): void {
   const src = c.src;
   const start = c.pos;
   const startLine = c.line;
@@ -234,9 +250,12 @@ function lexTemplate(c: Cursor): void {
     } else if (src[i] === '$' && src[i + 1] === '{') {
       pushRaw(segs, runStart, i);
       // Lex the interpolated expression in a throw-away cursor to find its closing brace.
-      const inner = new Cursor(src);
-      inner.pos = i + 2;
-      const close = lexJsUntil(inner, true);
+      let close: number;
+      if (level < MAX_TEMPLATE_NESTING) {
+        const inner = new Cursor(src);
+        inner.pos = i + 2;
+        close = lexJsUntil(inner, true, level + 1);
+      } else close = braceClose(src, i + 2);
       segs.push({ from: i, to: Math.min(close + 1, src.length), mode: 'interp' });
       i = close + 1;
       runStart = i;
@@ -246,6 +265,19 @@ function lexTemplate(c: Cursor): void {
   const end = Math.min(i + 1, src.length);
   c.toks.push({ type: 'string', start, end, segs, close: i, line: startLine, atLineStart: startAtLineStart });
   c.advance(end);
+}
+
+/** The `}` closing a `${` whose expression starts at `from`, by counting braces only. */
+function braceClose(src: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < src.length; i++) {
+    if (src[i] === '{') depth++;
+    else if (src[i] === '}') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return src.length;
 }
 
 // ---------------------------------------------------------------- Python
@@ -483,6 +515,8 @@ function lexHeredocBody(c: Cursor, tok: StrTok, id: string, squiggly: boolean, i
   const src = c.src;
   let i = c.pos;
   let runStart = i;
+  // an interpolation can run past its line: the lines it covers are not scanned again
+  let resume = i;
   while (i < src.length) {
     const eol = src.indexOf('\n', i);
     const lineEnd = eol < 0 ? src.length : eol;
@@ -494,7 +528,7 @@ function lexHeredocBody(c: Cursor, tok: StrTok, id: string, squiggly: boolean, i
       return;
     }
     // Interpolation and escapes inside this line.
-    for (let j = i; j < lineEnd; j++) {
+    for (let j = Math.max(i, resume); j < lineEnd; j++) {
       if (interp && src[j] === '\\') {
         pushRaw(tok.segs, runStart, j);
         const seg = escapeSeg(src, j, '\\\'"`#{}');
@@ -507,6 +541,7 @@ function lexHeredocBody(c: Cursor, tok: StrTok, id: string, squiggly: boolean, i
         tok.segs.push({ from: j, to: end + 1, mode: 'interp' });
         j = end;
         runStart = end + 1;
+        resume = end + 1;
       }
     }
     i = eol < 0 ? src.length : eol + 1;

@@ -34,6 +34,8 @@ export interface TraceUnitsOptions {
   /** On-disk replay cache (e.g. `.dbarch-cache`), else memory only. */
   cacheDir?: string | undefined;
   telemetry?: Telemetry | undefined;
+  /** The review's cancellation: stops the trace mid-statement. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface TracedUnit {
@@ -138,6 +140,8 @@ export async function traceUnits(units: TraceableUnit[], builtin: Finding[][], o
         pgVersion: config.pgVersion,
         databaseUrl: opts.databaseUrl,
         cacheDir: opts.cacheDir,
+        totalMs: config.trace.totalSeconds * 1000,
+        ...(opts.signal ? { signal: opts.signal } : {}),
       },
     });
     opts.telemetry?.traceDuration(performance.now() - started);
@@ -152,6 +156,8 @@ export async function traceUnits(units: TraceableUnit[], builtin: Finding[][], o
       return { findings: [...(i === 0 ? dumpFindings : []), ...(result.findings.get(key) ?? [])], statements };
     });
   } catch (err) {
+    // a cancelled review reports nothing
+    if (opts.signal?.aborted) throw err;
     const message = `could not trace: ${(err as Error).message}`;
     return units.map(() => ({
       findings: [{ rule: 'trace-unavailable', severity: 'info', line: 1, column: 1, endLine: 1, endColumn: 1, message, engine: 'trace' } satisfies Finding],

@@ -14,7 +14,18 @@ export interface TraceSession {
   execWatched?(sql: string, watch: LockRef[], timeoutMs: number): Promise<{ outcome: ExecOutcome; locks: RawLock[] }>;
 }
 
-const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+/**
+ * dbarch's catalog SQL runs on the migration's own connection, where the migration may have
+ * set search_path and defined `public.pg_backend_pid()` or an operator to hide its locks:
+ * every function, relation, type and operator is named with its schema.
+ */
+export const op = (o: string) => `OPERATOR(pg_catalog.${o})`;
+const EQ = op('=');
+const CAT = op('||');
+
+const USER_SCHEMAS = `n.nspname ${op('<>')} 'pg_catalog' AND n.nspname ${op('<>')} 'information_schema'
+  AND n.nspname ${op('!~~')} 'pg\\_toast%' AND n.nspname ${op('!~~')} 'pg\\_temp\\_%'`;
+const relkindIn = (kinds: string) => `c.relkind ${EQ} ANY ('{${kinds}}'::pg_catalog."char"[])`;
 
 export interface RelationRow {
   oid: string;
@@ -27,8 +38,8 @@ export interface RelationRow {
 
 export type RelationSnapshot = Map<string, RelationRow>;
 
-const SNAPSHOT_SQL = `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.relfilenode::text AS filenode
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS}`;
+const SNAPSHOT_SQL = `SELECT c.oid::pg_catalog.text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::pg_catalog.text AS kind, c.relfilenode::pg_catalog.text AS filenode
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} c.relnamespace WHERE ${USER_SCHEMAS}`;
 
 export async function snapshotRelations(s: TraceSession, timeoutMs: number): Promise<RelationSnapshot> {
   const rows = await s.query<RelationRow>(SNAPSHOT_SQL, timeoutMs);
@@ -40,9 +51,9 @@ export interface RawLock {
   mode: string;
 }
 
-const LOCKS_SQL = `SELECT l.relation::text AS oid, l.mode FROM pg_locks l
-WHERE l.locktype = 'relation' AND l.granted AND l.pid = pg_backend_pid()
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+const LOCKS_SQL = `SELECT l.relation::pg_catalog.text AS oid, l.mode FROM pg_catalog.pg_locks l
+WHERE l.locktype ${EQ} 'relation' AND l.granted AND l.pid ${EQ} pg_catalog.pg_backend_pid()
+  AND l.database ${EQ} (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname ${EQ} pg_catalog.current_database())`;
 
 /** Relation locks this backend holds now (catalog relations included; filtered by snapshot later). */
 export async function heldLocks(s: TraceSession, timeoutMs: number): Promise<RawLock[]> {
@@ -120,44 +131,48 @@ export function diffRelations(before: RelationSnapshot, after: RelationSnapshot)
 
 // ------------------------------------------------------------ schema snapshot for reversibility
 
+const kindName = (col: string, names: Record<string, string>) =>
+  `CASE ${Object.entries(names).map(([k, v]) => `WHEN ${col} ${EQ} '${k}' THEN '${v}'`).join(' ')} ELSE ${col}::pg_catalog.text END`;
+
 const SCHEMA_QUERIES: [string, string][] = [
   [
     'relation',
-    `SELECT n.nspname || '.' || c.relname AS key, CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type' ELSE c.relkind::text END AS val
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS} AND c.relkind NOT IN ('i', 'I', 't')`,
+    `SELECT n.nspname ${CAT} '.' ${CAT} c.relname AS key,
+       ${kindName('c.relkind', { r: 'table', p: 'partitioned table', v: 'view', m: 'materialized view', S: 'sequence', f: 'foreign table', c: 'composite type' })} AS val
+     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} c.relnamespace WHERE ${USER_SCHEMAS} AND NOT (${relkindIn('i,I,t')})`,
   ],
   [
     'column',
-    `SELECT n.nspname || '.' || c.relname || '.' || a.attname AS key,
-       format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
-       || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '') AS val
-     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE ${USER_SCHEMAS} AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+    `SELECT n.nspname ${CAT} '.' ${CAT} c.relname ${CAT} '.' ${CAT} a.attname AS key,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) ${CAT} CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+       ${CAT} coalesce(' DEFAULT ' ${CAT} pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') AS val
+     FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid ${EQ} a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} c.relnamespace
+     LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid ${EQ} a.attrelid AND d.adnum ${EQ} a.attnum
+     WHERE ${USER_SCHEMAS} AND a.attnum ${op('>')} 0 AND NOT a.attisdropped AND ${relkindIn('r,p,v,m,f')}`,
   ],
   [
     'index',
-    `SELECT n.nspname || '.' || c.relname AS key, pg_get_indexdef(c.oid) AS val
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS} AND c.relkind IN ('i', 'I')`,
+    `SELECT n.nspname ${CAT} '.' ${CAT} c.relname AS key, pg_catalog.pg_get_indexdef(c.oid) AS val
+     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} c.relnamespace WHERE ${USER_SCHEMAS} AND ${relkindIn('i,I')}`,
   ],
   [
     'constraint',
-    `SELECT n.nspname || '.' || cl.relname || '.' || co.conname AS key, pg_get_constraintdef(co.oid) AS val
-     FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+    `SELECT n.nspname ${CAT} '.' ${CAT} cl.relname ${CAT} '.' ${CAT} co.conname AS key, pg_catalog.pg_get_constraintdef(co.oid) AS val
+     FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class cl ON cl.oid ${EQ} co.conrelid JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} cl.relnamespace
      WHERE ${USER_SCHEMAS}`,
   ],
   [
     'type',
-    `SELECT n.nspname || '.' || t.typname AS key,
-       CASE t.typtype WHEN 'e' THEN 'enum(' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) || ')' ELSE t.typtype::text END AS val
-     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-     WHERE ${USER_SCHEMAS} AND t.typtype IN ('e', 'd')`,
+    `SELECT n.nspname ${CAT} '.' ${CAT} t.typname AS key,
+       CASE WHEN t.typtype ${EQ} 'e' THEN 'enum(' ${CAT} (SELECT pg_catalog.string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid ${EQ} t.oid) ${CAT} ')' ELSE t.typtype::pg_catalog.text END AS val
+     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} t.typnamespace
+     WHERE ${USER_SCHEMAS} AND t.typtype ${EQ} ANY ('{e,d}'::pg_catalog."char"[])`,
   ],
   [
     'function',
-    `SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key, md5(p.prosrc) AS val
-     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE ${USER_SCHEMAS} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
+    `SELECT n.nspname ${CAT} '.' ${CAT} p.proname ${CAT} '(' ${CAT} pg_catalog.pg_get_function_identity_arguments(p.oid) ${CAT} ')' AS key, pg_catalog.md5(p.prosrc) AS val
+     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid ${EQ} p.pronamespace
+     WHERE ${USER_SCHEMAS} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid ${EQ} p.oid AND d.deptype ${EQ} 'e')`,
   ],
 ];
 

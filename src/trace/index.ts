@@ -39,7 +39,7 @@ import {
   type ReplayIssue,
 } from './replay.js';
 import { topLevel, traceFile, type FileTrace, type StatementTrace } from './run.js';
-import { PgliteWorker } from './worker.js';
+import { PgliteWorker, TraceAbort } from './worker.js';
 
 export { compareWithStatic, compareLocks, mismatchFindings, describeMismatch, type LockMismatch } from './compare.js';
 export { traceFile, type StatementTrace, type FileTrace, type FileFailure } from './run.js';
@@ -49,8 +49,16 @@ export { diffSchemas, snapshotSchema, type TraceSession } from './catalog.js';
 export type { TraceTarget, FixRequest, TraceOptions, TraceFilesInput, FixVerdict, TraceFilesResult, OpenedSession, Backend } from './types.js';
 import type { TraceTarget, FixRequest, TraceOptions, TraceFilesInput, FixVerdict, TraceFilesResult, OpenedSession, Backend } from './types.js';
 
-function pgliteSession(w: PgliteWorker): OpenedSession {
-  return { session: w, alive: () => w.alive, close: () => w.close() };
+function pgliteSession(w: PgliteWorker, start: { extensions: string[]; memoryMb: number }): OpenedSession {
+  return {
+    session: w,
+    alive: () => w.alive,
+    close: () => w.close(),
+    async snapshot() {
+      const dump = await w.dump(120_000);
+      return async () => pgliteSession(await PgliteWorker.start({ dump, ...start }), start);
+    },
+  };
 }
 
 async function openPgliteBackend(input: TraceFilesInput, extensions: string[], roles: string[]): Promise<Backend> {
@@ -69,6 +77,7 @@ async function openPgliteBackend(input: TraceFilesInput, extensions: string[], r
   let first = r.worker;
   const load = [...new Set([...r.state.extensions, ...extensions])];
   const rolesSql = createRolesSql(roles);
+  const start = { extensions: load, memoryMb: options.memoryMb };
   return {
     engine: 'pglite',
     base: {
@@ -82,11 +91,11 @@ async function openPgliteBackend(input: TraceFilesInput, extensions: string[], r
       if (first) {
         const w = first;
         first = undefined;
-        return pgliteSession(w);
+        return pgliteSession(w, start);
       }
-      const w = await PgliteWorker.start({ dump: r.state.dump, extensions: load, memoryMb: options.memoryMb });
+      const w = await PgliteWorker.start({ dump: r.state.dump, ...start });
       if (rolesSql) await w.exec(rolesSql, 60_000);
-      return pgliteSession(w);
+      return pgliteSession(w, start);
     },
     async dispose() {
       await first?.close();
@@ -206,14 +215,32 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
   const ups = input.targets.filter((t) => !(t.direction === 'down' && t.downOf && input.targets.some((u) => u.path === t.downOf)));
 
   let opened: OpenedSession | undefined;
+  /** The fix check in progress, closed too when the review is cancelled. */
+  let checking: OpenedSession | undefined;
   /** Targets applied so far on the current session, to restore a fresh session after a kill. */
   const applied: TraceTarget[] = [];
   const startOf = new Map<string, TraceTarget[]>();
+  /** The schema just before each target that has fixes to verify (when the backend can copy it). */
+  const copies = new Map<string, () => Promise<OpenedSession>>();
+  const deadline = performance.now() + (options.totalMs ?? Infinity);
+  const left = () => deadline - performance.now();
+  /** A per-step limit that also ends at the review's deadline. */
+  const within = (ms: number) => Math.max(1, Math.min(ms, left()));
+  const outOfTime = () => `the trace of this review reached its total limit of ${Math.round((options.totalMs ?? 0) / 1000)} s (trace.totalSeconds)`;
+  // a cancelled review must not keep a statement running: closing its session stops it
+  const onAbort = () => {
+    void opened?.close();
+    void checking?.close();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const ensure = async (): Promise<TraceSession> => {
+    options.signal?.throwIfAborted();
     if (opened?.alive()) return opened.session;
     await opened?.close();
     opened = await backend.open();
-    for (const t of applied) await applyQuietly(opened.session, t, t.parsed, Math.max(options.timeoutMs, 60_000));
+    // cancelled while it opened: the listener had no session to close
+    options.signal?.throwIfAborted();
+    for (const t of applied) await applyQuietly(opened.session, t, t.parsed, within(Math.max(options.timeoutMs, 60_000)));
     return opened.session;
   };
   // the lock model needs the schema to name partitions, children and FK targets
@@ -226,7 +253,7 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
   const traceOpts = (t: { transaction: TransactionMode }, facts?: StatementFacts[]) => ({
     transaction: t.transaction,
     pgVersion: options.pgVersion,
-    timeoutMs: options.timeoutMs,
+    timeoutMs: within(options.timeoutMs),
     memoryMb: options.memoryMb,
     facts,
   });
@@ -243,8 +270,21 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
           finding(target.parsed, 'trace-unavailable', 'info', `could not trace: extension ${unavailable.join(', ')} unavailable in the embedded PostgreSQL; static analysis still applies`, { statementIndex: own?.index }),
         );
       }
-      const session = await ensure();
+      // under a second left: not worth starting (restoring a session alone takes that)
+      if (left() < 1_000) {
+        add(target.path, finding(target.parsed, 'trace-unavailable', 'info', `not traced: ${outOfTime()}`, {}));
+        continue;
+      }
+      let session: TraceSession;
+      try {
+        session = await ensure();
+      } catch (err) {
+        if (!(err instanceof TraceAbort) || left() > 0) throw err;
+        add(target.path, finding(target.parsed, 'trace-unavailable', 'info', `not traced: ${outOfTime()}`, {}));
+        continue;
+      }
       startOf.set(target.path, [...applied]);
+      if (opened?.snapshot && input.fixes?.some((f) => f.path === target.path)) copies.set(target.path, await opened.snapshot());
       const facts = factsOf(target);
       const down = downs.get(target.path);
       const before = down ? await snapshotSchema(session, 60_000) : undefined;
@@ -267,7 +307,9 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
     }
 
     await verifyFixes();
+    options.signal?.throwIfAborted();
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await opened?.close();
     await backend.dispose();
   }
@@ -320,8 +362,10 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
       const req = fixes[i]!;
       const target = input.targets.find((t) => t.path === req.path);
       let verdict: { ok: boolean; note: string };
+      options.signal?.throwIfAborted();
       if (i >= max) verdict = { ok: false, note: `not verified: more than ${max} fixes in this change` };
       else if (!target) verdict = { ok: false, note: 'not verified: the file was not traced' };
+      else if (left() <= 0) verdict = { ok: false, note: `not verified: ${outOfTime()}` };
       else {
         const prefix = startOf.get(target.path) ?? [];
         verdict = await verifyOnFreshSession(target, prefix, req, fixParsed[i]!);
@@ -334,8 +378,11 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
   async function verifyOnFreshSession(target: TraceTarget, prefix: TraceTarget[], req: FixRequest, parsedFix: ParsedFile): Promise<{ ok: boolean; note: string }> {
     let s: OpenedSession | undefined;
     try {
-      s = await backend.open();
-      for (const t of prefix) await applyQuietly(s.session, t, t.parsed, Math.max(options.timeoutMs, 60_000));
+      // from the copy taken before the target ran; else the earlier targets are replayed
+      const copy = copies.get(target.path);
+      s = checking = copy ? await copy() : await backend.open();
+      options.signal?.throwIfAborted();
+      if (!copy) for (const t of prefix) await applyQuietly(s.session, t, t.parsed, within(Math.max(options.timeoutMs, 60_000)));
       const earlier = topLevel(target.parsed).filter((st) => st.index < req.statementIndex && st.ast);
       if (earlier.length) {
         const text = earlier.map((st) => st.rendered ?? st.text).join(';\n');
@@ -347,6 +394,7 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
     } catch (err) {
       return { ok: false, note: `not verified: ${(err as Error).message}` };
     } finally {
+      checking = undefined;
       await s?.close();
     }
   }

@@ -1,5 +1,10 @@
-// The trace on a real PostgreSQL server: every session is a scratch database owned by a
-// scratch non-superuser role; both are dropped afterwards, also on failure.
+// The trace on a real PostgreSQL server. Migration code is hostile input: it runs as a
+// scratch non-superuser role in a scratch database that the admin owns; the lock sampler
+// and blockers log in as a second, weaker role; the admin connection stays in the
+// maintenance database of DATABASE_URL and never enters a database migration code touched.
+// Every connection pins search_path and dbarch's own SQL names every object with its schema,
+// so nothing a migration defines (public.current_database(), an operator) runs in our queries.
+// Both roles and the database are dropped afterwards, also on failure.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ExecOutcome, PgError } from './worker.js';
@@ -31,17 +36,66 @@ function pgErrorOf(err: unknown): PgError {
   return out;
 }
 
+/** search_path of dbarch's own connections: only the system catalog resolves. */
+export const CATALOG_PATH = 'pg_catalog';
+/** search_path of the migration's connection: PostgreSQL's default, whatever a role or database setting says. */
+export const MIGRATION_PATH = '"$user",public';
+
 /**
- * A client for `url`, optionally as another user / on another database. The URL itself is
- * rewritten: node-postgres lets connectionString fields override explicit config fields,
- * so `{ connectionString, database }` would silently connect to the URL's database.
+ * A client for `url`, optionally as another user / on another database, with search_path
+ * pinned by a connection option (it outranks ALTER DATABASE/ROLE … SET). The URL itself is
+ * rewritten: node-postgres lets connectionString fields (`?user=`) override explicit config
+ * fields, so `{ connectionString, user }` would silently log in with the URL's user.
  */
-function clientFor(url: string, overrides: { user?: string; password?: string; database?: string } = {}): pg.Client {
+export function clientFor(url: string, target: { searchPath: string; user?: string; password?: string; database?: string }): pg.Client {
   const u = new URL(url);
-  if (overrides.user !== undefined) u.username = encodeURIComponent(overrides.user);
-  if (overrides.password !== undefined) u.password = encodeURIComponent(overrides.password);
-  if (overrides.database !== undefined) u.pathname = `/${encodeURIComponent(overrides.database)}`;
+  if (target.user !== undefined) {
+    u.searchParams.delete('user');
+    u.username = encodeURIComponent(target.user);
+  }
+  if (target.password !== undefined) {
+    u.searchParams.delete('password');
+    u.password = encodeURIComponent(target.password);
+  }
+  if (target.database !== undefined) u.pathname = `/${encodeURIComponent(target.database)}`;
+  // a later -c wins, so the URL's own options (statement_timeout…) are kept but cannot move search_path
+  const options = [u.searchParams.get('options'), `-c search_path=${target.searchPath}`].filter(Boolean).join(' ');
+  u.searchParams.set('options', options);
   return new pg.Client({ connectionString: u.toString() });
+}
+
+/**
+ * Connects and proves where the connection landed before anything runs on it: the
+ * expected database and user, no superuser, the pinned search_path.
+ */
+export async function connectChecked(client: pg.Client, expect: { database: string; user: string; searchPath: string }): Promise<number> {
+  await client.connect();
+  const who = (
+    await client.query<{ pid: number; db: string; usr: string; su: string; path: string }>(
+      `SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_database() AS db, pg_catalog."current_user"() AS usr,
+        pg_catalog.current_setting('is_superuser') AS su, pg_catalog.current_setting('search_path') AS path`,
+    )
+  ).rows[0]!;
+  const want = expect.searchPath.replace(/\s/g, '');
+  if (who.db !== expect.database || who.usr !== expect.user || who.su !== 'off' || who.path.replace(/\s/g, '') !== want) {
+    await client.end().catch(() => undefined);
+    throw new Error(`trace connection landed on ${who.db} as ${who.usr} (superuser ${who.su}, search_path ${who.path}), not on the scratch database as its role`);
+  }
+  return who.pid;
+}
+
+const EQ = 'OPERATOR(pg_catalog.=)';
+
+/** Relation locks of one backend in the current database, as seen by another connection. */
+const SAMPLE_SQL = `SELECT l.relation::pg_catalog.text AS oid, l.mode, l.granted FROM pg_catalog.pg_locks l
+WHERE l.locktype ${EQ} 'relation' AND l.pid ${EQ} $1
+  AND l.database ${EQ} (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname ${EQ} pg_catalog.current_database())`;
+
+interface Login {
+  url: string;
+  database: string;
+  user: string;
+  password: string;
 }
 
 class PostgresSession implements TraceSession {
@@ -50,7 +104,8 @@ class PostgresSession implements TraceSession {
   constructor(
     private readonly client: pg.Client,
     private readonly pid: number,
-    private readonly watcherUrl: { url: string; database: string },
+    /** The second, weaker role the sampler and blockers log in as. */
+    private readonly watcher: Login,
     private readonly admin: pg.Client,
   ) {}
 
@@ -62,7 +117,7 @@ class PostgresSession implements TraceSession {
       timer = setTimeout(() => {
         timedOut = true;
         this.dead = true;
-        void this.admin.query('SELECT pg_cancel_backend($1)', [this.pid]).catch(() => undefined);
+        void this.admin.query('SELECT pg_catalog.pg_cancel_backend($1)', [this.pid]).catch(() => undefined);
         reject(new TraceAbort('timeout', `trace stopped after ${Math.round(timeoutMs / 100) / 10} s`));
       }, timeoutMs);
     });
@@ -103,15 +158,14 @@ class PostgresSession implements TraceSession {
    * ACCESS SHARE look-up) pass the blocker. Granted locks are sampled in between.
    */
   async execWatched(sql: string, watch: LockRef[], timeoutMs: number): Promise<{ outcome: ExecOutcome; locks: RawLock[] }> {
-    const target = { database: this.watcherUrl.database };
-    const sampler = clientFor(this.watcherUrl.url, target);
+    const login = this.watcher;
+    const watcherClient = () => clientFor(login.url, { user: login.user, password: login.password, database: login.database, searchPath: CATALOG_PATH });
+    const expected = { database: login.database, user: login.user, searchPath: CATALOG_PATH };
+    const sampler = watcherClient();
     const blockers: { client: pg.Client; oid: string; since: number; released: boolean }[] = [];
     const seen = new Map<string, RawLock>();
     const sample = async () => {
-      const r = await sampler.query<RawLock & { granted: boolean }>(
-        `SELECT relation::text AS oid, mode, granted FROM pg_locks WHERE locktype = 'relation' AND pid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        [this.pid],
-      );
+      const r = await sampler.query<RawLock & { granted: boolean }>(SAMPLE_SQL, [this.pid]);
       for (const l of r.rows) seen.set(`${l.oid}/${l.mode}`, { oid: l.oid, mode: l.mode });
       return r.rows;
     };
@@ -121,16 +175,16 @@ class PostgresSession implements TraceSession {
       await b.client.query('COMMIT').catch(() => undefined);
     };
     try {
-      await sampler.connect();
+      await connectChecked(sampler, expected);
       for (const { relation, mode } of watch) {
         const blocker = LOCK_MODES.find((m) => conflicts(m, mode)) ?? 'ACCESS EXCLUSIVE';
-        const client = clientFor(this.watcherUrl.url, target);
-        await client.connect();
+        const client = watcherClient();
         try {
+          await connectChecked(client, expected);
           await client.query('BEGIN');
           const name = relation.split('.').map(ident).join('.');
           await client.query(`LOCK TABLE ${name} IN ${blocker} MODE NOWAIT`);
-          const oid = (await client.query<{ oid: string }>(`SELECT '${name.replace(/'/g, "''")}'::regclass::oid::text AS oid`)).rows[0]!.oid;
+          const oid = (await client.query<{ oid: string }>(`SELECT $1::pg_catalog.regclass::pg_catalog.oid::pg_catalog.text AS oid`, [name])).rows[0]!.oid;
           blockers.push({ client, oid, since: Date.now(), released: false });
         } catch {
           await client.end().catch(() => undefined);
@@ -167,7 +221,8 @@ class PostgresSession implements TraceSession {
 
 export async function openPostgresBackend(input: TraceFilesInput, roles: string[]): Promise<Backend> {
   const url = input.options.databaseUrl!;
-  const admin = clientFor(url);
+  // stays in DATABASE_URL's own database: migration code never runs there
+  const admin = clientFor(url, { searchPath: CATALOG_PATH });
   await admin.connect();
   await initParser();
   const createdRoles: string[] = [];
@@ -184,7 +239,7 @@ export async function openPostgresBackend(input: TraceFilesInput, roles: string[
   };
   try {
     // roles the migrations name: created once (cluster-wide), dropped at dispose
-    const existing = new Set((await admin.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
+    const existing = new Set((await admin.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles')).rows.map((r) => r.rolname));
     for (const r of new Set(roles)) {
       if (existing.has(r)) continue;
       await admin.query(`CREATE ROLE ${ident(r)}`);
@@ -201,25 +256,33 @@ export async function openPostgresBackend(input: TraceFilesInput, roles: string[
     const suffix = randomBytes(6).toString('hex');
     const db = `dbarch_trace_${suffix}`;
     const role = `dbarch_trace_${suffix}`;
+    const watcher: Login = { url, database: db, user: `dbarch_trace_${suffix}_watch`, password: randomBytes(12).toString('hex') };
     const password = randomBytes(12).toString('hex');
     const t0 = performance.now();
-    await admin.query(`CREATE ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${password}'`);
+    const limited = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
     let client: pg.Client | undefined;
     const drop = async () => {
       await client?.end().catch(() => undefined);
       await admin.query(`DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS ${ident(watcher.user)}`).catch(() => undefined);
       await admin.query(`DROP ROLE IF EXISTS ${ident(role)}`).catch(() => undefined);
     };
     try {
-      await admin.query(`CREATE DATABASE ${ident(db)} OWNER ${ident(role)}`);
+      await admin.query(`CREATE ROLE ${ident(role)} ${limited} PASSWORD '${password}'`);
+      // a member of the scratch role, so it may LOCK the migration's tables; it runs only dbarch's own SQL
+      await admin.query(`CREATE ROLE ${ident(watcher.user)} ${limited} PASSWORD '${watcher.password}' IN ROLE ${ident(role)}`);
+      // owned by the admin: the scratch role cannot ALTER DATABASE … SET what later sessions resolve
+      await admin.query(`CREATE DATABASE ${ident(db)}`);
+      await admin.query(`REVOKE ALL ON DATABASE ${ident(db)} FROM PUBLIC`);
+      // CREATE: schemas and trusted extensions, as an application's owner role would have
+      await admin.query(`GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${ident(db)} TO ${ident(role)}`);
+      await admin.query(`GRANT CONNECT ON DATABASE ${ident(db)} TO ${ident(watcher.user)}`);
+      await handOverPublicSchema(url, db, role);
       for (const r of createdRoles) await admin.query(`GRANT ${ident(r)} TO ${ident(role)}`);
-      client = clientFor(url, { user: role, password, database: db });
-      await client.connect();
-      const who = (await client.query<{ pid: number; db: string; usr: string }>('SELECT pg_backend_pid() AS pid, current_database() AS db, current_user AS usr')).rows[0]!;
+      client = clientFor(url, { user: role, password, database: db, searchPath: MIGRATION_PATH });
       // never run migrations anywhere but the scratch database, as the scratch role
-      if (who.db !== db || who.usr !== role) throw new Error(`trace connection landed on ${who.db} as ${who.usr}, not the scratch database`);
-      const pid = who.pid;
-      const session = new PostgresSession(client, pid, { url, database: db }, admin);
+      const pid = await connectChecked(client, { database: db, user: role, searchPath: MIGRATION_PATH });
+      const session = new PostgresSession(client, pid, watcher, admin);
       const issues: ReplayIssue[] = [];
       if (supabase) await session.exec(SUPABASE_STUB, 60_000);
       for (const { file, parsed } of parsedHistory) await applyQuietly(session, file, parsed, Math.max(input.options.timeoutMs, 60_000), issues);
@@ -243,4 +306,19 @@ export async function openPostgresBackend(input: TraceFilesInput, roles: string[
       await admin.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The scratch role owns the fresh database's `public` schema, so migrations can GRANT and
+ * REVOKE on it as on an application database. This is the only time an admin connection
+ * enters the scratch database: before any migration code has run there.
+ */
+async function handOverPublicSchema(url: string, db: string, role: string): Promise<void> {
+  const setup = clientFor(url, { database: db, searchPath: CATALOG_PATH });
+  await setup.connect();
+  try {
+    await setup.query(`ALTER SCHEMA public OWNER TO ${ident(role)}`);
+  } finally {
+    await setup.end().catch(() => undefined);
+  }
 }

@@ -39,6 +39,13 @@ export interface TraceOptions {
   cacheDir?: string;
   /** At most this many fixes are verified (each needs a fresh copy of the schema). Default 20. */
   maxFixes?: number;
+  /**
+   * Wall-clock limit for everything after the base replay: all targets and fix checks.
+   * Files not reached are reported as not traced, fixes as not verified.
+   */
+  totalMs?: number;
+  /** Stops the trace (a superseded review): the running statement's session is closed. */
+  signal?: AbortSignal;
 }
 
 export interface TraceFilesInput {
@@ -74,6 +81,8 @@ export interface OpenedSession {
   session: TraceSession;
   alive(): boolean;
   close(): Promise<void>;
+  /** A copy of the session's current state that opens as new sessions (PGlite: a data-directory dump). */
+  snapshot?(): Promise<() => Promise<OpenedSession>>;
 }
 
 export interface Backend {

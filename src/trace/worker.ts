@@ -284,7 +284,9 @@ export class PgliteWorker {
 
   async close(): Promise<void> {
     if (this.dead) return;
-    this.dead = new TraceAbort('crash', 'the trace worker was closed');
+    // a statement still running (a cancelled review) is answered now, not when the thread
+    // reaches a point where it can be terminated
+    this.kill(new TraceAbort('crash', 'the trace worker was closed'));
     await this.worker.terminate();
   }
 }

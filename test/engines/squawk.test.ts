@@ -165,6 +165,26 @@ describe('runSquawk when squawk cannot run', () => {
     expect(r.findings.get('a.sql')).toEqual([]);
   });
 
+  it('passes squawk no secrets from the environment, only NO_COLOR', async () => {
+    const envFile = join(scratch, 'env.txt');
+    const bin = fakeBinary('printenv', `/usr/bin/env > ${envFile}\necho '[]'`);
+    const saved = { key: process.env.ANTHROPIC_API_KEY, db: process.env.DATABASE_URL };
+    process.env.ANTHROPIC_API_KEY = 'sk-ant-test-secret';
+    process.env.DATABASE_URL = 'postgres://admin:hunter2@db/x';
+    try {
+      const r = await runSquawk(files, { pgVersion: 15, binary: bin });
+      expect(r.unavailable).toBeUndefined();
+    } finally {
+      for (const [k, v] of [['ANTHROPIC_API_KEY', saved.key], ['DATABASE_URL', saved.db]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const vars = readFileSync(envFile, 'utf8').split('\n').filter(Boolean).map((l) => l.split('=')[0]);
+    // the shell adds PWD (and may add SHLVL) itself
+    expect(vars.filter((v) => v !== 'PWD' && v !== 'SHLVL' && v !== '_').sort()).toEqual(['NO_COLOR']);
+  });
+
   it('reports a crash with its exit code and first stderr line', async () => {
     const bin = fakeBinary('crash', 'echo "thread main panicked" >&2; exit 101');
     const r = await runSquawk(files, { pgVersion: 15, binary: bin });

@@ -4,8 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initParser, parseSql } from '../../src/sql/index.js';
 import { traceFiles, type TraceTarget } from '../../src/trace/index.js';
 import type { Fix } from '../../src/types.js';
+import { DATABASE_URL, serverReachable } from './server.js';
 
-const DATABASE_URL = process.env.DBARCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+// unique per run: other runs of this file on the same server must not create or drop it under us
+const APP_ROLE = `dbarch_test_app_${Math.random().toString(16).slice(2, 10)}`;
 let serverUp = false;
 
 async function scratchObjects(): Promise<{ dbs: string[]; roles: string[] }> {
@@ -13,7 +15,7 @@ async function scratchObjects(): Promise<{ dbs: string[]; roles: string[] }> {
   await c.connect();
   try {
     const dbs = (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'dbarch\\_trace\\_%'`)).rows.map((r) => r.datname);
-    const roles = (await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'dbarch\\_trace\\_%' OR rolname = 'dbarch_test_app'`)).rows.map((r) => r.rolname);
+    const roles = (await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'dbarch\\_trace\\_%' OR rolname = $1`, [APP_ROLE])).rows.map((r) => r.rolname);
     return { dbs, roles };
   } finally {
     await c.end();
@@ -22,15 +24,7 @@ async function scratchObjects(): Promise<{ dbs: string[]; roles: string[] }> {
 
 beforeAll(async () => {
   await initParser();
-  const c = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await c.connect();
-    serverUp = true;
-  } catch {
-    console.log(`trace real-server tests: PostgreSQL not reachable at ${DATABASE_URL} (set DBARCH_TEST_DATABASE_URL); skipped`);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  serverUp = await serverReachable('trace real-server tests');
 });
 
 function target(path: string, source: string, extra: Partial<TraceTarget> = {}): TraceTarget {
@@ -42,7 +36,7 @@ const history = [
     path: 'db/001.sql',
     transaction: 'transaction' as const,
     source: `CREATE TABLE users (id bigint PRIMARY KEY, email text);
-GRANT SELECT ON users TO dbarch_test_app;
+GRANT SELECT ON users TO ${APP_ROLE};
 INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 1000) g;`,
   },
 ];
@@ -80,8 +74,8 @@ describe('trace on a real PostgreSQL server', () => {
     const after = await scratchObjects();
     expect(after.dbs).not.toContain(m![1]);
     expect(after.roles).not.toContain(m![2]);
-    // dbarch_test_app was created for the GRANT in the history, and dropped again
-    expect(after.roles).not.toContain('dbarch_test_app');
+    // APP_ROLE was created for the GRANT in the history, and dropped again
+    expect(after.roles).not.toContain(APP_ROLE);
   }, 300_000);
 
   it('the scratch role is not a superuser', async (ctx) => {
