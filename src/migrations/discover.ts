@@ -3,6 +3,7 @@ import type { Framework, TransactionMode } from '../types.js';
 import type { DbarchConfig, MigrationSet } from '../config/schema.js';
 import { flywayVersionKey, leadingVersionKey, makeOrderKey, naturalKey, sortMigrations } from './order.js';
 import { parseSqitchPlan, type SqitchPlan } from './sqitch.js';
+import { orderDjango } from './django-order.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile, MigrationKind, MigrationLanguage } from './types.js';
 
 const SCHEMA_DUMPS = new Set(['schema.sql', 'structure.sql', 'schema.rb', 'schema.prisma']);
@@ -103,6 +104,7 @@ export function discover(input: DiscoverInput): DiscoveryResult {
 
   const kept = dropShadowedDialectFiles(migrations, ignored);
   orderAlembic(kept, ctx);
+  orderDjango(kept, (p) => ctx.read(p));
   return { migrations: sortMigrations(kept), schemas: schemas.sort(), ignored: ignored.sort() };
 }
 
@@ -201,6 +203,8 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
       if (text === undefined || /^\s*(down_)?revision\s*(:[^=]*)?=/m.test(text) || /def\s+upgrade\s*\(/.test(text)) return 'alembic';
     }
     if (MIGRATION_DIR.test(parent) && /^\d/.test(base)) return 'django';
+    // Django loads every module of migrations/ that defines a Migration class, whatever its name.
+    if (parent === 'migrations' && /^class Migration\(\s*migrations\.Migration\s*\)/m.test(ctx.read(path) ?? '')) return 'django';
     return undefined;
   }
   // JavaScript / TypeScript: the directory says "migration", the content says which library.

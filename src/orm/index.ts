@@ -7,6 +7,7 @@ import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
 import { translateRails } from './rails.js';
 import { translateEcto } from './ecto.js';
+import { translateDjango } from './django.js';
 import type { ModelState } from './model.js';
 import type { Node } from 'web-tree-sitter';
 import type { OrmLanguage, TranslatedStatement, Translation } from './types.js';
@@ -28,6 +29,7 @@ interface Translator {
 const TRANSLATORS: Partial<Record<Framework, Translator>> = {
   rails: { language: 'ruby', translate: translateRails },
   ecto: { language: 'elixir', translate: translateEcto },
+  django: { language: 'python', translate: translateDjango },
 };
 
 export function translatorLanguage(framework: Framework): OrmLanguage | undefined {
@@ -37,6 +39,7 @@ export function translatorLanguage(framework: Framework): OrmLanguage | undefine
 const EXTENSIONS: [RegExp, OrmLanguage][] = [
   [/\.rb$/i, 'ruby'],
   [/\.exs?$/i, 'elixir'],
+  [/\.py$/i, 'python'],
 ];
 
 /** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
@@ -97,7 +100,7 @@ export function ormUnits(file: MigrationFile, content: string, history: ModelHis
       orm: {
         entries,
         byIndex: new Map(),
-        notices: direction === 'up' ? translation.notices.map((n) => notice(n.span, n.message)) : [],
+        notices: direction === 'up' ? translation.notices.map((n) => ({ ...notice(n.span, n.message), ...(n.rule ? { rule: n.rule } : {}) })) : [],
         ignores: translation.ignores,
         framework: file.framework,
         source: content,

@@ -31,6 +31,8 @@ export interface DslCall {
 export interface OrmNotice {
   span: Span;
   message: string;
+  /** `orm-not-analysed` unless set: `orm-no-sql` for an operation that changes only the ORM's state, `orm-data-migration` for code that writes rows. */
+  rule?: 'orm-no-sql' | 'orm-data-migration';
 }
 
 export interface Translation {
