@@ -8,6 +8,7 @@ import { loadLanguages, parseSource } from './parser.js';
 import { translateRails } from './rails.js';
 import { translateEcto } from './ecto.js';
 import { translateDjango } from './django.js';
+import { translateAlembic } from './alembic.js';
 import type { ModelState } from './model.js';
 import type { Node } from 'web-tree-sitter';
 import type { OrmLanguage, TranslatedStatement, Translation } from './types.js';
@@ -30,6 +31,7 @@ const TRANSLATORS: Partial<Record<Framework, Translator>> = {
   rails: { language: 'ruby', translate: translateRails },
   ecto: { language: 'elixir', translate: translateEcto },
   django: { language: 'python', translate: translateDjango },
+  alembic: { language: 'python', translate: translateAlembic },
 };
 
 export function translatorLanguage(framework: Framework): OrmLanguage | undefined {
