@@ -429,7 +429,8 @@ function autocommitBlockUse(text: string): { inside: number; outside: number } {
       blockIndent = indent;
       continue;
     }
-    if (/\.execute\(/.test(line)) {
+    // op.execute and the other op.* / batch_op.* operations (not the get_bind/get_context accessors).
+    if (/\.execute\(|\b(op|batch_op)\.(?!get_bind|get_context)\w+\(/.test(line)) {
       if (blockIndent >= 0) inside++;
       else outside++;
     }

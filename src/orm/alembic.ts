@@ -34,8 +34,38 @@ class AlembicTranslator extends TranslatorBase {
     super(source);
   }
 
+  /** autocommit blocks: which statements they hold. */
+  private readonly blocks: { node: Node; from: number; to: number; direction: Direction }[] = [];
+
   run(): Translation {
     this.py.collectConstants(this.root);
+    this.functions();
+    this.autocommitBoundaries();
+    return this.out;
+  }
+
+  /**
+   * autocommit_block() commits the migration transaction, runs its body in autocommit and
+   * begins a new transaction. When the direction also has statements outside such blocks (the
+   * file runs in a transaction), the COMMIT and BEGIN are written out so the body is reviewed
+   * outside the transaction.
+   */
+  private autocommitBoundaries(): void {
+    const inBlock = new Set<number>();
+    for (const b of this.blocks) for (let i = b.from; i < b.to; i++) inBlock.add(i);
+    const mixed = new Set(this.out.statements.filter((_, i) => !inBlock.has(i)).map((st) => st.direction));
+    for (const b of [...this.blocks].reverse()) {
+      if (!mixed.has(b.direction) || b.from === b.to) continue;
+      const ctx = { direction: b.direction };
+      const end = this.lines.span(b.node.endIndex, b.node.endIndex);
+      const exempt = ['transaction-nesting', 'ban-uncommitted-transaction'];
+      this.out.statements.splice(b.to, 0, { sql: 'BEGIN', span: end, direction: b.direction, op: 'autocommit_block', exempt });
+      this.emit(b.node, 'autocommit_block', 'COMMIT', ctx);
+      this.out.statements.splice(b.from, 0, { ...this.out.statements.pop()!, exempt });
+    }
+  }
+
+  private functions(): void {
     for (const def of this.root.namedChildren) {
       const fn = def?.type === 'function_definition' ? def : def?.type === 'decorated_definition' ? def.childForFieldName('definition') : undefined;
       const name = fn?.childForFieldName('name')?.text;
@@ -43,7 +73,6 @@ class AlembicTranslator extends TranslatorBase {
       if (!body || (name !== 'upgrade' && name !== 'downgrade')) continue;
       this.block(body, { direction: name === 'upgrade' ? 'up' : 'down', autocommit: false });
     }
-    return this.out;
   }
 
   private block(body: Node, ctx: Ctx): void {
@@ -83,7 +112,12 @@ class AlembicTranslator extends TranslatorBase {
       if (ctx.direction === 'up') this.notice(stmt, `not analysed: \`${shorten(stmt.text)}\` is Python code dbarch does not translate`);
       return;
     }
-    if (/autocommit_block$/.test(fn)) return this.block(body, { ...ctx, autocommit: true });
+    if (/autocommit_block$/.test(fn)) {
+      const from = this.out.statements.length;
+      this.block(body, { ...ctx, autocommit: true });
+      this.blocks.push({ node: stmt, from, to: this.out.statements.length, direction: ctx.direction });
+      return;
+    }
     if (/batch_alter_table$/.test(fn)) {
       const table = str(this.py.args(call!).positional[0] ?? this.py.args(call!).keywords.get('table_name'));
       if (!table || !alias) {
@@ -262,6 +296,7 @@ class AlembicTranslator extends TranslatorBase {
         const name = str(nameArg) ?? `${source}_${(lc as string[]).join('_')}_fkey`;
         let sql = `ALTER TABLE ${ident(source)} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${(lc as string[]).map(ident).join(', ')}) REFERENCES ${ident(referent)} (${(rc as string[]).map(ident).join(', ')})`;
         sql += this.fkActions(a.keywords);
+        if (bool(a.keywords.get('postgresql_not_valid'))) sql += ' NOT VALID';
         emit(sql, { table: source, constraint: name });
         return;
       }

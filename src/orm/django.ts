@@ -811,7 +811,7 @@ class DjangoTranslator extends TranslatorBase {
     const writes = methods.filter((m) => ['update', 'bulk_update', 'delete', 'save', 'bulk_create', 'create', 'execute'].includes(m));
     const batched = loops && (sliced || chunked);
     const what = writes.length ? `writes rows (${[...new Set(writes)].map((m) => `.${m}()`).join(', ')})` : 'reads or writes rows';
-    this.notice(node, `RunPython \`${fname}\` is a data migration that ${what}; ${batched ? 'it works in batches' : 'it is not batched: on a large table it holds row locks for the whole migration transaction'}`, 'orm-data-migration');
+    this.notice(node, `RunPython \`${fname}\` is a data migration that ${what}; ${batched ? 'it works in batches' : 'it is not batched: on a large table it holds row locks for the whole migration transaction'}`, batched || writes.length === 0 ? 'orm-data-migration' : 'unbatched-data-migration');
   }
 }
 
