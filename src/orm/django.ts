@@ -97,13 +97,36 @@ class DjangoTranslator extends TranslatorBase {
       const a = stmt?.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
       if (a?.type !== 'assignment' || a.childForFieldName('left')?.text !== 'operations') continue;
       const right = a.childForFieldName('right');
-      if (right?.type !== 'list' && right?.type !== 'tuple') {
+      const lists = right ? this.operationLists(right, 0) : undefined;
+      if (!lists) {
         if (right) this.notice(right, 'not analysed: `operations` is not a literal list');
         continue;
       }
-      this.operations(right, { direction: 'up', stateOnly: false });
+      for (const list of lists) this.operations(list, { direction: 'up', stateOnly: false });
     }
     return this.out;
+  }
+
+  /** `operations = [...]`, or module-level lists joined with `+` (`A_OPS + B_OPS`). */
+  private operationLists(node: Node, depth: number): Node[] | undefined {
+    if (depth > 8) return undefined;
+    if (node.type === 'list' || node.type === 'tuple') return [node];
+    if (node.type === 'parenthesized_expression') {
+      const inner = node.namedChildren.find((n) => n && n.type !== 'comment');
+      return inner ? this.operationLists(inner, depth + 1) : undefined;
+    }
+    if (node.type === 'binary_operator' && node.childForFieldName('operator')?.text === '+') {
+      const l = node.childForFieldName('left');
+      const r = node.childForFieldName('right');
+      const a = l && this.operationLists(l, depth + 1);
+      const b = r && this.operationLists(r, depth + 1);
+      return a && b ? [...a, ...b] : undefined;
+    }
+    if (node.type === 'identifier') {
+      const c = this.py.constants.get(node.text);
+      return c ? this.operationLists(c, depth + 1) : undefined;
+    }
+    return undefined;
   }
 
   private operations(list: Node, ctx: Ctx): void {
