@@ -27,12 +27,12 @@ function median(xs: number[]): number {
 export async function run(): Promise<string> {
   const orm = ormCorpusDir();
   if (!orm) return '## ORM migrations\n\nSkipped: ../shared/corpus-orm not found (set DBARCH_ORM_CORPUS).\n';
-  const lines = ['## ORM migrations', '', `Last run ${new Date().toISOString().slice(0, 10)}. Share measured by \`node dist/scripts/orm-count.js\` (a line-based count of the DSL calls, independent of \`src/orm\`); a call counts as analysed when the report has a statement starting on its line.`, ''];
-  lines.push('| project | framework | files | DSL operations | analysed at their line | share | statements | not-analysed notices |', '|---|---|---:|---:|---:|---:|---:|---:|');
+  const lines = ['## ORM migrations', '', `Last run ${new Date().toISOString().slice(0, 10)}. Share measured by \`node dist/scripts/orm-count.js\` (a line-based count of the DSL calls, independent of \`src/orm\`); a call counts as analysed when the report has a statement starting on its line, or an \`orm-no-sql\` finding there (an operation the framework runs no SQL for, e.g. a Django \`AlterField\` of \`verbose_name\`; counted in its own column).`, ''];
+  lines.push('| project | framework | files | DSL operations | analysed at their line | share | of which no SQL | statements | not-analysed notices |', '|---|---|---:|---:|---:|---:|---:|---:|---:|');
   const misses: string[] = [];
   for (const p of PROJECTS) {
     const c = await measure(orm, p.project, p.count);
-    lines.push(`| ${p.project} | ${p.framework} | ${c.files} | ${c.ops} | ${c.analysed} | ${((100 * c.analysed) / Math.max(1, c.ops)).toFixed(1)}% | ${c.statements} | ${c.notAnalysed} |`);
+    lines.push(`| ${p.project} | ${p.framework} | ${c.files} | ${c.ops} | ${c.analysed} | ${((100 * c.analysed) / Math.max(1, c.ops)).toFixed(1)}% | ${c.noSql} | ${c.statements} | ${c.notAnalysed} |`);
     if (c.missed.size) misses.push(`- ${p.project}: ${[...c.missed].sort((a, b) => b[1] - a[1]).map(([op, n]) => `\`${op}\` ×${n}`).join(', ')}`);
   }
   if (misses.length) lines.push('', 'Not analysed (each is an `orm-not-analysed` info finding at its line):', ...misses);

@@ -21,6 +21,19 @@ const TABLE_LINE = /^\s*t\.(\w+)\b/;
 
 const ECTO_LINE = /^\s*(create|create_if_not_exists|drop|drop_if_exists|alter|rename|add|add_if_not_exists|modify|remove|remove_if_exists|timestamps)\b/;
 
+const DJANGO_OPS = [
+  'CreateModel', 'DeleteModel', 'AddField', 'RemoveField', 'AlterField', 'RenameField', 'RenameModel', 'AlterModelTable', 'AddIndex',
+  'RemoveIndex', 'AddIndexConcurrently', 'RemoveIndexConcurrently', 'RenameIndex', 'AddConstraint', 'AddConstraintNotValid',
+  'RemoveConstraint', 'ValidateConstraint', 'AlterUniqueTogether',
+];
+const DJANGO_LINE = new RegExp(`^\\s*(?:[\\w.]+\\.)?(${DJANGO_OPS.join('|')})\\(`);
+
+const ALEMBIC_OPS = [
+  'create_table', 'drop_table', 'add_column', 'drop_column', 'alter_column', 'create_index', 'drop_index', 'create_foreign_key',
+  'create_unique_constraint', 'create_check_constraint', 'create_primary_key', 'drop_constraint', 'rename_table',
+];
+const ALEMBIC_LINE = new RegExp(`^\\s*(?:op|batch_op)\\.(${ALEMBIC_OPS.join('|')})\\(`);
+
 export interface DslOp {
   path: string;
   line: number;
@@ -85,6 +98,37 @@ export function countEcto(path: string, source: string): DslOp[] {
   return ops;
 }
 
+/**
+ * Schema operations of a Django migration: one per operation call. SeparateDatabaseAndState's
+ * state_operations run no SQL and are not counted.
+ */
+export function countDjango(path: string, source: string): DslOp[] {
+  const ops: DslOp[] = [];
+  let stateOnly: number | undefined;
+  source.split(/\r?\n/).forEach((text, i) => {
+    if (/^\s*#/.test(text)) return;
+    const indent = /^\s*/.exec(text)![0].length;
+    if (stateOnly !== undefined && text.trim() !== '' && indent <= stateOnly && !/^\s*[\])]/.test(text)) stateOnly = undefined;
+    if (/^\s*state_operations\s*=/.test(text)) {
+      stateOnly = indent;
+      return;
+    }
+    const m = DJANGO_LINE.exec(text);
+    if (m && stateOnly === undefined) ops.push({ path, line: i + 1, op: m[1]! });
+  });
+  return ops;
+}
+
+/** Schema operations of an Alembic migration: each `op.*` / `batch_op.*` schema call. */
+export function countAlembic(path: string, source: string): DslOp[] {
+  const ops: DslOp[] = [];
+  source.split(/\r?\n/).forEach((text, i) => {
+    const m = ALEMBIC_LINE.exec(text);
+    if (m) ops.push({ path, line: i + 1, op: m[1]! });
+  });
+  return ops;
+}
+
 export interface Coverage {
   project: string;
   files: number;
@@ -92,6 +136,8 @@ export interface Coverage {
   analysed: number;
   statements: number;
   notAnalysed: number;
+  /** Operations that change only the ORM's own state (`orm-no-sql` at their line). */
+  noSql: number;
   missed: Map<string, number>;
   examples: DslOp[];
   lintMs: number;
@@ -119,9 +165,11 @@ export async function measure(corpus: string, project: string, count: (path: str
   const lines = new Map<string, Set<number>>();
   let statements = 0;
   let notAnalysed = 0;
+  const noSqlLines = new Set<string>();
   for (const f of report.files) {
     const set = lines.get(f.path) ?? new Set<number>();
     for (const s of f.statements) set.add(s.line);
+    for (const x of f.findings) if (x.rule === 'orm-no-sql') noSqlLines.add(`${f.path}:${x.line}`);
     lines.set(f.path, set);
     statements += f.statements.length;
     notAnalysed += f.findings.filter((x) => x.rule === 'orm-not-analysed').length;
@@ -130,19 +178,26 @@ export async function measure(corpus: string, project: string, count: (path: str
   const missed = new Map<string, number>();
   const examples: DslOp[] = [];
   let analysed = 0;
+  let noSql = 0;
   for (const op of ops) {
     if (lines.get(op.path)?.has(op.line)) analysed++;
+    else if (noSqlLines.has(`${op.path}:${op.line}`)) {
+      analysed++;
+      noSql++;
+    }
     else {
       missed.set(op.op, (missed.get(op.op) ?? 0) + 1);
       if (examples.length < 20) examples.push(op);
     }
   }
-  return { project, files: files.length, ops: ops.length, analysed, statements, notAnalysed, missed, examples, lintMs, report };
+  return { project, files: files.length, ops: ops.length, analysed, statements, notAnalysed, noSql, missed, examples, lintMs, report };
 }
 
 export const PROJECTS: { project: string; framework: string; count: (path: string, source: string) => DslOp[] }[] = [
   { project: 'lago-api', framework: 'rails', count: countRails },
   { project: 'hexpm', framework: 'ecto', count: countEcto },
+  { project: 'saleor', framework: 'django', count: countDjango },
+  { project: 'redash', framework: 'alembic', count: countAlembic },
 ];
 
 // node dist/scripts/orm-count.js: prints the share per project.
@@ -154,7 +209,7 @@ if (process.argv[1] && /orm-count\.[jt]s$/.test(process.argv[1])) {
   }
   for (const p of PROJECTS) {
     const c = await measure(corpus, p.project, p.count);
-    console.log(`${p.project} (${p.framework}): ${c.analysed}/${c.ops} DSL operations analysed at their line (${((100 * c.analysed) / Math.max(1, c.ops)).toFixed(1)}%), ${c.statements} statements, ${c.notAnalysed} not-analysed notices`);
+    console.log(`${p.project} (${p.framework}): ${c.analysed}/${c.ops} DSL operations analysed at their line (${((100 * c.analysed) / Math.max(1, c.ops)).toFixed(1)}%; ${c.noSql} of them run no SQL), ${c.statements} statements, ${c.notAnalysed} not-analysed notices`);
     for (const [op, n] of [...c.missed].sort((a, b) => b[1] - a[1])) console.log(`  missed ${op}: ${n}`);
     for (const e of c.examples) console.log(`  e.g. ${e.path}:${e.line} ${e.op}`);
   }

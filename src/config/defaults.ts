@@ -21,7 +21,7 @@ export function defaultConfigValue(): DbarchConfig {
     largeTables: [],
     maxFileBytes: 2 * 1024 * 1024,
     drafts: false,
-    trace: { enabled: true, timeoutSeconds: 30, memoryMb: 512 },
+    trace: { enabled: true, timeoutSeconds: 30, memoryMb: 512, totalSeconds: 300 },
     agent: { enabled: true, maxTokens: 200_000 },
     commands: { approvePermission: 'maintain' },
     unanalysed: 'failure',

@@ -4,6 +4,7 @@ import type { DbarchConfig, MigrationSet } from '../config/schema.js';
 import { flywayPlaceholders } from './flyway-conf.js';
 import { flywayVersionKey, leadingVersionKey, makeOrderKey, naturalKey, sortMigrations } from './order.js';
 import { parseSqitchPlan, type SqitchPlan } from './sqitch.js';
+import { orderDjango } from './django-order.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile, MigrationKind, MigrationLanguage } from './types.js';
 
 const SCHEMA_DUMPS = new Set(['schema.sql', 'structure.sql', 'schema.rb', 'schema.prisma']);
@@ -132,6 +133,7 @@ export function discover(input: DiscoverInput): DiscoveryResult {
 
   const kept = dropShadowedDialectFiles(migrations, ignored);
   orderAlembic(kept, ctx);
+  orderDjango(kept, (p) => ctx.read(p));
   return { migrations: sortMigrations(kept), schemas: schemas.sort(), ignored: ignored.sort() };
 }
 
@@ -230,6 +232,8 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
       if (text === undefined || /^[ \t]*(down_)?revision[ \t]*(:[^=\n]*)?=/m.test(text) || /def\s+upgrade\s*\(/.test(text)) return 'alembic';
     }
     if (MIGRATION_DIR.test(parent) && /^\d/.test(base)) return 'django';
+    // Django loads every module of migrations/ that defines a Migration class, whatever its name.
+    if (parent === 'migrations' && /^class Migration\(\s*migrations\.Migration\s*\)/m.test(ctx.read(path) ?? '')) return 'django';
     return undefined;
   }
   // JavaScript / TypeScript: the directory says "migration", the content says which library.
@@ -464,7 +468,8 @@ function autocommitBlockUse(text: string): { inside: number; outside: number } {
       blockIndent = indent;
       continue;
     }
-    if (/\.execute\(/.test(line)) {
+    // op.execute and the other op.* / batch_op.* operations (not the get_bind/get_context accessors).
+    if (/\.execute\(|\b(op|batch_op)\.(?!get_bind|get_context)\w+\(/.test(line)) {
       if (blockIndent >= 0) inside++;
       else outside++;
     }

@@ -3,7 +3,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Direction, Span } from '../types.js';
 import { LineIndex } from '../sql/index.js';
 import { oneLine } from './sqltext.js';
-import type { DslCall, TranslatedStatement, Translation } from './types.js';
+import type { DslCall, OrmNotice, TranslatedStatement, Translation } from './types.js';
 
 export abstract class TranslatorBase {
   protected readonly lines: LineIndex;
@@ -18,8 +18,8 @@ export abstract class TranslatorBase {
     return this.lines.span(node.startIndex, node.endIndex);
   }
 
-  protected notice(node: Node, message: string): void {
-    this.out.notices.push({ span: this.span(node), message });
+  protected notice(node: Node, message: string, rule?: OrmNotice['rule']): void {
+    this.out.notices.push({ span: this.span(node), message, ...(rule ? { rule } : {}) });
   }
 
   protected emit(node: Node, op: string, sql: string, ctx: { direction: Direction }, call?: DslCall): void {

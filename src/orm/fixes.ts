@@ -6,9 +6,14 @@ type Rewrite = { code: string; description: string; replaces: boolean };
 
 export function dslFix(framework: Framework, finding: Finding, stmt: TranslatedStatement, source: string): Fix | undefined {
   if (!finding.fix || !stmt.call) return undefined;
-  const rewrite = framework === 'rails' ? railsRewrite(finding.rule, stmt, source) : framework === 'ecto' ? ectoRewrite(finding.rule, stmt, source) : undefined;
+  const rewrite =
+    framework === 'rails' ? railsRewrite(finding.rule, stmt, source)
+    : framework === 'ecto' ? ectoRewrite(finding.rule, stmt, source)
+    : framework === 'django' ? djangoRewrite(finding.rule, stmt, source)
+    : framework === 'alembic' ? alembicRewrite(finding.rule, stmt)
+    : undefined;
   if (!rewrite) return undefined;
-  const language = framework === 'rails' ? 'ruby' : 'elixir';
+  const language = framework === 'rails' ? 'ruby' : framework === 'ecto' ? 'elixir' : 'python';
   const fix: Fix = { ...finding.fix, description: rewrite.description, dsl: { language, code: indentRest(rewrite.code, stmt.span.column - 1) } };
   if (rewrite.replaces) fix.replaces = { ...stmt.span };
   else delete fix.replaces;
@@ -120,6 +125,79 @@ function ectoRewrite(rule: string, stmt: TranslatedStatement, source: string): R
     case 'constraint-missing-not-valid':
       if (stmt.op !== 'create constraint' || !table || !constraint) return undefined;
       return { code: setOption('validate', 'false'), description: `Create the check without validating existing rows (\`validate: false\`), then run \`execute "ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}"\` in a later migration`, replaces: true };
+    default:
+      return undefined;
+  }
+}
+
+/** The call's continuation lines without the call's own indentation (indentRest puts it back). */
+function relative(text: string, column: number): string {
+  const pad = new RegExp(`^ {0,${Math.max(0, column - 1)}}`);
+  return text
+    .split('\n')
+    .map((l, i) => (i === 0 ? l : l.replace(pad, '')))
+    .join('\n');
+}
+
+const CONCURRENT_IMPORT = '`from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently`';
+
+function djangoRewrite(rule: string, stmt: TranslatedStatement, source: string): Rewrite | undefined {
+  const call = stmt.call!;
+  const text = relative(call.text, stmt.span.column);
+  const atomic = /^\s*atomic\s*=\s*False\b/m.test(source) ? '' : ' and set `atomic = False` on the Migration class (PostgreSQL refuses CONCURRENTLY inside the migration transaction)';
+  const rename = (to: string) => text.replace(/^[\w.]*?\b(AddIndex|RemoveIndex|AddConstraint)\(/, `${to}(`);
+  const { table, constraint } = call.facts;
+  switch (rule) {
+    case 'require-concurrent-index-creation':
+      if (stmt.op !== 'AddIndex') return undefined;
+      return { code: rename('AddIndexConcurrently'), description: `Build the index concurrently with \`AddIndexConcurrently\` (${CONCURRENT_IMPORT})${atomic}`, replaces: true };
+    case 'require-concurrent-index-deletion':
+      if (stmt.op !== 'RemoveIndex') return undefined;
+      return { code: rename('RemoveIndexConcurrently'), description: `Drop the index concurrently with \`RemoveIndexConcurrently\` (${CONCURRENT_IMPORT})${atomic}`, replaces: true };
+    case 'ban-concurrent-index-creation-in-transaction':
+    case 'non-transactional-statement-in-transaction':
+      return { code: 'atomic = False', description: 'Set `atomic = False` on the Migration class: Django then runs this migration outside a transaction', replaces: false };
+    case 'constraint-missing-not-valid':
+    case 'adding-foreign-key-constraint': {
+      if (stmt.op !== 'AddConstraint' || !table || !constraint) return undefined;
+      const model = /model_name\s*=\s*(['"][^'"]+['"])/.exec(call.text)?.[1] ?? '"…"';
+      return {
+        code: rename('AddConstraintNotValid'),
+        description: `Add the constraint without validating existing rows with \`AddConstraintNotValid\` (\`from django.contrib.postgres.operations import AddConstraintNotValid, ValidateConstraint\`), then run \`ValidateConstraint(model_name=${model}, name="${constraint}")\` in a later migration`,
+        replaces: true,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function alembicRewrite(rule: string, stmt: TranslatedStatement): Rewrite | undefined {
+  const call = stmt.call!;
+  // A trailing comma before `)` would follow the added keyword argument.
+  const text = relative(call.text, stmt.span.column).replace(/,(\s*)\)$/, '$1)');
+  const inBlock = call.facts['autocommit'] === 'yes';
+  const wrap = (code: string) => (inBlock ? code : `with op.get_context().autocommit_block():\n${code.split('\n').map((l) => `    ${l}`).join('\n')}`);
+  const outside = inBlock ? '' : ' inside `with op.get_context().autocommit_block():` (PostgreSQL refuses CONCURRENTLY inside the migration transaction)';
+  const { table, constraint } = call.facts;
+  switch (rule) {
+    case 'require-concurrent-index-creation':
+      if (stmt.op !== 'create_index') return undefined;
+      return { code: wrap(withOption(text, call.options, 'postgresql_concurrently', 'True', '=')), description: `Build the index concurrently: \`postgresql_concurrently=True\`${outside}`, replaces: true };
+    case 'require-concurrent-index-deletion':
+      if (stmt.op !== 'drop_index') return undefined;
+      return { code: wrap(withOption(text, call.options, 'postgresql_concurrently', 'True', '=')), description: `Drop the index concurrently: \`postgresql_concurrently=True\`${outside}`, replaces: true };
+    case 'ban-concurrent-index-creation-in-transaction':
+    case 'non-transactional-statement-in-transaction':
+      return { code: wrap(text), description: 'Run this statement inside `with op.get_context().autocommit_block():`, outside the migration transaction', replaces: true };
+    case 'constraint-missing-not-valid':
+    case 'adding-foreign-key-constraint':
+      if ((stmt.op !== 'create_check_constraint' && stmt.op !== 'create_foreign_key') || !table || !constraint) return undefined;
+      return {
+        code: withOption(text, call.options, 'postgresql_not_valid', 'True', '='),
+        description: `Add the constraint without validating existing rows (\`postgresql_not_valid=True\`, SQLAlchemy 2.0), then run \`op.execute('ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}')\` in a later migration`,
+        replaces: true,
+      };
     default:
       return undefined;
   }

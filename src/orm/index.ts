@@ -7,6 +7,8 @@ import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
 import { translateRails } from './rails.js';
 import { translateEcto } from './ecto.js';
+import { translateDjango } from './django.js';
+import { translateAlembic } from './alembic.js';
 import type { ModelState } from './model.js';
 import type { Node } from 'web-tree-sitter';
 import type { OrmLanguage, TranslatedStatement, Translation } from './types.js';
@@ -28,6 +30,8 @@ interface Translator {
 const TRANSLATORS: Partial<Record<Framework, Translator>> = {
   rails: { language: 'ruby', translate: translateRails },
   ecto: { language: 'elixir', translate: translateEcto },
+  django: { language: 'python', translate: translateDjango },
+  alembic: { language: 'python', translate: translateAlembic },
 };
 
 export function translatorLanguage(framework: Framework): OrmLanguage | undefined {
@@ -37,6 +41,7 @@ export function translatorLanguage(framework: Framework): OrmLanguage | undefine
 const EXTENSIONS: [RegExp, OrmLanguage][] = [
   [/\.rb$/i, 'ruby'],
   [/\.exs?$/i, 'elixir'],
+  [/\.py$/i, 'python'],
 ];
 
 /** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
@@ -97,7 +102,7 @@ export function ormUnits(file: MigrationFile, content: string, history: ModelHis
       orm: {
         entries,
         byIndex: new Map(),
-        notices: direction === 'up' ? translation.notices.map((n) => notice(n.span, n.message)) : [],
+        notices: direction === 'up' ? translation.notices.map((n) => ({ ...notice(n.span, n.message), ...(n.rule ? { rule: n.rule, severity: n.rule === 'unbatched-data-migration' ? ('warning' as const) : ('info' as const) } : {}) })) : [],
         ignores: translation.ignores,
         framework: file.framework,
         source: content,
@@ -206,9 +211,10 @@ function findEntry(entries: OrmSourceMap['entries'], offset: number): OrmSourceM
  * suggestion would not belong in a Ruby or Elixir file).
  */
 export function dslFindings(findings: Finding[], map: OrmSourceMap): Finding[] {
-  return remapFindings(findings, map).map((f) => {
+  return remapFindings(findings, map).flatMap((f) => {
+    const stmt = f.statementIndex === undefined ? undefined : map.byIndex.get(f.statementIndex);
+    if (stmt?.exempt?.includes(f.rule)) return [];
     if (!f.fix || f.statementIndex === undefined) return f;
-    const stmt = map.byIndex.get(f.statementIndex);
     if (!stmt) return f;
     const fix = dslFix(map.framework, f, stmt, map.source);
     if (fix) return { ...f, fix };
@@ -223,9 +229,10 @@ export function dslFindings(findings: Finding[], map: OrmSourceMap): Finding[] {
  */
 export function remapFindings(findings: Finding[], map: OrmSourceMap): Finding[] {
   if (map.entries.length === 0) return findings;
-  return findings.map((f) => {
+  return findings.flatMap((f) => {
     const e = map.entries.find((x) => x.line === f.line && f.column >= x.column && f.column <= x.endColumn);
     if (!e) return f;
+    if (e.stmt.exempt?.includes(f.rule)) return [];
     const s = e.stmt.span;
     return { ...f, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn };
   });

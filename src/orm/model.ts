@@ -3,6 +3,15 @@
 
 export interface ModelColumn {
   type: string;
+  /** Known for Django fields, whose AlterField runs only what changed. */
+  nullable?: boolean;
+}
+
+/** A Django model: its table and primary key, found by app label and model name. */
+export interface DjangoModel {
+  table: string;
+  pk: string;
+  pkType: string;
 }
 
 export interface ModelIndex {
@@ -19,6 +28,15 @@ export interface ModelTable {
 
 export class ModelState {
   readonly tables = new Map<string, ModelTable>();
+  private readonly djangoModels = new Map<string, DjangoModel>();
+
+  djangoModel(app: string, model: string): DjangoModel | undefined {
+    return this.djangoModels.get(`${app}.${model}`.toLowerCase());
+  }
+
+  setDjangoModel(app: string, model: string, m: DjangoModel): void {
+    this.djangoModels.set(`${app}.${model}`.toLowerCase(), m);
+  }
 
   table(name: string): ModelTable | undefined {
     return this.tables.get(name);

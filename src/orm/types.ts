@@ -15,6 +15,8 @@ export interface TranslatedStatement {
   op: string;
   /** What the translator knows to rewrite this call safely (read by `dslFix`). */
   call?: DslCall;
+  /** Rules that do not apply: the framework itself wrote this statement (Alembic's COMMIT/BEGIN around autocommit_block). */
+  exempt?: string[];
 }
 
 /** The DSL call behind a statement, with enough of it to write its safe version. */
@@ -31,6 +33,8 @@ export interface DslCall {
 export interface OrmNotice {
   span: Span;
   message: string;
+  /** `orm-not-analysed` unless set: `orm-no-sql` for an operation that changes only the ORM's state, `orm-data-migration` for code that writes rows in batches, `unbatched-data-migration` (a warning, as for SQL) when it does not. */
+  rule?: 'orm-no-sql' | 'orm-data-migration' | 'unbatched-data-migration';
 }
 
 export interface Translation {

@@ -196,8 +196,12 @@ describe('django', () => {
       ['shop/migrations/0001_initial.py', 'up', 'transaction'],
       ['shop/migrations/0002_order_created_idx.py', 'up', 'none'],
       ['shop/migrations/0003_order_note.py', 'up', 'transaction'],
+      ['shop/migrations/0004_dsl_hazards.py', 'up', 'transaction'],
+      ['shop/migrations/0005_concurrent_in_transaction.py', 'up', 'transaction'],
+      ['shop/migrations/0006_safe_index.py', 'up', 'none'],
     ]);
-    expect(result.migrations[0]!.set).toBe('shop/migrations');
+    // One history per Django project: dependencies cross apps.
+    expect(result.migrations[0]!.set).toBe('.');
   });
 });
 
@@ -209,6 +213,8 @@ describe('alembic', () => {
       ['alembic/versions/3f9a10c2d4e1_add_account_status.py', '3f9a10c2d4e1', 'transaction'],
       // every execute() sits in autocommit_block()
       ['alembic/versions/a77b02e5f6d3_account_name_idx.py', 'a77b02e5f6d3', 'none'],
+      // op.* calls outside autocommit_block() keep the transaction
+      ['alembic/versions/b5d0e1f2a3c4_dsl_hazards.py', 'b5d0e1f2a3c4', 'transaction'],
     ]);
   });
 });

@@ -131,3 +131,99 @@ describe('Ecto DSL', () => {
     expect(concurrent.findings.filter((f) => f.severity !== 'info')).toEqual([]);
   });
 });
+
+describe('Django operations', () => {
+  const dir = 'shop/migrations';
+  const paths = ['0001_initial', '0002_order_created_idx', '0003_order_note', '0004_dsl_hazards', '0005_concurrent_in_transaction', '0006_safe_index'].map((n) => `${dir}/${n}.py`);
+
+  it('reports each hazard at its operation with the safe operation in Python', async () => {
+    const files = await lint('django', paths);
+    expect(hazards(files.get(paths[3]!))).toEqual([
+      {
+        line: 14,
+        rule: 'require-concurrent-index-creation',
+        severity: 'error',
+        dsl: 'AddIndexConcurrently(model_name="order", index=models.Index(fields=["created_at"], name="shop_order_created_at_idx"))',
+        replacesLine: 14,
+      },
+      {
+        line: 16,
+        rule: 'constraint-missing-not-valid',
+        severity: 'error',
+        dsl: 'AddConstraintNotValid(\n            model_name="order", constraint=models.CheckConstraint(check=models.Q(total__gte=0), name="shop_order_total_positive")\n        )',
+        replacesLine: 16,
+      },
+      // A ForeignKey field: the FK and its index have no safe form in Django's DSL, the SQL fix stays as advice.
+      { line: 20, rule: 'adding-foreign-key-constraint', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 20, rule: 'require-concurrent-index-creation', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 25, rule: 'changing-column-type', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 26, rule: 'require-concurrent-index-deletion', severity: 'warning', dsl: 'RemoveIndexConcurrently(model_name="order", name="shop_order_created_idx")', replacesLine: 26 },
+      { line: 28, rule: 'unbatched-data-migration', severity: 'warning', dsl: undefined, replacesLine: undefined },
+    ]);
+  });
+
+  it('translates as Django does: AddField with a default adds it then drops it; ForeignKey is bigint + deferrable FK + index', async () => {
+    const files = await lint('django', paths);
+    const f = files.get(paths[3]!)!;
+    expect(f.statements.filter((s) => s.line === 15).map((s) => s.kind)).toEqual(['ALTER TABLE', 'ALTER TABLE']);
+    expect(f.statements.filter((s) => s.line === 20).map((s) => s.kind)).toEqual(['ALTER TABLE', 'ALTER TABLE', 'CREATE INDEX']);
+    const index = f.findings.find((x) => x.rule === 'require-concurrent-index-creation' && x.line === 14)!;
+    expect(index.fix!.sql).toContain('CREATE INDEX CONCURRENTLY "shop_order_created_at_idx" ON "shop_order" ("created_at")');
+    expect(index.fix!.description).toContain('atomic = False');
+    const check = f.findings.find((x) => x.rule === 'constraint-missing-not-valid')!;
+    expect(check.fix!.description).toContain('ValidateConstraint(model_name="order", name="shop_order_total_positive")');
+  });
+
+  it('atomic = False runs AddIndexConcurrently outside the transaction; without it the fix is atomic = False', async () => {
+    const files = await lint('django', paths);
+    expect(files.get(paths[4]!)!.findings.filter((f) => f.severity !== 'info').map((f) => [f.line, f.rule, f.fix?.dsl?.code, f.fix?.replaces])).toEqual([
+      [9, 'ban-concurrent-index-creation-in-transaction', 'atomic = False', undefined],
+    ]);
+    const safe = files.get(paths[5]!)!;
+    expect(safe.transaction).toBe('none');
+    expect(safe.statements.map((s) => [s.line, s.kind, s.inTransaction])).toEqual([[11, 'CREATE INDEX CONCURRENTLY', false]]);
+    expect(safe.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+});
+
+describe('Alembic operations', () => {
+  const dir = 'alembic/versions';
+  const paths = ['e4c1d2a9b7f0_create_account', '3f9a10c2d4e1_add_account_status', 'a77b02e5f6d3_account_name_idx', 'b5d0e1f2a3c4_dsl_hazards'].map((n) => `${dir}/${n}.py`);
+
+  it('reports each hazard at its op call with the safe call in Python', async () => {
+    const files = await lint('alembic', paths);
+    expect(hazards(files.get(paths[3]!))).toEqual([
+      {
+        line: 15,
+        rule: 'require-concurrent-index-creation',
+        severity: 'error',
+        dsl: 'with op.get_context().autocommit_block():\n        op.create_index("account_email_idx", "account", ["email"], unique=True, postgresql_concurrently=True)',
+        replacesLine: 15,
+      },
+      { line: 16, rule: 'constraint-missing-not-valid', severity: 'error', dsl: 'op.create_check_constraint("account_name_len", "account", "char_length(name) < 100", postgresql_not_valid=True)', replacesLine: 16 },
+      { line: 17, rule: 'prefer-bigint-primary-key', severity: 'warning', dsl: undefined, replacesLine: undefined },
+      { line: 19, rule: 'adding-foreign-key-constraint', severity: 'error', dsl: 'op.create_foreign_key("account_team_fk", "account", "team", ["team_id"], ["id"], postgresql_not_valid=True)', replacesLine: 19 },
+      { line: 20, rule: 'changing-column-type', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 21, rule: 'adding-not-nullable-field', severity: 'error', dsl: undefined, replacesLine: undefined },
+      {
+        line: 22,
+        rule: 'require-concurrent-index-deletion',
+        severity: 'warning',
+        dsl: 'with op.get_context().autocommit_block():\n        op.drop_index("account_name_idx", table_name="account", postgresql_concurrently=True)',
+        replacesLine: 22,
+      },
+    ]);
+  });
+
+  it('autocommit_block(): its body runs outside the migration transaction (COMMIT before, BEGIN after, as Alembic does)', async () => {
+    const files = await lint('alembic', paths);
+    const f = files.get(paths[3]!)!;
+    expect(f.transaction).toBe('transaction');
+    expect(f.statements.filter((s) => s.line >= 23).map((s) => [s.line, s.kind, s.inTransaction])).toEqual([
+      [23, 'COMMIT', true],
+      [24, 'CREATE INDEX CONCURRENTLY', false],
+      [24, 'BEGIN', true],
+    ]);
+    expect(f.findings.filter((x) => x.line >= 23 && x.severity !== 'info')).toEqual([]);
+  });
+});

@@ -30,3 +30,24 @@ describe('review comments on a Rails DSL migration', () => {
     }
   });
 });
+
+describe('review comments on a Django migration', () => {
+  const djangoPath = 'shop/migrations/0004_dsl_hazards.py';
+  const djangoSource = readFileSync(join(import.meta.dirname, '../../fixtures/projects/django', djangoPath), 'utf8');
+
+  it('suggest AddIndexConcurrently in place of AddIndex, with the SQL beside it; never SQL into Python', async () => {
+    const report = await analyze({ files: [{ path: djangoPath, content: djangoSource }], config: configSchema.parse({ engines: ['builtin'] }) });
+    const comments = buildReviewComments(report, new Map([[djangoPath, { path: djangoPath, source: djangoSource, hunks: [{ start: 1, end: 30 }] }]]));
+    const index = comments.find((c) => c.body.includes('require-concurrent-index-creation') && c.line === 14)!;
+    expect(index.start_line).toBeUndefined();
+    expect(index.body).toContain(
+      '```suggestion\n        AddIndexConcurrently(model_name="order", index=models.Index(fields=["created_at"], name="shop_order_created_at_idx")),\n```',
+    );
+    expect(index.body).toContain('atomic = False');
+    expect(index.body).toContain('CREATE INDEX CONCURRENTLY "shop_order_created_at_idx" ON "shop_order" ("created_at")');
+    for (const c of comments) {
+      const suggestion = /```suggestion\n([\s\S]*?)\n```/.exec(c.body)?.[1];
+      if (suggestion) expect(suggestion, c.body).not.toMatch(/\b(ALTER TABLE|CREATE INDEX)\b/);
+    }
+  });
+});
