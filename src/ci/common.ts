@@ -9,7 +9,7 @@ import type { PrFile } from '../app/github.js';
 import { parsePatchHunks } from '../report/patch.js';
 import { reportFails } from '../report/index.js';
 import type { RenderNotes, ReviewFile } from '../app/render.js';
-import { buildCommentBody } from '../app/render.js';
+import { buildCommentBody, isIncomplete } from '../app/render.js';
 import type { AnalyzeFn, ReviewSource } from '../app/review.js';
 import type { PullInfo } from '../app/queue.js';
 import type { Report } from '../types.js';
@@ -51,7 +51,7 @@ export async function analysePull(
   config: DbarchConfig,
 ): Promise<AnalysedPull> {
   const { files, truncated, migrationFiles, removed } = await source.listMigrations({ pull, config });
-  const notes: RenderNotes = { fileListTruncated: truncated, removed, skipped: [] };
+  const notes: RenderNotes = { fileListTruncated: truncated, removed, skipped: [], unanalysed: [] };
   if (!migrationFiles.length) return { kind: 'no-migrations', config, notes };
   const contents = await source.fetchFiles({ sha: pull.headSha, paths: migrationFiles.map((f) => f.filename), maxBytes: config.maxFileBytes });
   const analysed: { path: string; content: string | Uint8Array }[] = [];
@@ -59,7 +59,7 @@ export async function analysePull(
   for (const f of migrationFiles) {
     const blob = contents.get(f.filename);
     if (blob?.content === undefined) {
-      notes.skipped!.push({ path: f.filename, reason: blob?.error ?? 'no content' });
+      notes.unanalysed!.push({ path: f.filename, reason: blob?.error ?? 'no content' });
       continue;
     }
     analysed.push({ path: f.filename, content: blob.content });
@@ -70,7 +70,9 @@ export async function analysePull(
     ? await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes })
     : undefined;
   const report = await analyze({ files: analysed, history, config, trace: config.trace.enabled });
-  return { kind: 'report', config, notes, report, failed: reportFails(report, config.failOn), migrationFiles, reviewFiles };
+  // Fail closed as the App does: what could not be analysed is not vouched for (`unanalysed: neutral` softens it).
+  const failed = reportFails(report, config.failOn) || (config.unanalysed === 'failure' && isIncomplete(report, notes));
+  return { kind: 'report', config, notes, report, failed, migrationFiles, reviewFiles };
 }
 
 /** The job summary: the same markdown as the summary comment. */

@@ -433,8 +433,13 @@ function createTable(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
   }
   // CREATE TABLE … PARTITION OF locks the parent exclusively; INHERITS only self-exclusively
   const parentMode: LockMode = n.partbound ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
-  for (const p of (n.inhRelations ?? []) as AnyNode[])
-    if (p.RangeVar) e.lock(relationName(p.RangeVar, ctx.searchPath), parentMode);
+  for (const p of (n.inhRelations ?? []) as AnyNode[]) {
+    if (!p.RangeVar) continue;
+    const parent = relationName(p.RangeVar, ctx.searchPath);
+    e.lock(parent, parentMode);
+    // a new partition gets clones of the parent's foreign keys, which lock the referenced tables
+    if (n.partbound) for (const ref of ctx.catalog?.referencedBy(parent) ?? []) if (ref !== parent) e.lock(ref, 'SHARE ROW EXCLUSIVE');
+  }
   if (n.partbound) e.kind = 'CREATE TABLE PARTITION OF';
 }
 

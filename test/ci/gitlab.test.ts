@@ -151,4 +151,13 @@ describe('dbarch ci on GitLab', () => {
     expect(JSON.parse(readFileSync(join(repo.dir, 'gl-code-quality-report.json'), 'utf8')).length).toBeGreaterThan(0);
     expect(res.code).toBe(1);
   });
+
+  it('fails closed: a migration padded past maxFileBytes is not analysed, so the job fails even with no finding', async () => {
+    const api = await fakeApi('/api/v4');
+    const padded = `${UNSAFE_INDEX}\n-- ${'x'.repeat(2_200_000)}\n`;
+    const repo = scratchRepo({ [INDEX_FILE]: padded });
+    const res = await run(repo, api, '');
+    expect(api.calls).toEqual([]);
+    expect(res.code).toBe(1);
+  });
 });
