@@ -1,5 +1,5 @@
 // Job queue behind one interface: the in-process implementation is the default; a
-// BullMQ/Redis one (issue 7) can implement the same JobQueue with the same job shape.
+// BullMQ/Redis one can implement the same JobQueue with the same job shape.
 
 /** One review of one pull request head. Plain JSON so a Redis-backed queue can carry it. */
 export interface ReviewJob {

@@ -41,7 +41,7 @@ import { historyDirsOf, needsContent } from './select.js';
 export type { AnalyzeInput } from '../analyze.js';
 export type AnalyzeFn = (input: AnalyzeInput) => Promise<Report>;
 
-/** What the architect agent gets after the deterministic review (issue 5). */
+/** What the architect agent gets after the deterministic review. */
 export interface ArchitectContext {
   octokit: Octokit;
   log: Logger;

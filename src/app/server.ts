@@ -11,7 +11,7 @@ import { createOctokitClass } from './octokit.js';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
-/** Liveness; issue 7 adds `/readyz` and `/metrics` through `extraHandlers`. */
+/** Liveness; the production entry adds `/readyz` and `/metrics` through `extraHandlers`. */
 export function healthHandler(app: DbarchApp): HttpHandler {
   return (req, res) => {
     const path = req.url?.split('?')[0];

@@ -1,4 +1,5 @@
 // Alembic migrations (alembic.op) to the SQL Alembic and SQLAlchemy's PostgreSQL dialect emit.
+import { splitStatements } from '../sql/index.js';
 import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { shorten, TranslatorBase } from './base.js';
@@ -515,33 +516,9 @@ const TABLE_AT: Record<string, number> = {
   create_foreign_key: 1,
 };
 
-/** Statements of an `op.execute` string, split at top-level semicolons (quotes and dollar quotes respected). */
+/** Statements of an `op.execute` string, split by the SQL lexer (quotes, dollar quotes and comments respected). */
 function splitTopLevel(sql: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"') {
-      const end = sql.indexOf(c, i + 1);
-      const stop = end < 0 ? sql.length : end + 1;
-      cur += sql.slice(i, stop);
-      i = stop;
-    } else if (c === '$' && /^\$[A-Za-z_]*\$/.test(sql.slice(i))) {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))![0];
-      const end = sql.indexOf(tag, i + tag.length);
-      const stop = end < 0 ? sql.length : end + tag.length;
-      cur += sql.slice(i, stop);
-      i = stop;
-    } else if (c === ';') {
-      if (cur.trim()) out.push(cur.trim());
-      cur = '';
-      i++;
-    } else {
-      cur += c;
-      i++;
-    }
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
+  return splitStatements(sql, { scanner: false })
+    .map((seg) => sql.slice(seg.start, seg.end).trim())
+    .filter(Boolean);
 }

@@ -1,4 +1,5 @@
 // Ecto migrations (Ecto.Migration DSL) to the SQL the Postgres adapter (ecto_sql) runs.
+import { lex } from '../sql/lexer.js';
 import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { dedent, shorten, TranslatorBase } from './base.js';
@@ -517,32 +518,11 @@ function nameOf(v: EValue | undefined): string | undefined {
 /** `-- …` comments end at a line break, which the one-line layout removes: drop them first. */
 export function stripLineComments(sql: string): string {
   let out = '';
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"') {
-      const end = sql.indexOf(c, i + 1);
-      const stop = end < 0 ? sql.length : end + 1;
-      out += sql.slice(i, stop);
-      i = stop;
-    } else if (c === '$') {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))?.[0];
-      if (!tag) {
-        out += c;
-        i++;
-        continue;
-      }
-      const end = sql.indexOf(tag, i + tag.length);
-      const stop = end < 0 ? sql.length : end + tag.length;
-      out += sql.slice(i, stop);
-      i = stop;
-    } else if (c === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? sql.length : nl;
-    } else {
-      out += c;
-      i++;
-    }
+  let at = 0;
+  for (const c of lex(sql).comments) {
+    if (c.block) continue;
+    out += sql.slice(at, c.start);
+    at = c.end;
   }
-  return out;
+  return out + sql.slice(at);
 }

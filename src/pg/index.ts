@@ -1,4 +1,4 @@
-// The lock and transaction model (issue 2, items 3 and 4).
+// The lock and transaction model.
 export { conflicts, strongest, blocksOf, blocksOfAll, mergeLocks, lockRank, lockModeFromNumber } from './locks.js';
 export { describeStatement, type DescribeContext } from './describe.js';
 export {

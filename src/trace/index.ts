@@ -1,4 +1,4 @@
-// The trace (issue 6): run the migrations of a change on the schema as it was before,
+// The trace: run the migrations of a change on the schema as it was before,
 // in embedded PostgreSQL (PGlite, in a worker thread) or on a real server, and record
 // what each statement really did.
 //
