@@ -1,4 +1,4 @@
-// The JSON contract. The names listed there are always present (null when a
+// The JSON contract. These names are always present (null when a
 // finding has no relation, lock or fix); everything else is additive.
 import type { Finding, Report, StatementReport } from '../types.js';
 
