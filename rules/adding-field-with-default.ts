@@ -11,6 +11,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       'Since PostgreSQL 11 a constant default is stored in the catalog and `ADD COLUMN … DEFAULT` is instant. A ' +
       'volatile default (`gen_random_uuid()`, `clock_timestamp()`, `random()`, a sequence, an unknown function) ' +

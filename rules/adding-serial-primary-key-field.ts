@@ -12,6 +12,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       'Adding a column with `PRIMARY KEY` builds a unique index while holding an ACCESS EXCLUSIVE lock, and with ' +
       '`serial`/identity it also rewrites the table to fill the column: no reads or writes until both finish. ' +
