@@ -24,8 +24,9 @@ export default createRule({
     messages: {
       constraint:
         'Adding foreign key {name} on {relation} validates every row while blocking writes to {relation} and {referenced}.',
+      selfConstraint: 'Adding self-referencing foreign key {name} on {relation} validates every row while blocking writes to it.',
       column:
-        'The REFERENCES clause on new column {column} scans {relation} under lock and blocks writes to {referenced}.',
+        'The REFERENCES clause on new column {column} scans {relation} (a column added with it has a default) and blocks writes to {referenced}.',
     },
     examples: [
       {
@@ -45,7 +46,7 @@ export default createRule({
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation<'column' | 'constraint'>[] = [];
+    const out: Violation<'column' | 'constraint' | 'selfConstraint'>[] = [];
     // PostgreSQL validates a REFERENCES on a new column only when a column added by the same
     // statement has a default (or is generated): otherwise every new value is NULL and the
     // check is skipped (transformAlterTableStmt's skipValidation).
@@ -64,7 +65,7 @@ export default createRule({
           `ALTER TABLE ${at.table} ADD CONSTRAINT ${quoteIdent(name)} ${renderForeignKey(con, cols)} NOT VALID;\n` +
           `-- In a separate migration:\nALTER TABLE ${at.table} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
         out.push({
-          messageId: 'constraint',
+          messageId: referenced === at.qualified ? 'selfConstraint' : 'constraint',
           data: { name, relation: at.qualified, referenced },
           relation: at.qualified,
           lockMode: 'SHARE ROW EXCLUSIVE',
