@@ -4,6 +4,7 @@
 // The labels live in test/precision/labels.json; test/precision/precision.test.ts re-runs them
 // and docs/precision.md is written from them.
 // Usage: node dist/scripts/precision.js sample [--per-rule N]   (new sample → stdout, JSON)
+//        node dist/scripts/precision.js sample --new               (strata not labelled yet)
 //        node dist/scripts/precision.js table                   (labels → docs/precision.md)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,7 +181,12 @@ async function main() {
   if (!dir) throw new Error('corpus not found: set DBARCH_CORPUS or put it at ../shared/corpus');
   const perRule = Number(rest[rest.indexOf('--per-rule') + 1] ?? 5) || 5;
   const seed = 12;
-  const all = await corpusFindings(dir);
+  let all = await corpusFindings(dir);
+  // --new: only strata the labels do not cover yet (rules added since), so the labelled sample stays as drawn
+  if (rest.includes('--new')) {
+    const labelled = JSON.parse(readFileSync(labelsPath(), 'utf8')) as LabelFile;
+    all = all.filter((f) => !(stratum(f) in labelled.population));
+  }
   const { sample, population } = drawSample(all, seed, perRule);
   const withText = sample.map((f) => {
     const text = readFileSync(join(dir, f.project, f.path), 'utf8').split('\n');
