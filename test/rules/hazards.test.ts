@@ -72,3 +72,14 @@ describe('adding-column-with-check', () => {
     );
   });
 });
+
+describe('timeout fixes do not leak into later migrations', () => {
+  it('use SET LOCAL inside a transaction', () => {
+    const [f] = run('require-timeout-settings', 'ALTER TABLE users ADD COLUMN nickname text;');
+    expect(f!.fix!.sql).toBe("SET LOCAL lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;");
+  });
+  it('reset the setting after the statement outside a transaction', () => {
+    const [f] = run('require-statement-timeout', 'ALTER TABLE users ADD COLUMN nickname text;', { transaction: 'none' });
+    expect(f!.fix!.sql).toBe("SET statement_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;\nRESET statement_timeout;");
+  });
+});
