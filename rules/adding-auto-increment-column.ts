@@ -12,6 +12,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     escalateOnLargeTables: true,
     hazard:
       'A new `serial`/`bigserial` or `GENERATED … AS IDENTITY` column needs a fresh sequence value in every ' +

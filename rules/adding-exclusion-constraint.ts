@@ -9,6 +9,7 @@ export default createRule({
     category: 'locking',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       'An exclusion constraint is backed by an index that PostgreSQL builds while holding an ACCESS EXCLUSIVE ' +
       'lock, and unlike UNIQUE it cannot be attached from an index built concurrently. On an existing, busy table ' +

@@ -1,5 +1,5 @@
-import { addedColumns, baseType, existingAlter, findConstraint, SERIAL_TYPES } from '../src/rules/ast.js';
-import { batchedUpdate, defaultClause, notNullSteps, plainAddColumn, quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { addedColumns, baseType, columnDef, existingAlter, findConstraint, SERIAL_TYPES } from '../src/rules/ast.js';
+import { batchedUpdate, notNullSteps, nthDefaultClause, plainAddColumn, quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { isVolatileDefault } from '../src/pg/names.js';
 import type { Violation } from '../src/rules/types.js';
 import { createRule } from '../src/rules/create.js';
@@ -11,6 +11,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       'Since PostgreSQL 11 a constant default is stored in the catalog and `ADD COLUMN … DEFAULT` is instant. A ' +
       'volatile default (`gen_random_uuid()`, `clock_timestamp()`, `random()`, a sequence, an unknown function) ' +
@@ -40,6 +41,14 @@ export default createRule({
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
     const out: Violation<'volatile' | 'oldVersion'>[] = [];
+    // Which DEFAULT clause of the text belongs to which column: they are written in command order.
+    const defaultIndex = new Map<unknown, number>();
+    let defaults = 0;
+    for (const cmd of at.cmds) {
+      const col = cmd.subtype === 'AT_AddColumn' ? columnDef(cmd.def) : undefined;
+      if (col && findConstraint(col, 'CONSTR_DEFAULT')) defaultIndex.set(col, defaults++);
+      else if (cmd.subtype === 'AT_ColumnDefault' && cmd.def) defaults++;
+    }
     for (const col of addedColumns(at)) {
       if (SERIAL_TYPES.has(baseType(col.typeName))) continue;
       const def = findConstraint(col, 'CONSTR_DEFAULT');
@@ -49,7 +58,7 @@ export default createRule({
       const volatile = isVolatileDefault(rawDefault);
       if (!volatile && ctx.pgVersion >= 11) continue;
       const column = col.colname ?? '?';
-      const expr = defaultClause(stmtText(stmt))?.expr ?? 'DEFAULT';
+      const expr = nthDefaultClause(stmtText(stmt), defaultIndex.get(col) ?? 0)?.expr ?? 'DEFAULT';
       const colSql = quoteIdent(column);
       const notNull = col.is_not_null || !!findConstraint(col, 'CONSTR_NOTNULL');
       const sql =

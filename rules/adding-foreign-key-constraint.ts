@@ -10,19 +10,23 @@ export default createRule({
     category: 'locking',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     escalateOnLargeTables: true,
     hazard:
       '`ADD CONSTRAINT … FOREIGN KEY` takes SHARE ROW EXCLUSIVE locks on the table and on the referenced table and ' +
       'checks every existing row while holding them: writes to both tables stop for the whole scan. Add the ' +
       'constraint `NOT VALID` (instant; new rows are checked) and `VALIDATE CONSTRAINT` in a later migration, ' +
-      'which scans under a SHARE UPDATE EXCLUSIVE lock that does not block reads or writes.',
+      'which scans under a SHARE UPDATE EXCLUSIVE lock that does not block reads or writes. A `REFERENCES` on a ' +
+      'new column is only checked when a column added by the same statement has a default: without one, every ' +
+      'new value is NULL and PostgreSQL skips the scan.',
     lock: 'SHARE ROW EXCLUSIVE',
     squawk: ['adding-foreign-key-constraint', 'constraint-missing-not-valid'],
     messages: {
       constraint:
         'Adding foreign key {name} on {relation} validates every row while blocking writes to {relation} and {referenced}.',
+      selfConstraint: 'Adding self-referencing foreign key {name} on {relation} validates every row while blocking writes to it.',
       column:
-        'The REFERENCES clause on new column {column} scans {relation} under lock and blocks writes to {referenced}.',
+        'The REFERENCES clause on new column {column} scans {relation} (a column added with it has a default) and blocks writes to {referenced}.',
     },
     examples: [
       {
@@ -32,9 +36,9 @@ export default createRule({
           '-- In a separate migration:\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey;',
       },
       {
-        bad: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);',
+        bad: 'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id);',
         good:
-          'ALTER TABLE orders ADD COLUMN user_id bigint;\n' +
+          'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0;\n' +
           'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
       },
     ],
@@ -42,7 +46,15 @@ export default createRule({
   check(stmt, ctx) {
     const at = existingAlter(stmt, ctx);
     if (!at) return [];
-    const out: Violation<'column' | 'constraint'>[] = [];
+    const out: Violation<'column' | 'constraint' | 'selfConstraint'>[] = [];
+    // PostgreSQL validates a REFERENCES on a new column only when a column added by the same
+    // statement has a default (or is generated): otherwise every new value is NULL and the
+    // check is skipped (transformAlterTableStmt's skipValidation).
+    const validatesNewColumns = at.cmds.some(
+      (cmd) =>
+        cmd.subtype === 'AT_AddColumn' &&
+        (findConstraint(columnDef(cmd.def), 'CONSTR_DEFAULT') || findConstraint(columnDef(cmd.def), 'CONSTR_GENERATED')),
+    );
     for (const cmd of at.cmds) {
       const con = constraintOf(cmd.def);
       if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_FOREIGN' && !con.skip_validation) {
@@ -53,7 +65,7 @@ export default createRule({
           `ALTER TABLE ${at.table} ADD CONSTRAINT ${quoteIdent(name)} ${renderForeignKey(con, cols)} NOT VALID;\n` +
           `-- In a separate migration:\nALTER TABLE ${at.table} VALIDATE CONSTRAINT ${quoteIdent(name)};`;
         out.push({
-          messageId: 'constraint',
+          messageId: referenced === at.qualified ? 'selfConstraint' : 'constraint',
           data: { name, relation: at.qualified, referenced },
           relation: at.qualified,
           lockMode: 'SHARE ROW EXCLUSIVE',
@@ -63,7 +75,7 @@ export default createRule({
         });
       }
       const col = columnDef(cmd.def);
-      const fk = cmd.subtype === 'AT_AddColumn' ? findConstraint(col, 'CONSTR_FOREIGN') : undefined;
+      const fk = cmd.subtype === 'AT_AddColumn' && validatesNewColumns ? findConstraint(col, 'CONSTR_FOREIGN') : undefined;
       if (col && fk) {
         const column = col.colname ?? '?';
         const name = fk.conname ?? defaultConstraintName(at.relation.relname ?? '', [column], 'fkey');

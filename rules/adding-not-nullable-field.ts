@@ -10,6 +10,7 @@ export default createRule({
     category: 'locking',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     escalateOnLargeTables: true,
     hazard:
       '`ALTER COLUMN … SET NOT NULL` takes an ACCESS EXCLUSIVE lock and scans every row to check for NULLs: no ' +

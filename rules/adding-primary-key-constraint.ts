@@ -10,6 +10,7 @@ export default createRule({
     category: 'locking',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       '`ADD CONSTRAINT … PRIMARY KEY (cols)` builds a unique index while holding an ACCESS EXCLUSIVE lock: no ' +
       'reads or writes for the whole build. Build the index with `CREATE UNIQUE INDEX CONCURRENTLY`, then attach ' +

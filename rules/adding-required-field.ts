@@ -8,8 +8,11 @@ export default createRule({
     id: 'adding-required-field',
     description: 'ADD COLUMN … NOT NULL without a DEFAULT fails on a table that has rows.',
     category: 'integrity',
+    // on a table proven empty (TRUNCATE, DELETE without WHERE earlier in the transaction) it cannot fail
+    newRelations: 'skip',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'fails-at-runtime',
     hazard:
       'A new NOT NULL column without a default has no value for the existing rows: PostgreSQL rejects the ' +
       'statement (`column … contains null values`) as soon as the table is not empty, so the migration works in ' +

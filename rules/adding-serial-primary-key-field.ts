@@ -12,6 +12,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       'Adding a column with `PRIMARY KEY` builds a unique index while holding an ACCESS EXCLUSIVE lock, and with ' +
       '`serial`/identity it also rewrites the table to fill the column: no reads or writes until both finish. ' +
@@ -26,8 +27,13 @@ export default createRule({
       {
         bad: 'ALTER TABLE events ADD COLUMN id bigserial PRIMARY KEY;',
         good:
+          'CREATE SEQUENCE events_id_seq AS bigint;\n' +
           'ALTER TABLE events ADD COLUMN id bigint;\n' +
-          '-- fill id in batches, then outside a transaction:\n' +
+          "ALTER TABLE events ALTER COLUMN id SET DEFAULT nextval('events_id_seq');\n" +
+          'ALTER SEQUENCE events_id_seq OWNED BY events.id;\n' +
+          '-- fill id in batches with nextval, then outside a transaction:\n' +
+          'ALTER TABLE events ADD CONSTRAINT events_id_not_null CHECK (id IS NOT NULL) NOT VALID;\n' +
+          'ALTER TABLE events VALIDATE CONSTRAINT events_id_not_null;\n' +
           'CREATE UNIQUE INDEX CONCURRENTLY events_pkey_idx ON events (id);\n' +
           'ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey_idx;',
         note: 'CREATE INDEX CONCURRENTLY must run outside a transaction block.',
@@ -45,10 +51,26 @@ export default createRule({
       const type = INT_FOR_SERIAL[base] ?? renderType(col.typeName);
       const table = at.relation.relname ?? '';
       const index = quoteIdent(pgIdent(`${table}_pkey_idx`));
+      const serial = base in INT_FOR_SERIAL;
+      const seq = quoteIdent(pgIdent(`${table}_${column}_seq`));
+      const colSql = quoteIdent(column);
+      const target = at.table.replace(/^ONLY /, '');
+      const notNull = quoteIdent(pgIdent(`${table}_${column}_not_null`));
+      // A serial keeps its sequence and default: new rows get ids at once, old rows are filled in batches.
       const sql = [
-        `ALTER TABLE ${at.table} ADD COLUMN ${quoteIdent(column)} ${type};`,
-        `-- Fill ${column} in batches, then:`,
-        `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${at.table.replace(/^ONLY /, '')} (${quoteIdent(column)});`,
+        ...(serial ? [`CREATE SEQUENCE ${seq} AS ${type};`] : []),
+        `ALTER TABLE ${at.table} ADD COLUMN ${colSql} ${type};`,
+        ...(serial
+          ? [
+              `ALTER TABLE ${at.table} ALTER COLUMN ${colSql} SET DEFAULT nextval('${seq.replace(/'/g, "''")}');`,
+              `ALTER SEQUENCE ${seq} OWNED BY ${target}.${colSql};`,
+              `-- Fill ${column} in batches (repeat until no rows are updated):`,
+              `UPDATE ${target} SET ${colSql} = nextval('${seq.replace(/'/g, "''")}') WHERE ctid IN (SELECT ctid FROM ${target} WHERE ${colSql} IS NULL LIMIT 10000);`,
+            ]
+          : [`-- Fill ${column} in batches, then:`]),
+        `ALTER TABLE ${at.table} ADD CONSTRAINT ${notNull} CHECK (${colSql} IS NOT NULL) NOT VALID;`,
+        `ALTER TABLE ${at.table} VALIDATE CONSTRAINT ${notNull};`,
+        `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${target} (${colSql});`,
         `ALTER TABLE ${at.table} ADD CONSTRAINT ${quoteIdent(pgIdent(`${table}_pkey`))} PRIMARY KEY USING INDEX ${index};`,
       ].join('\n');
       out.push({

@@ -9,6 +9,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     escalateOnLargeTables: true,
     hazard:
       'A `GENERATED ALWAYS AS (…) STORED` column is computed and written for every existing row: PostgreSQL ' +

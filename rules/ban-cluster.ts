@@ -8,6 +8,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['ClusterStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       '`CLUSTER` rewrites the whole table in index order and rebuilds its indexes while holding an ACCESS ' +
       'EXCLUSIVE lock: no reads or writes until it finishes. Use `pg_repack --order-by` to do it online.',

@@ -9,6 +9,7 @@ export default createRule({
     category: 'locking',
     nodes: ['IndexStmt', 'DropStmt', 'ReindexStmt', 'AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'fails-at-runtime',
     hazard:
       '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY` and ' +
       '`DETACH PARTITION … CONCURRENTLY` refuse to run inside a transaction block ' +

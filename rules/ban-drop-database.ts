@@ -5,7 +5,7 @@ export default createRule({
     id: 'ban-drop-database',
     description: 'DROP DATABASE in a migration.',
     category: 'backward-compatibility',
-    defaultSeverity: 'error',
+    defaultSeverity: 'warning',
     hazard:
       'Dropping a database destroys all of its data and breaks every application that connects to it. It does ' +
       'not belong in an application migration.',

@@ -8,6 +8,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['VacuumStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       '`VACUUM FULL` copies the whole table and rebuilds its indexes while holding an ACCESS EXCLUSIVE lock: no ' +
       'reads or writes until it finishes. Use plain `VACUUM`, or `pg_repack`/`pg_squeeze` to reclaim space ' +

@@ -10,6 +10,7 @@ export default createRule({
     category: 'rewrite',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       'Most type changes rewrite the whole table and rebuild its indexes while holding an ACCESS EXCLUSIVE lock: ' +
       'no reads or writes until it finishes. Only binary-compatible widenings are instant (`varchar(n)` to a ' +

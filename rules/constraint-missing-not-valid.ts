@@ -18,6 +18,7 @@ export default createRule({
     category: 'locking',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     escalateOnLargeTables: true,
     hazard:
       '`ADD CONSTRAINT … CHECK` takes an ACCESS EXCLUSIVE lock and verifies every existing row before releasing ' +

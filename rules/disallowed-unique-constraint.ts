@@ -10,6 +10,7 @@ export default createRule({
     category: 'locking',
     nodes: ['AlterTableStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     escalateOnLargeTables: true,
     hazard:
       '`ADD CONSTRAINT … UNIQUE (cols)` builds a unique index while holding an ACCESS EXCLUSIVE lock: no reads or ' +

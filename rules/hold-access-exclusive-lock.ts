@@ -107,6 +107,7 @@ export default createRule({
     description: 'Slow work runs while an ACCESS EXCLUSIVE lock taken earlier in the same transaction is still held.',
     category: 'locking',
     defaultSeverity: 'warning',
+    severityReason: 'blocks-existing-table',
     escalateOnLargeTables: true,
     hazard:
       'Locks are held until the transaction commits. After an `ALTER TABLE` (ACCESS EXCLUSIVE), every following ' +

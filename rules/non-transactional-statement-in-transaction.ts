@@ -8,6 +8,7 @@ export default createRule({
     description: 'A statement that PostgreSQL refuses inside a transaction block runs in one: the migration fails.',
     category: 'locking',
     defaultSeverity: 'error',
+    severityReason: 'fails-at-runtime',
     hazard:
       'VACUUM, CREATE/DROP DATABASE, CREATE/DROP TABLESPACE, ALTER SYSTEM, REINDEX SCHEMA/DATABASE/SYSTEM and ' +
       '(before PostgreSQL 12) `ALTER TYPE … ADD VALUE` cannot run inside a transaction block. A migration that ' +

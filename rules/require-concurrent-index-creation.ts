@@ -9,6 +9,7 @@ export default createRule({
     category: 'locking',
     nodes: ['IndexStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     hazard:
       'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: reads continue, but every ' +
       'INSERT, UPDATE and DELETE waits until the index is built, which takes minutes on a large table. ' +

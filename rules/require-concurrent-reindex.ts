@@ -9,6 +9,7 @@ export default createRule({
     category: 'locking',
     nodes: ['ReindexStmt'],
     defaultSeverity: 'error',
+    severityReason: 'blocks-existing-table',
     pgVersions: { min: 12 },
     hazard:
       'A plain `REINDEX` takes a SHARE lock on the table (no writes) and an ACCESS EXCLUSIVE lock on each index ' +

@@ -17,7 +17,7 @@ export default createRule({
     examples: [
       {
         bad: 'ALTER TABLE users ADD COLUMN nickname text;',
-        good: "SET statement_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;",
+        good: "SET LOCAL statement_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;",
       },
     ],
   },

@@ -28,9 +28,17 @@ export function missingTimeoutCheck(setting: 'lock_timeout' | 'statement_timeout
           data: { kind: stmt.kind, mode: lock.mode, relation: lock.relation },
           relation: lock.relation,
           lockMode: lock.mode,
+          // SET LOCAL ends with the transaction; outside one, RESET keeps the setting from leaking
+          // into later migrations on the same connection.
           fix: stmt.stmt.nested
             ? undefined
-            : replaceStatement(stmt, `Set a ${setting} before the statement.`, `SET ${setting} = '5s';\n${stmtText(stmt)};`),
+            : stmt.inTransaction
+              ? replaceStatement(stmt, `Set a ${setting} for this transaction before the statement.`, `SET LOCAL ${setting} = '5s';\n${stmtText(stmt)};`)
+              : replaceStatement(
+                  stmt,
+                  `Set a ${setting} around the statement, then reset it.`,
+                  `SET ${setting} = '5s';\n${stmtText(stmt)};\nRESET ${setting};`,
+                ),
         },
       ];
     }
@@ -57,7 +65,7 @@ export default createRule({
     examples: [
       {
         bad: 'ALTER TABLE users ADD COLUMN nickname text;',
-        good: "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;",
+        good: "SET LOCAL lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;",
       },
     ],
   },

@@ -45,6 +45,8 @@ export function unbatchedDml(
   const del = as(stmt.stmt.ast, 'DeleteStmt');
   const rv = update?.relation ?? del?.relation;
   if (!rv) return undefined;
+  // system catalogs (pg_index, …) are edited deliberately and are not application data
+  if (rv.schemaname === 'pg_catalog' || (!rv.schemaname && rv.relname?.startsWith('pg_'))) return undefined;
   const relation = qualifyRv(ctx, rv, stmt.stmt.index);
   if (ctx.createdEarlier(relation, stmt.stmt.index)) return undefined;
   const where = update ? update.whereClause : del?.whereClause;

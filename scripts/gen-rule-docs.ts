@@ -64,6 +64,26 @@ export function renderRuleIndex(rules: readonly Rule[]): string {
     'Severities are defaults: change them per rule (`rules: { <id>: warning }`) or per category ' +
       '(`categories: { style: off }`).',
     '',
+    '## Severity policy',
+    '',
+    'dbarch is meant to be a *required* check, so `error` is reserved for two cases:',
+    '',
+    '- **blocks-existing-table**: reads or writes on a table that already exists are blocked by a scan, a rewrite ' +
+      'or an index build (a table created earlier in the same file, or proven empty there, is not existing);',
+    '- **fails-at-runtime**: the statement fails when it runs (CONCURRENTLY inside a transaction, NOT NULL without ' +
+      'a default on a table with rows, …).',
+    '',
+    'Everything else is `warning` or `info`. Every rule that can report `error` names its case in its metadata ' +
+      '(`severityReason`), and the rule catalog test fails for a rule that reports `error` without one. ' +
+      'Measured precision per rule on real migrations: [docs/precision.md](../precision.md).',
+    '',
+    '| Rule | Why it may be an error |',
+    '|---|---|',
+    ...[...rules]
+      .filter((r) => r.meta.severityReason)
+      .sort((a, b) => a.meta.id.localeCompare(b.meta.id))
+      .map((r) => `| [${r.meta.id}](${r.meta.id}.md) | ${r.meta.severityReason} |`),
+    '',
   ];
   for (const category of CATEGORIES) {
     const inCategory = rules.filter((r) => r.meta.category === category);

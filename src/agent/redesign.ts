@@ -334,7 +334,10 @@ export function ruleBasedPlan(report: Report, files: MigrationInput[]): Redesign
         if (kind === 'set') {
           // Session settings (lock_timeout…) apply to every later step of the file, as they did in it.
           const name = /^\s*(?:SET|RESET)\s+(?:SESSION\s+|LOCAL\s+)?([\w.]+)/i.exec(stripComments(piece))?.[1]?.toLowerCase() ?? piece;
-          settings.set(name, piece);
+          // Carried into every later step, which may run outside a transaction (where SET LOCAL does
+          // nothing); a fix's RESET only undoes its own SET, so the plan keeps the setting.
+          if (/^\s*RESET\b/i.test(stripComments(piece))) continue;
+          settings.set(name, piece.replace(/^(\s*SET\s+)LOCAL\s+/i, '$1'));
           continue;
         }
         const phase: 'expand' | 'backfill' | 'contract' = kind === 'verify' ? 'expand' : kind;

@@ -133,6 +133,17 @@ export function defaultClause(text: string): { start: number; end: number; expr:
   return { start: m.index, end: i, expr };
 }
 
+/** The `n`-th (0-based) DEFAULT clause of the statement text, in the order the clauses are written. */
+export function nthDefaultClause(text: string, n: number): { start: number; end: number; expr: string } | undefined {
+  let from = 0;
+  for (let k = 0; ; k++) {
+    const clause = defaultClause(text.slice(from));
+    if (!clause) return undefined;
+    if (k === n) return { start: from + clause.start, end: from + clause.end, expr: clause.expr };
+    from += clause.end;
+  }
+}
+
 /** Statement text of a single `ADD COLUMN` with the DEFAULT and NOT NULL clauses removed. */
 export function plainAddColumn(stmt: StatementFacts): string {
   let text = stmtText(stmt);

@@ -1,6 +1,7 @@
 // Generated list of the rule catalog: every rules/*.ts, imported statically (keep sorted).
 import type { Rule } from './types.js';
 import addingAutoIncrementColumn from '../../rules/adding-auto-increment-column.js';
+import addingColumnWithCheck from '../../rules/adding-column-with-check.js';
 import addingExclusionConstraint from '../../rules/adding-exclusion-constraint.js';
 import addingFieldWithDefault from '../../rules/adding-field-with-default.js';
 import addingForeignKeyConstraint from '../../rules/adding-foreign-key-constraint.js';
@@ -15,6 +16,7 @@ import banCharField from '../../rules/ban-char-field.js';
 import banCluster from '../../rules/ban-cluster.js';
 import banConcurrentIndexCreationInTransaction from '../../rules/ban-concurrent-index-creation-in-transaction.js';
 import banCreateDomainWithConstraint from '../../rules/ban-create-domain-with-constraint.js';
+import banDisableTriggers from '../../rules/ban-disable-triggers.js';
 import banDropCascade from '../../rules/ban-drop-cascade.js';
 import banDropColumn from '../../rules/ban-drop-column.js';
 import banDropDatabase from '../../rules/ban-drop-database.js';
@@ -28,9 +30,11 @@ import banTruncateCascade from '../../rules/ban-truncate-cascade.js';
 import banUncommittedTransaction from '../../rules/ban-uncommitted-transaction.js';
 import banVacuumFull from '../../rules/ban-vacuum-full.js';
 import changingColumnType from '../../rules/changing-column-type.js';
+import concurrentIndexIfNotExists from '../../rules/concurrent-index-if-not-exists.js';
 import constraintMissingNotValid from '../../rules/constraint-missing-not-valid.js';
 import disableRowLevelSecurity from '../../rules/disable-row-level-security.js';
 import disallowedUniqueConstraint from '../../rules/disallowed-unique-constraint.js';
+import enumValueUsedInTransaction from '../../rules/enum-value-used-in-transaction.js';
 import grantToPublic from '../../rules/grant-to-public.js';
 import holdAccessExclusiveLock from '../../rules/hold-access-exclusive-lock.js';
 import identifierTooLong from '../../rules/identifier-too-long.js';
@@ -63,6 +67,7 @@ import uniqueIndexOnExistingData from '../../rules/unique-index-on-existing-data
 
 export const RULES: readonly Rule[] = [
   addingAutoIncrementColumn,
+  addingColumnWithCheck,
   addingExclusionConstraint,
   addingFieldWithDefault,
   addingForeignKeyConstraint,
@@ -77,6 +82,7 @@ export const RULES: readonly Rule[] = [
   banCluster,
   banConcurrentIndexCreationInTransaction,
   banCreateDomainWithConstraint,
+  banDisableTriggers,
   banDropCascade,
   banDropColumn,
   banDropDatabase,
@@ -90,9 +96,11 @@ export const RULES: readonly Rule[] = [
   banUncommittedTransaction,
   banVacuumFull,
   changingColumnType,
+  concurrentIndexIfNotExists,
   constraintMissingNotValid,
   disableRowLevelSecurity,
   disallowedUniqueConstraint,
+  enumValueUsedInTransaction,
   grantToPublic,
   holdAccessExclusiveLock,
   identifierTooLong,

@@ -10,6 +10,9 @@ export type NodeTag = UnionKeys<Node>;
 /** The payload of a node of kind K. */
 export type NodeOf<K extends NodeTag> = Extract<Node, Record<K, unknown>>[K];
 
+export const SEVERITY_REASONS = ['blocks-existing-table', 'fails-at-runtime'] as const;
+export type SeverityReason = (typeof SEVERITY_REASONS)[number];
+
 export interface RuleExample {
   /** SQL that the rule must flag (docs + tests run it). */
   bad: string;
@@ -28,6 +31,12 @@ export interface RuleMeta {
   description: string;
   category: Category;
   defaultSeverity: Severity | 'off';
+  /**
+   * Why findings of this rule may be errors; required for every rule that can report `error`.
+   * `error` is reserved for reads or writes blocked on an existing table by a scan, rewrite or
+   * index build, and for statements that fail at runtime: everything else is warning or info.
+   */
+  severityReason?: SeverityReason;
   /** Short explanation of the hazard (markdown). */
   hazard: string;
   /** PostgreSQL major versions the rule applies to (inclusive bounds). */

@@ -158,6 +158,8 @@ describe('unbatched-data-migration', () => {
   });
   it('accepts point updates, batches and new tables', () => {
     expect(lines(id, "UPDATE settings SET value = 'on' WHERE key = 'beta';")).toEqual([]);
+    // a deliberate system-catalog edit is not a data migration
+    expect(lines(id, 'UPDATE pg_index SET indisready = false WHERE indrelid = 1;\nUPDATE pg_catalog.pg_index SET indisvalid = true;')).toEqual([]);
     expect(lines(id, 'DELETE FROM users WHERE id IN (1, 2, 3);')).toEqual([]);
     expect(lines(id, 'DELETE FROM users WHERE id IN (SELECT id FROM users WHERE banned LIMIT 500);')).toEqual([]);
     expect(lines(id, "CREATE TABLE t (id bigint, a text);\nUPDATE t SET a = 'x';")).toEqual([]);
@@ -202,6 +204,27 @@ describe('foreign keys', () => {
         '-- In a separate migration:\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey;',
     );
     expect(f!.lockMode).toBe('SHARE ROW EXCLUSIVE');
+  });
+
+  it('adding-required-field trusts evidence that the table is empty', () => {
+    const id = 'adding-required-field';
+    expect(lines(id, 'ALTER TABLE t ADD COLUMN x text NOT NULL;')).toEqual([1]);
+    expect(lines(id, 'DELETE FROM t;\nALTER TABLE t ADD COLUMN x text NOT NULL;')).toEqual([]);
+    expect(lines(id, 'TRUNCATE t CASCADE;\nALTER TABLE t ADD COLUMN x text NOT NULL;')).toEqual([]);
+    // a NOT NULL column without a default that succeeded earlier proves the table empty
+    expect(lines(id, 'ALTER TABLE t ADD COLUMN a int NOT NULL;\nALTER TABLE t ADD COLUMN b text NOT NULL;')).toEqual([1]);
+    // the evidence ends with its transaction
+    expect(lines(id, 'BEGIN;\nDELETE FROM t;\nCOMMIT;\nALTER TABLE t ADD COLUMN x text NOT NULL;', { transaction: 'none' })).toEqual([4]);
+  });
+
+  it('adding-foreign-key-constraint claims no scan for REFERENCES on a new column without a default', () => {
+    const id = 'adding-foreign-key-constraint';
+    // PostgreSQL skips validation: every new value is NULL
+    expect(lines(id, 'ALTER TABLE orders ADD COLUMN shop_id bigint REFERENCES shops (id);')).toEqual([]);
+    expect(lines(id, 'ALTER TABLE orders ADD COLUMN a int REFERENCES x, ADD COLUMN b int REFERENCES y;')).toEqual([]);
+    // a default on any column added by the statement makes PostgreSQL validate
+    expect(lines(id, 'ALTER TABLE orders ADD COLUMN shop_id bigint DEFAULT 1 REFERENCES shops (id);')).toEqual([1]);
+    expect(lines(id, 'ALTER TABLE orders ADD COLUMN shop_id bigint REFERENCES shops (id), ADD COLUMN n int DEFAULT 0;')).toEqual([1]);
   });
 
   it('require-index-for-foreign-key judges only columns it can see', () => {

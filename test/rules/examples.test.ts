@@ -41,6 +41,8 @@ const EXPECTED_LINES: Record<string, number[]> = {
 
 /** Rules whose first bad example must come with a statement-replacing (or appended) fix. */
 const FIXABLE = new Set([
+  'adding-column-with-check',
+  'concurrent-index-if-not-exists',
   'require-concurrent-index-creation',
   'require-concurrent-index-deletion',
   'ban-concurrent-index-creation-in-transaction',

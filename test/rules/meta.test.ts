@@ -3,7 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRule, RULES } from '../../src/rules/registry.js';
+import { SEVERITY_REASONS } from '../../src/rules/types.js';
+import { initParser } from '../../src/sql/index.js';
 import { CATEGORIES, LOCK_MODES } from '../../src/types.js';
+import { runRule } from './support.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -48,6 +51,21 @@ describe('rule catalog', () => {
     const nodeTypes = new Set([...dts.matchAll(/export interface (\w+) /g)].map((m) => m[1]));
     for (const { meta } of RULES) {
       for (const tag of meta.nodes ?? []) expect(nodeTypes, `${meta.id}: ${tag}`).toContain(tag);
+    }
+  });
+
+  it('reserves error for blocked tables and runtime failures (severityReason)', async () => {
+    await initParser();
+    for (const { meta } of RULES) {
+      if (meta.severityReason) expect(SEVERITY_REASONS, meta.id).toContain(meta.severityReason);
+      if (meta.defaultSeverity === 'error') expect(meta.severityReason, `${meta.id} is error without a severityReason`).toBeDefined();
+    }
+    // a rule may also escalate a finding to error on its own: its examples show it
+    for (const rule of RULES) {
+      for (const ex of rule.meta.examples) {
+        const errors = runRule(rule, ex.bad, ex.transaction ? { transaction: ex.transaction } : {}).filter((f) => f.severity === 'error');
+        if (errors.length) expect(rule.meta.severityReason, `${rule.meta.id} reports error without a severityReason`).toBeDefined();
+      }
     }
   });
 
