@@ -4,10 +4,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { DbarchConfig } from '../config/schema.js';
-import type { Finding, Report } from '../types.js';
+import { LOCK_MODES, type Finding, type Report } from '../types.js';
 import { createClient, resolveLimits, resolveModel, systemBlocks, type AgentDeps } from './architect.js';
 import { estimateCostUsd } from './cost.js';
 import { EPHEMERAL, runToolLoop } from './loop.js';
+import { proofProblems, type PlanProof, type PlanProver } from './prove.js';
 import { buildUserMessage, secretValues, untrusted } from './prompt.js';
 import { codeBlock, codeSpan, inline, neutralize, capBody } from './render.js';
 import { buildSchemaContext } from './schema-context.js';
@@ -30,6 +31,8 @@ export const planStepSchema = z
     in_transaction: z.boolean(),
     batched: z.boolean().optional(),
     notes: z.string().max(2000).optional(),
+    /** The strongest lock the step takes; a traced step taking a stronger one fails the plan. */
+    claimed_lock: z.enum(LOCK_MODES).optional(),
   })
   .strict();
 
@@ -40,6 +43,8 @@ export const redesignPlanSchema = z
     verification: z.array(sqlItem).max(20),
     rollback: z.array(sqlItem).max(30),
     notes: z.array(z.string().min(1).max(1000)).max(20),
+    /** Intended differences from the migration's schema, e.g. "keeps users.email until the contract step". */
+    declared_differences: z.array(z.string().min(1).max(500)).max(20).optional(),
   })
   .strict();
 
@@ -67,6 +72,15 @@ export interface RedesignOutcome {
   usage: TokenUsage;
   costUsd: number | null;
   turns: number;
+  /** The equivalence proof of the posted plan (absent when no prover was available). */
+  proof?: PlanProof;
+  /** first: the model's plan proved as submitted; revised: after one revision; fallback: the rule-based plan replaced it. */
+  attempt?: 'first' | 'revised' | 'fallback';
+}
+
+export interface RedesignDeps extends AgentDeps {
+  /** Proves a plan against the original migration on the replayed base schema. */
+  prove?: PlanProver;
 }
 
 export interface RedesignInput {
@@ -96,7 +110,8 @@ const REDESIGN_TASK = `Task: produce an expand/contract plan that carries out wh
 - Backfills are their own step, batched (bounded batches that commit separately, repeatable until no row is left), never one UPDATE of the whole table.
 - Set lock_timeout before any step that takes a strong lock; CONCURRENTLY operations have in_transaction false.
 - Give verification queries (e.g. index validity, constraint validation, remaining rows to backfill) and a rollback for each reversible step; say plainly which steps are not reversible.
-- Lint each step with lint_sql before you submit; the plan will be linted again and failing steps flagged.`;
+- Lint each step with lint_sql before you submit; the plan will be linted again and failing steps flagged.
+- The plan is proven: its steps run in order on a copy of the base schema, and the result must equal the schema the original migrations produce. Declare any intended difference (e.g. an old column kept until a later release) in declared_differences. Give each step's strongest lock in claimed_lock; a step observed taking a stronger lock fails the plan.`;
 
 /**
  * Lint one step after the steps before it, so the analyzer knows what they did (a validated
@@ -141,18 +156,23 @@ function lintProblems(plan: CheckedPlan): string | null {
   return `These steps fail the analyzer's own lint:\n${bad.map(({ s, i }) => `- step ${i + 1} (${s.title}): ${s.issues.join('; ')}`).join('\n')}`;
 }
 
-export async function runRedesign(input: RedesignInput, deps: AgentDeps = {}): Promise<RedesignOutcome> {
+async function tryProve(prove: PlanProver | undefined, plan: CheckedPlan): Promise<PlanProof | undefined> {
+  if (!prove) return undefined;
+  try {
+    return await prove(plan);
+  } catch (err) {
+    return { proven: false, differences: [], declared: [], problems: [`the proof could not run: ${(err as Error).message}`], steps: [] };
+  }
+}
+
+export async function runRedesign(input: RedesignInput, deps: RedesignDeps = {}): Promise<RedesignOutcome> {
   const env = deps.env ?? {};
   const model = resolveModel(input.config, env);
-  const rulesPlan = async (reason: string, usage = emptyUsage(), turns = 0): Promise<RedesignOutcome> => ({
-    source: 'rules',
-    unavailableReason: reason,
-    plan: await checkPlan(ruleBasedPlan(input.report, input.files), deps.lint),
-    model,
-    usage,
-    costUsd: estimateCostUsd(model, usage),
-    turns,
-  });
+  const rulesPlan = async (reason: string, usage = emptyUsage(), turns = 0, attempt?: 'fallback'): Promise<RedesignOutcome> => {
+    const plan = await checkPlan(ruleBasedPlan(input.report, input.files), deps.lint);
+    const proof = await tryProve(deps.prove, plan);
+    return { source: 'rules', unavailableReason: reason, plan, model, usage, costUsd: estimateCostUsd(model, usage), turns, ...(proof ? { proof } : {}), ...(attempt ? { attempt } : {}) };
+  };
   if (!input.config.agent.enabled) return rulesPlan('the architect agent is disabled in the configuration (agent.enabled: false)');
   const client = createClient(deps.anthropic, env);
   if ('unavailable' in client) return rulesPlan(client.unavailable);
@@ -174,6 +194,7 @@ export async function runRedesign(input: RedesignInput, deps: AgentDeps = {}): P
   const userText = `${text.replace(/Use the tools as needed, then call submit_review\.$/, '')}\n${REDESIGN_TASK}${instructions}\n\nWhen done, call submit_plan.`;
 
   let lastChecked: CheckedPlan | undefined;
+  let lastProof: PlanProof | undefined;
   const loop = await runToolLoop({
     client,
     model,
@@ -190,13 +211,21 @@ export async function runRedesign(input: RedesignInput, deps: AgentDeps = {}): P
     telemetry: deps.telemetry,
     review: async (plan) => {
       lastChecked = await checkPlan(plan, deps.lint);
-      return lintProblems(lastChecked);
+      lastProof = await tryProve(deps.prove, lastChecked);
+      const problems = [lintProblems(lastChecked), lastProof ? proofProblems(lastProof) : null].filter((x): x is string => x !== null);
+      return problems.length ? problems.join('\n\n') : null;
     },
   });
   if (!loop.ok) return rulesPlan(loop.reason, loop.usage, loop.turns);
   // Accepted either clean on first check, or after the one revision: re-lint what was accepted.
   const plan = loop.revisedAfterReview || !lastChecked ? await checkPlan(loop.value, deps.lint) : lastChecked;
-  return { source: 'model', plan, model, usage: loop.usage, costUsd: estimateCostUsd(model, loop.usage), turns: loop.turns };
+  const proof = loop.revisedAfterReview || !lastChecked ? await tryProve(deps.prove, plan) : lastProof;
+  if (proof && !proof.proven) {
+    const why = [...proof.problems, ...proof.differences].slice(0, 3).join('; ');
+    return rulesPlan(`the model's plan failed the equivalence proof after one revision (${why})`, loop.usage, loop.turns, 'fallback');
+  }
+  const attempt = loop.revisedAfterReview ? 'revised' : 'first';
+  return { source: 'model', plan, model, usage: loop.usage, costUsd: estimateCostUsd(model, loop.usage), turns: loop.turns, ...(proof ? { proof, attempt } : { attempt }) };
 }
 
 // ---------------------------------------------------------------- the rule-based plan
@@ -403,20 +432,36 @@ function firstWords(sql: string): string {
 
 // ---------------------------------------------------------------- rendering
 
+function proofLines(proof: PlanProof): string[] {
+  const declared = proof.declared.length ? `, apart from ${proof.declared.length} difference(s) the plan declares` : '';
+  if (proof.proven) return [`✅ **Proven:** run step by step on the replayed base schema, the plan reaches the same schema as the original migration${declared}.`];
+  const lines = [...proof.problems, ...proof.differences.map((d) => `after the plan, ${d}`)];
+  return ['❌ **Not proven:** run step by step on the replayed base schema, the plan does not reach the schema of the original migration:', ...lines.slice(0, 10).map((l) => `- ${inline(l, 300)}`), ...(lines.length > 10 ? [`- and ${lines.length - 10} more`] : [])];
+}
+
 export const REDESIGN_MARKER = '<!-- dbarch:redesign -->';
 
 export function renderRedesign(o: RedesignOutcome): string {
   const p = o.plan;
   const out: string[] = [REDESIGN_MARKER, '## dbarch redesign: expand/contract plan', ''];
-  if (o.source === 'rules') {
+  if (o.source === 'rules' && o.attempt === 'fallback') {
+    out.push(`> **The model's plan was not posted:** ${neutralize(o.unavailableReason ?? 'unknown reason')}.`, '> This plan is assembled from the analyzer’s safe rewrites and proven the same way.', '');
+  } else if (o.source === 'rules') {
     out.push(`> **The AI redesign was unavailable:** ${neutralize(o.unavailableReason ?? 'unknown reason')}.`, '> This plan is assembled from the analyzer’s safe rewrites.', '');
   }
   out.push(neutralize(p.summary), '');
   const flagged = p.steps.filter((s) => s.flagged).length;
   if (flagged) out.push(`⚠️ ${flagged} step(s) still fail the analyzer’s lint and are flagged below: review them by hand.`, '');
-  out.push('| # | phase | deploy | transaction | lock | lint |', '|---|---|---|---|---|---|');
+  const proof = o.proof;
+  if (proof) out.push(...proofLines(proof), '');
+  out.push(
+    `| # | phase | deploy | transaction | lock | lint |${proof ? ' traced locks | rewrite | time |' : ''}`,
+    `|---|---|---|---|---|---|${proof ? '---|---|---|' : ''}`,
+  );
   p.steps.forEach((s, i) => {
-    out.push(`| ${i + 1} | ${s.phase}${s.batched ? ' (batched)' : ''} | ${s.deploy === 'before-app-change' ? 'before the app change' : 'after the app change'} | ${s.in_transaction ? 'inside' : 'outside'} | ${inline(s.lock, 120)} | ${s.flagged ? '⚠️ flagged' : '✅'} |`);
+    const t = proof?.steps[i];
+    const traced = !proof ? '' : !t ? ' not run | – | – |' : ` ${inline(t.error ? `failed: ${t.error}` : t.locks.length ? t.locks.map((l) => `${l.mode} on ${l.relation}`).join(', ') + (t.observed ? '' : ' (documented)') : 'no table lock', 200)} | ${t.rewrote.length ? `rewrote ${inline(t.rewrote.join(', '), 120)}` : 'no'} | ${t.durationMs} ms |`;
+    out.push(`| ${i + 1} | ${s.phase}${s.batched ? ' (batched)' : ''} | ${s.deploy === 'before-app-change' ? 'before the app change' : 'after the app change'} | ${s.in_transaction ? 'inside' : 'outside'} | ${inline(s.lock, 120)} | ${s.flagged ? '⚠️ flagged' : '✅'} |${traced}`);
   });
   out.push('');
   p.steps.forEach((s, i) => {
@@ -439,6 +484,6 @@ export function renderRedesign(o: RedesignOutcome): string {
     for (const n of p.notes) out.push(`- ${inline(n, 600)}`);
     out.push('');
   }
-  out.push('---', `_Every step was linted by dbarch${o.source === 'model' ? `; model ${codeSpan(o.model)}, ${o.usage.input + o.usage.output + o.usage.cacheCreation + o.usage.cacheRead} tokens${o.costUsd !== null ? `, ≈ $${o.costUsd.toFixed(4)}` : ''}` : ''}._`);
+  out.push('---', `_Every step was linted${proof ? ' and traced on PGlite' : ''} by dbarch${o.source === 'model' ? `; model ${codeSpan(o.model)}, ${o.usage.input + o.usage.output + o.usage.cacheCreation + o.usage.cacheRead} tokens${o.costUsd !== null ? `, ≈ $${o.costUsd.toFixed(4)}` : ''}` : ''}._`);
   return capBody(out.join('\n'));
 }

@@ -449,3 +449,4 @@ export async function verifyFix(
     await w.close();
   }
 }
+export { snapshotEquivalence } from './equivalence.js';

@@ -1,0 +1,168 @@
+// The proof of a redesign: two copies of the replayed base schema, the original migrations applied
+// on one and the plan's steps (each in its stated transaction mode, traced) on the other; the
+// catalogs must match, or every difference must be declared in the plan.
+import type { LockMode, LockRef, TransactionMode } from '../types.js';
+import { LOCK_MODES } from '../types.js';
+import { initParser, parseSql } from '../sql/index.js';
+import { baseState, diffSchemas, PgliteWorker, snapshotEquivalence, traceFile, type HistoryFile } from '../trace/index.js';
+import { collectRequirements, createRolesSql, emptyRequirements, partitionExtensions } from '../trace/replay.js';
+
+export interface ProofStep {
+  /** Strongest observed lock per table. */
+  locks: LockRef[];
+  rewrote: string[];
+  durationMs: number;
+  /** false: the step cannot run in a transaction block, so its locks are the lock model's. */
+  observed: boolean;
+  error?: string;
+}
+
+export interface PlanProof {
+  proven: boolean;
+  /** Catalog differences between migration and plan not declared by the plan. */
+  differences: string[];
+  /** Differences the plan declares (e.g. the old column kept until the contract step). */
+  declared: string[];
+  /** Failing steps and locks stronger than claimed. */
+  problems: string[];
+  steps: ProofStep[];
+}
+
+export interface ProvableStep {
+  title: string;
+  sql: string;
+  in_transaction: boolean;
+  /** The lock the plan claims for the step: `MODE` or `MODE on relation`. */
+  lock?: string;
+  claimed_lock?: LockMode;
+}
+
+export interface ProvablePlan {
+  steps: ProvableStep[];
+  declared_differences?: string[];
+}
+
+export type PlanProver = (plan: ProvablePlan) => Promise<PlanProof>;
+
+export interface ProverInput {
+  history: HistoryFile[];
+  schemaDump?: { path: string; source: string };
+  migrations: { path: string; source: string; transaction?: TransactionMode }[];
+  options: { timeoutMs: number; memoryMb: number; pgVersion: number };
+}
+
+const rank = (m: LockMode): number => LOCK_MODES.indexOf(m);
+
+/** `SHARE UPDATE EXCLUSIVE on public.users` → `SHARE UPDATE EXCLUSIVE`. */
+export function claimedMode(step: ProvableStep): LockMode | undefined {
+  if (step.claimed_lock) return step.claimed_lock;
+  const head = step.lock?.split(' on ')[0]?.trim().toUpperCase();
+  return (LOCK_MODES as readonly string[]).includes(head ?? '') ? (head as LockMode) : undefined;
+}
+
+function objectOf(diff: string): string {
+  return diff.split(' ')[1] ?? '';
+}
+
+function isDeclared(diff: string, declared: readonly string[]): boolean {
+  const obj = objectOf(diff).toLowerCase();
+  const short = obj.replace(/^public\./, '');
+  return declared.some((d) => {
+    const text = d.toLowerCase();
+    return text.includes(obj) || (short.length > 0 && text.includes(short));
+  });
+}
+
+export function createPlanProver(input: ProverInput): PlanProver {
+  const timeout = Math.max(input.options.timeoutMs, 60_000);
+  let expected: Promise<{ dump: Uint8Array; extensions: string[]; roles: string; snapshot: Map<string, string> }> | undefined;
+
+  const start = async (state: { dump: Uint8Array; extensions: string[]; roles: string }, extra: string[] = []) => {
+    const w = await PgliteWorker.start({ dump: state.dump, extensions: [...new Set([...state.extensions, ...extra])], memoryMb: input.options.memoryMb });
+    if (state.roles) await w.exec(state.roles, timeout);
+    return w;
+  };
+
+  const prepare = () =>
+    (expected ??= (async () => {
+      await initParser();
+      const req = emptyRequirements();
+      const parsed = input.migrations.map((m) => parseSql(m.source, { path: m.path }));
+      for (const p of parsed) collectRequirements(p, req);
+      const { load } = partitionExtensions(req.extensions);
+      const r = await baseState(
+        { history: input.history, schemaDump: input.schemaDump },
+        { memoryMb: input.options.memoryMb, timeoutMs: timeout, extraExtensions: load, extraRoles: [...req.roles], extraSources: input.migrations.map((m) => m.source) },
+      );
+      const state = { dump: r.state.dump, extensions: [...new Set([...r.state.extensions, ...load])], roles: createRolesSql(req.roles) };
+      await r.worker?.close();
+      const w = await start(state);
+      try {
+        for (const [i, m] of input.migrations.entries()) {
+          const t = await traceFile(w, parsed[i]!, { transaction: m.transaction ?? 'transaction', pgVersion: input.options.pgVersion, timeoutMs: timeout });
+          if (t.failure) throw new Error(`the original migration ${m.path} fails on the base schema: ${t.failure.message}`);
+        }
+        return { ...state, snapshot: await snapshotEquivalence(w, timeout) };
+      } finally {
+        await w.close();
+      }
+    })());
+
+  return async (plan) => {
+    const base = await prepare();
+    const req = emptyRequirements();
+    const parsed = plan.steps.map((s, i) => parseSql(s.sql, { path: `step ${i + 1}` }));
+    for (const p of parsed) collectRequirements(p, req);
+    const roles = createRolesSql(req.roles);
+    const w = await start(base, partitionExtensions(req.extensions).load);
+    const steps: ProofStep[] = [];
+    const problems: string[] = [];
+    try {
+      if (roles) await w.exec(roles, timeout);
+      for (const [i, step] of plan.steps.entries()) {
+        const t = await traceFile(w, parsed[i]!, { transaction: step.in_transaction ? 'transaction' : 'none', pgVersion: input.options.pgVersion, timeoutMs: input.options.timeoutMs });
+        const traces = [...t.statements.values()];
+        const best = new Map<string, LockMode>();
+        for (const l of traces.flatMap((x) => x.locks)) {
+          const cur = best.get(l.relation);
+          if (!cur || rank(l.mode) > rank(cur)) best.set(l.relation, l.mode);
+        }
+        const locks = [...best].sort(([a], [b]) => a.localeCompare(b)).map(([relation, mode]) => ({ relation, mode }));
+        const proofStep: ProofStep = {
+          locks,
+          rewrote: [...new Set(traces.flatMap((x) => x.rewrote))].sort(),
+          durationMs: Math.round(traces.reduce((n, x) => n + x.durationMs, 0) * 10) / 10,
+          observed: traces.every((x) => x.observed),
+        };
+        if (t.failure) proofStep.error = t.failure.message;
+        else if (t.skipped) proofStep.error = t.skipped;
+        steps.push(proofStep);
+        if (proofStep.error) {
+          problems.push(`step ${i + 1} (${step.title}) fails on the base schema: ${proofStep.error}`);
+          break;
+        }
+        const claim = claimedMode(step);
+        const strongest = locks.reduce<LockRef | undefined>((a, l) => (!a || rank(l.mode) > rank(a.mode) ? l : a), undefined);
+        if (claim && strongest && rank(strongest.mode) > rank(claim)) {
+          problems.push(`step ${i + 1} (${step.title}) takes ${strongest.mode} on ${strongest.relation}, stronger than the ${claim} the plan claims`);
+        }
+      }
+      const all = problems.length && steps.some((s) => s.error) ? [] : diffSchemas(base.snapshot, await snapshotEquivalence(w, timeout));
+      const declaredList = plan.declared_differences ?? [];
+      const declared = all.filter((d) => isDeclared(d, declaredList));
+      const differences = all.filter((d) => !isDeclared(d, declaredList));
+      return { proven: problems.length === 0 && differences.length === 0, differences, declared, problems, steps };
+    } finally {
+      await w.close();
+    }
+  };
+}
+
+/** The feedback for a revision: what failed the proof, capped. */
+export function proofProblems(proof: PlanProof, max = 15): string | null {
+  if (proof.proven) return null;
+  const lines = [...proof.problems, ...proof.differences.map((d) => `after the plan, ${d} compared with the original migration`)];
+  const shown = lines.slice(0, max).map((l) => `- ${l}`);
+  if (lines.length > max) shown.push(`- and ${lines.length - max} more`);
+  return `The plan does not reach the schema the migration produces (both replayed on the base schema):\n${shown.join('\n')}\nEither reach the same schema, or declare each intended difference in declared_differences.`;
+}
