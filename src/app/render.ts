@@ -58,6 +58,8 @@ export interface RenderNotes {
   removed?: string[];
   /** Annotations left out over the cap (the summary comment still lists every finding). */
   annotationsOmitted?: number;
+  /** Why the architect (AI) review did not run and how to turn it on; said once, in the summary comment. */
+  architectOff?: string;
 }
 
 const LEVEL: Record<Severity, AnnotationLevel> = { error: 'failure', warning: 'warning', info: 'notice' };
@@ -155,6 +157,7 @@ export function buildCheckOutput(report: Report, notes: RenderNotes = {}): Check
 /** The summary comment: the report's markdown (with the hidden marker) plus what the App noticed. */
 export function buildCommentBody(report: Report, notes: RenderNotes = {}): string {
   const extra = notesMarkdown(notes, report);
+  if (notes.architectOff) extra.push(notes.architectOff);
   return formatMarkdown(report, { maxLength: MAX_FIELD, footer: extra.length ? extra.join('\n\n') : undefined, incomplete: isIncomplete(report, notes) });
 }
 

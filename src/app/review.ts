@@ -220,6 +220,8 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     const { annotations, omitted } = buildAnnotations(report);
     notes.annotationsOmitted = omitted;
     const checkOutput = buildCheckOutput(report, notes);
+    const architectOff = architectOffNote(Boolean(deps.architect), config.agent.enabled);
+    if (architectOff) notes.architectOff = architectOff;
     if (incomplete) checkOutput.summary = truncate(`${checkOutput.summary}\n\n${UNANALYSED_HELP}`);
     const conclusion: Conclusion = failed ? 'failure' : incomplete ? config.unanalysed : 'success';
     env.onReport?.({ report, config, notes, failed, conclusion });
@@ -380,4 +382,11 @@ async function fetchHistory(
   if (picked.length === 0) return [];
   const contents = await fetchFiles(octokit, { owner: ref.owner, repo: ref.repo, sha: ref.baseSha, paths: picked, maxBytes: ref.config.maxFileBytes });
   return [...contents.values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! }));
+}
+
+/** The summary comment says when the architect review is off, and how to turn it on; no review is faked. */
+export function architectOffNote(configured: boolean, enabled: boolean): string | undefined {
+  if (!enabled) return '_Architect review: off. `agent.enabled` is `false` in `.github/dbarch.yml`; set it to `true` (with an Anthropic API key configured for the App) to turn on the AI review and `/dbarch redesign` plans. The findings above are the deterministic review._';
+  if (!configured) return '_Architect review: off. No Anthropic API key is configured for this installation; set `ANTHROPIC_API_KEY` in the App\'s environment to turn on the AI review and `/dbarch redesign` plans. The findings above are the deterministic review._';
+  return undefined;
 }
