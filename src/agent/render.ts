@@ -69,7 +69,8 @@ export function formatUsage(model: string, usage: TokenUsage, costUsd: number | 
 export function describeOutcome(o: ArchitectOutcome): string {
   if (o.source === 'fallback') return `Architect review unavailable (${o.unavailableReason ?? 'unknown reason'}); analyzer fallback used.`;
   if (o.source === 'cache') return `Architect review reused from an identical earlier run (no tokens spent).`;
-  return `Architect review: ${formatUsage(o.model, o.usage, o.costUsd)}, ${o.turns} turn(s).`;
+  const fixed = o.corrections?.length ? ` Corrected ${o.corrections.length} model claim(s) contradicted by dbarch: ${o.corrections.join('; ')}.` : '';
+  return `Architect review: ${formatUsage(o.model, o.usage, o.costUsd)}, ${o.turns} turn(s).${fixed}`;
 }
 
 export interface ReviewBodyInput {
@@ -108,6 +109,7 @@ export function renderReviewBody(input: ReviewBodyInput): string {
   if (outcome.source === 'cache') foot.push('_Reused from an identical earlier run: no tokens spent._');
   if (input.headSha) foot.push(`_Head: ${codeSpan(input.headSha.slice(0, 12))}_`);
   lines.push(foot.join(' '));
+  if (outcome.verifiedAgainst) lines.push('', `_${outcome.verifiedAgainst}_`);
   return capBody(lines.join('\n'));
 }
 

@@ -1,6 +1,7 @@
 // Posting the architect review on a pull request: one review (event COMMENT, never APPROVE or
 // REQUEST_CHANGES), inline comments on diff lines, edited in place on later pushes. It never
 // touches the `dbarch` check run: the verdict belongs to the analyzer and the trace.
+import { checkClaims, verificationLine } from './claims.js';
 import type { DbarchConfig } from '../config/schema.js';
 import type { Report } from '../types.js';
 import { runArchitect, type AgentDeps } from './architect.js';
@@ -128,7 +129,9 @@ export async function runArchitectReview(deps: ArchitectReviewDeps, pr: PullRequ
       )
     ).filter((f): f is MigrationInput => f !== undefined);
 
-  const outcome = await runArchitect({ files, report: deps.report, config: deps.config, pr: { title: pr.title, body: pr.body } }, { ...deps, repo });
+  const raw = await runArchitect({ files, report: deps.report, config: deps.config, pr: { title: pr.title, body: pr.body } }, { ...deps, repo });
+  const checked = raw.source === 'fallback' ? { result: raw.result, corrections: [] } : checkClaims(raw.result, deps.report);
+  const outcome = { ...raw, result: checked.result, corrections: checked.corrections, verifiedAgainst: verificationLine(deps.report) };
 
   const previous = await findPreviousReview(octokit, pr, deps.botLogin);
   const already = previous ? await commentedKeys(octokit, pr, previous.id) : new Set<string>();

@@ -68,6 +68,10 @@ export interface ArchitectOutcome {
   costUsd: number | null;
   turns: number;
   cacheKey: string;
+  /** Model statements contradicted by the trace or the analyzer, as corrected before posting. */
+  corrections?: string[];
+  /** What the review was verified against and what it could not check (one line). */
+  verifiedAgainst?: string;
 }
 
 /** A migration file as the agent sees it. */
