@@ -51,6 +51,24 @@ export interface ProverInput {
   options: { timeoutMs: number; memoryMb: number; pgVersion: number };
 }
 
+/** Invalid transaction termination / active SQL transaction: the statement cannot run inside the trace's observing transaction. */
+const UNTRACEABLE = new Set(['2D000', '25001']);
+
+/** Runs the statements from `from` on, one by one in autocommit, as the migration tool would. */
+async function runStatements(w: PgliteWorker, parsed: ReturnType<typeof parseSql>, from: number, timeoutMs: number): Promise<string | undefined> {
+  // the failed trace may leave its observing transaction open
+  await w.exec('ROLLBACK', timeoutMs);
+  for (const st of parsed.statements.filter((x) => !x.nested && x.index >= from)) {
+    const r = await w.exec(st.rendered ?? st.text, timeoutMs);
+    if (!r.ok) return r.error.message;
+  }
+  return undefined;
+}
+
+function untraceable(f: { code?: string; message: string }): boolean {
+  return UNTRACEABLE.has(f.code ?? '') || /cannot run inside a transaction block|invalid transaction termination/.test(f.message);
+}
+
 const rank = (m: LockMode): number => LOCK_MODES.indexOf(m);
 
 /** `SHARE UPDATE EXCLUSIVE on public.users` → `SHARE UPDATE EXCLUSIVE`. */
@@ -99,7 +117,13 @@ export function createPlanProver(input: ProverInput): PlanProver {
       const w = await start(state);
       try {
         for (const [i, m] of input.migrations.entries()) {
-          const t = await traceFile(w, parsed[i]!, { transaction: m.transaction ?? 'transaction', pgVersion: input.options.pgVersion, timeoutMs: timeout });
+          const mode = m.transaction ?? 'transaction';
+          const t = await traceFile(w, parsed[i]!, { transaction: mode, pgVersion: input.options.pgVersion, timeoutMs: timeout });
+          if (t.failure && mode === 'none' && untraceable(t.failure)) {
+            const error = await runStatements(w, parsed[i]!, t.failure.statementIndex, timeout);
+            if (error) throw new Error(`the original migration ${m.path} fails on the base schema: ${error}`);
+            continue;
+          }
           if (t.failure) throw new Error(`the original migration ${m.path} fails on the base schema: ${t.failure.message}`);
         }
         return { ...state, snapshot: await snapshotEquivalence(w, timeout) };
@@ -120,10 +144,21 @@ export function createPlanProver(input: ProverInput): PlanProver {
     try {
       if (roles) await w.exec(roles, timeout);
       for (const [i, step] of plan.steps.entries()) {
-        const t = await traceFile(w, parsed[i]!, { transaction: step.in_transaction ? 'transaction' : 'none', pgVersion: input.options.pgVersion, timeoutMs: input.options.timeoutMs });
+        let t = await traceFile(w, parsed[i]!, { transaction: step.in_transaction ? 'transaction' : 'none', pgVersion: input.options.pgVersion, timeoutMs: input.options.timeoutMs });
+        let untraced = false;
+        // A batched backfill commits inside its DO block, which the trace's observing transaction
+        // cannot host: it runs as written (autocommit), its locks unobserved.
+        if (t.failure && untraceable(t.failure) && !step.in_transaction) {
+          const error = await runStatements(w, parsed[i]!, t.failure.statementIndex, timeout);
+          t = { statements: t.statements };
+          untraced = true;
+          if (error) t.failure = { statementIndex: 0, kind: 'error', message: error };
+        }
         const traces = [...t.statements.values()];
+        const created = new Set(traces.flatMap((x) => x.created));
         const best = new Map<string, LockMode>();
-        for (const l of traces.flatMap((x) => x.locks)) {
+        // a table the step creates is invisible to others until it commits: nothing to block
+        for (const l of traces.flatMap((x) => x.locks).filter((x) => !created.has(x.relation))) {
           const cur = best.get(l.relation);
           if (!cur || rank(l.mode) > rank(cur)) best.set(l.relation, l.mode);
         }
@@ -132,7 +167,7 @@ export function createPlanProver(input: ProverInput): PlanProver {
           locks,
           rewrote: [...new Set(traces.flatMap((x) => x.rewrote))].sort(),
           durationMs: Math.round(traces.reduce((n, x) => n + x.durationMs, 0) * 10) / 10,
-          observed: traces.every((x) => x.observed),
+          observed: !untraced && traces.every((x) => x.observed),
         };
         if (t.failure) proofStep.error = t.failure.message;
         else if (t.skipped) proofStep.error = t.skipped;
