@@ -5,10 +5,6 @@ import type { MigrationFile } from '../migrations/types.js';
 import { extractSql } from '../migrations/index.js';
 import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
-import { translateRails } from './rails.js';
-import { translateEcto } from './ecto.js';
-import { translateDjango } from './django.js';
-import { translateAlembic } from './alembic.js';
 import type { ModelState } from './model.js';
 import type { Node } from 'web-tree-sitter';
 import type { OrmLanguage, TranslatedStatement, Translation } from './types.js';
@@ -21,18 +17,22 @@ export interface TranslateOptions {
   readFile?: (path: string) => string | undefined;
 }
 
+type TranslateFn = (root: Node, source: string, state: ModelState, opts: TranslateOptions & { path: string }) => Translation;
+
 interface Translator {
   language: OrmLanguage;
-  translate(root: Node, source: string, state: ModelState, opts: TranslateOptions & { path: string }): Translation;
+  /** Translators load with their grammar, so a SQL-only lint never loads them. */
+  load(): Promise<TranslateFn>;
 }
 
 /** One translator per framework; a framework listed here has its DSL reviewed. */
 const TRANSLATORS: Partial<Record<Framework, Translator>> = {
-  rails: { language: 'ruby', translate: translateRails },
-  ecto: { language: 'elixir', translate: translateEcto },
-  django: { language: 'python', translate: translateDjango },
-  alembic: { language: 'python', translate: translateAlembic },
+  rails: { language: 'ruby', load: async () => (await import('./rails.js')).translateRails },
+  ecto: { language: 'elixir', load: async () => (await import('./ecto.js')).translateEcto },
+  django: { language: 'python', load: async () => (await import('./django.js')).translateDjango },
+  alembic: { language: 'python', load: async () => (await import('./alembic.js')).translateAlembic },
 };
+const loadedTranslators = new Map<Framework, TranslateFn>();
 
 export function translatorLanguage(framework: Framework): OrmLanguage | undefined {
   return TRANSLATORS[framework]?.language;
@@ -50,7 +50,14 @@ export async function prepareOrm(paths: string[]): Promise<void> {
   for (const p of paths) for (const [re, language] of EXTENSIONS) if (re.test(p)) needed.add(language);
   const translated = new Set(Object.values(TRANSLATORS).map((t) => t.language));
   const languages = [...needed].filter((l) => translated.has(l));
-  if (languages.length > 0) await loadLanguages(languages);
+  if (languages.length === 0) return;
+  const frameworks = (Object.entries(TRANSLATORS) as [Framework, Translator][]).filter(([, t]) => languages.includes(t.language));
+  await Promise.all([
+    loadLanguages(languages),
+    ...frameworks.map(async ([framework, t]) => {
+      if (!loadedTranslators.has(framework)) loadedTranslators.set(framework, await t.load());
+    }),
+  ]);
 }
 
 /** Where the generated statements sit in the unit's SQL, and where they came from. */
@@ -76,13 +83,15 @@ export interface OrmUnit {
 export function ormUnits(file: MigrationFile, content: string, history: ModelHistory, opts: TranslateOptions = {}): OrmUnit[] | undefined {
   const translator = TRANSLATORS[file.framework];
   if (!translator || file.kind !== 'migration') return undefined;
-  const parsed = parseSource(translator.language, content);
+  const translate = loadedTranslators.get(file.framework);
+  const parsed = translate ? parseSource(translator.language, content) : { error: `the ${file.framework} translator was not loaded` };
   let translation: Translation;
-  if ('error' in parsed) {
-    translation = { statements: [], ignores: [], embeddedSql: true, notices: [{ span: FILE_START, message: `not analysed: the ${translator.language} parser is unavailable (${parsed.error}); only embedded SQL was reviewed` }] };
+  if (!translate || 'error' in parsed) {
+    const why = 'error' in parsed ? parsed.error : 'not loaded';
+    translation = { statements: [], ignores: [], embeddedSql: true, notices: [{ span: FILE_START, message: `not analysed: the ${translator.language} parser is unavailable (${why}); only embedded SQL was reviewed` }] };
   } else {
     try {
-      translation = translator.translate(parsed.tree.rootNode, content, history.state(file.set), { ...opts, path: file.path });
+      translation = translate(parsed.tree.rootNode, content, history.state(file.set), { ...opts, path: file.path });
     } finally {
       parsed.tree.delete();
     }

@@ -60,6 +60,18 @@ export function corpusProjects(dir: string): string[] {
     .sort();
 }
 
+/** The rows of a corpus project's `order/<name>.tsv`: every file with its phase and flags, in apply order. */
+export function readCorpusOrder(dir: string, name: string): { phase: string; path: string; flags: string }[] {
+  return readFileSync(join(dir, 'order', `${name}.tsv`), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((line) => {
+      const [, phase, path, flags] = line.split('\t');
+      return { phase: phase!, path: path!, flags: flags ?? '' };
+    });
+}
+
 /**
  * A corpus project's applied files in apply order, each with the transaction mode dbarch's
  * discovery gives it (a `no-transaction` flag or a file discovery does not treat as a
@@ -67,15 +79,7 @@ export function corpusProjects(dir: string): string[] {
  */
 export function loadCorpusProject(dir: string, name: string): CorpusProject {
   const root = join(dir, name);
-  const rows = readFileSync(join(dir, 'order', `${name}.tsv`), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((line) => {
-      const [, phase, path, flags] = line.split('\t');
-      return { phase: phase!, path: path!, flags: flags ?? '' };
-    })
-    .filter((r) => APPLIED_PHASES.has(r.phase));
+  const rows = readCorpusOrder(dir, name).filter((r) => APPLIED_PHASES.has(r.phase));
   const read = (p: string): string | undefined => {
     try {
       return readFileSync(join(root, p), 'utf8');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema, type DbarchConfigInput } from '../../src/config/schema.js';
 import { discover, extractSql, type MigrationFile } from '../../src/migrations/index.js';
 import { fsReader, walk } from './helpers.js';
+import { readCorpusOrder } from '../../src/trace/agreement.js';
 
 const CORPUS =
   [process.env.DBARCH_CORPUS, fileURLToPath(new URL('../../../shared/corpus', import.meta.url)), join(process.cwd(), '..', 'shared', 'corpus')].find(
@@ -13,22 +14,7 @@ const CORPUS =
 const present = existsSync(join(CORPUS, 'MANIFEST.tsv'));
 if (!present) console.warn(`corpus test skipped: ${CORPUS} not found`);
 
-interface Expected {
-  phase: string;
-  path: string;
-  flags: string;
-}
-
-function expectedOrder(name: string): Expected[] {
-  return readFileSync(join(CORPUS, 'order', `${name}.tsv`), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((line) => {
-      const [, phase, path, flags] = line.split('\t');
-      return { phase: phase!, path: path!, flags: flags ?? '' };
-    });
-}
+const expectedOrder = (name: string) => readCorpusOrder(CORPUS, name);
 
 /** Projects whose tool is not auto-detectable are configured as a user would. */
 const CONFIG: Record<string, DbarchConfigInput> = {
