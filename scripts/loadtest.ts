@@ -125,6 +125,8 @@ class FakeGitHub {
     const json = (status: number, data: unknown): void => void res.writeHead(status, { 'content-type': 'application/json', 'x-ratelimit-remaining': '4999', 'x-ratelimit-resource': 'core' }).end(JSON.stringify(data));
     const body = raw ? (JSON.parse(raw) as any) : {};
     let m: RegExpMatchArray | null;
+    // The App asks who it is once, to tell its own comments from other bots'.
+    if (req.method === 'GET' && p === '/api/v3/app') return json(200, { id: 1, slug: 'dbarch' });
     if (req.method === 'POST' && /^\/api\/v3\/app\/installations\/\d+\/access_tokens$/.test(p)) return json(201, { token: `ghs_${randomUUID()}`, expires_at: new Date(Date.now() + 3600_000).toISOString() });
     if (req.method === 'GET' && /\/contents\/\.github(%2F|\/)dbarch\.yml$/.test(p)) {
       // The org fallback (.github repo) is not asked when the repo has a config.
