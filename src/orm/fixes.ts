@@ -1,8 +1,9 @@
 // Safe rewrites written in the framework's own language, for findings on translated calls.
-import type { Finding, Fix, Framework } from '../types.js';
+import type { Finding, Fix, Framework, Span } from '../types.js';
 import type { TranslatedStatement } from './types.js';
 
-type Rewrite = { code: string; description: string; replaces: boolean };
+/** `span`: what the suggestion replaces when it is not the flagged call (a whole Knex alterTable). */
+type Rewrite = { code: string; description: string; replaces: boolean; span?: Span };
 
 export function dslFix(framework: Framework, finding: Finding, stmt: TranslatedStatement, source: string): Fix | undefined {
   if (!finding.fix || !stmt.call) return undefined;
@@ -11,11 +12,14 @@ export function dslFix(framework: Framework, finding: Finding, stmt: TranslatedS
     : framework === 'ecto' ? ectoRewrite(finding.rule, stmt, source)
     : framework === 'django' ? djangoRewrite(finding.rule, stmt, source)
     : framework === 'alembic' ? alembicRewrite(finding.rule, stmt)
+    : framework === 'knex' ? knexRewrite(finding, stmt)
+    : framework === 'sequelize' ? sequelizeRewrite(finding, stmt)
     : undefined;
   if (!rewrite) return undefined;
-  const language = framework === 'rails' ? 'ruby' : framework === 'ecto' ? 'elixir' : 'python';
-  const fix: Fix = { ...finding.fix, description: rewrite.description, dsl: { language, code: indentRest(rewrite.code, stmt.span.column - 1) } };
-  if (rewrite.replaces) fix.replaces = { ...stmt.span };
+  const language = framework === 'rails' ? 'ruby' : framework === 'ecto' ? 'elixir' : framework === 'knex' || framework === 'sequelize' ? 'javascript' : 'python';
+  const at = rewrite.span ?? stmt.span;
+  const fix: Fix = { ...finding.fix, description: rewrite.description, dsl: { language, code: indentRest(rewrite.code, at.column - 1) } };
+  if (rewrite.replaces) fix.replaces = { ...at };
   else delete fix.replaces;
   return fix;
 }
@@ -198,6 +202,137 @@ function alembicRewrite(rule: string, stmt: TranslatedStatement): Rewrite | unde
         description: `Add the constraint without validating existing rows (\`postgresql_not_valid=True\`, SQLAlchemy 2.0), then run \`op.execute('ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}')\` in a later migration`,
         replaces: true,
       };
+    default:
+      return undefined;
+  }
+}
+
+/** A JavaScript string literal of `text`. */
+function jsString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The statements of the rule's SQL fix: the first is what replaces the flagged one, the rest
+ * (after "-- In a separate migration") belong to a later migration.
+ */
+function sqlSteps(fix: Fix | undefined): { now: string[]; later: string[] } {
+  const now: string[] = [];
+  const later: string[] = [];
+  let target = now;
+  for (const raw of (fix?.sql ?? '').split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('--')) {
+      if (/separate migration|later migration/i.test(line)) target = later;
+      continue;
+    }
+    if (line === '') continue;
+    const last = target.at(-1);
+    if (last !== undefined && !last.endsWith(';')) target[target.length - 1] = `${last} ${line}`;
+    else target.push(line);
+  }
+  const clean = (xs: string[]) => xs.map((x) => x.replace(/;$/, ''));
+  return { now: clean(now), later: clean(later) };
+}
+
+function knexRewrite(finding: Finding, stmt: TranslatedStatement): Rewrite | undefined {
+  const call = stmt.call!;
+  const { knex = 'knex', notx, config, outerSpan, raw } = call.facts;
+  const outside = notx === 'yes' ? '' : ` and add \`${config}\` to the module (Knex then runs this migration outside a transaction; PostgreSQL refuses CONCURRENTLY inside one)`;
+  const steps = sqlSteps(finding.fix);
+  const rawCall = (sql: string) => `${knex}.raw(${jsString(sql)})`;
+  // A builder line inside a schema callback: the raw call replaces the whole schema call when the
+  // callback holds only this line, otherwise it is advice (a raw call inside the callback never runs).
+  const place = (code: string, description: string): Rewrite => {
+    if (raw === 'yes') return { code, description, replaces: true };
+    if (outerSpan) return { code, description, replaces: true, span: JSON.parse(outerSpan) as Span };
+    return { code, description: `${description}; move it out of the schema callback, after it`, replaces: false };
+  };
+  switch (finding.rule) {
+    case 'require-concurrent-index-creation':
+    case 'require-concurrent-index-deletion': {
+      if (steps.now.length !== 1) return undefined;
+      const verb = finding.rule.endsWith('creation') ? 'Build' : 'Drop';
+      return place(rawCall(steps.now[0]!), `${verb} the index concurrently with \`${knex}.raw\` (Knex's schema builder has no CONCURRENTLY)${outside}`);
+    }
+    case 'ban-concurrent-index-creation-in-transaction':
+    case 'non-transactional-statement-in-transaction':
+      return { code: config ?? 'exports.config = { transaction: false };', description: `Add \`${config}\` to the migration module: Knex then runs it outside a transaction`, replaces: false };
+    case 'adding-foreign-key-constraint':
+    case 'constraint-missing-not-valid':
+    case 'adding-not-nullable-field': {
+      if (steps.now.length !== 1) return undefined;
+      const later = steps.later.map((l) => `\`${rawCall(l)}\``).join(', then ');
+      const description = `Add the constraint without validating existing rows (Knex's builder cannot write NOT VALID)${later ? `; in a later migration run ${later}` : ''}`;
+      // SET NOT NULL from `.alter()` comes with the other ALTER COLUMN statements of that line: advice only.
+      if (finding.rule === 'adding-not-nullable-field' && stmt.op === 'column') return { code: rawCall(steps.now[0]!), description: `${description}; keep \`.alter()\` without \`.notNullable()\``, replaces: false };
+      return place(rawCall(steps.now[0]!), description);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `{ a: 1 }` with `key: value` added first. */
+function withEntry(objectText: string, entry: string): string {
+  const inner = objectText.slice(1, -1).trim();
+  return inner === '' ? `{ ${entry} }` : `{ ${entry}, ${objectText.slice(1).replace(/^\s*/, '')}`;
+}
+
+function withoutEntry(objectText: string, entry: string): string {
+  const at = objectText.indexOf(entry);
+  if (at < 0) return objectText;
+  let end = at + entry.length;
+  let start = at;
+  const after = /^\s*,\s*/.exec(objectText.slice(end));
+  if (after) end += after[0].length;
+  else {
+    const before = /,\s*$/.exec(objectText.slice(0, start));
+    if (before) start -= before[0].length;
+  }
+  return objectText.slice(0, start) + objectText.slice(end);
+}
+
+function sequelizeRewrite(finding: Finding, stmt: TranslatedStatement): Rewrite | undefined {
+  const call = stmt.call!;
+  const { qi = 'queryInterface', optionsText, transactionEntry, inTransaction, raw } = call.facts;
+  const steps = sqlSteps(finding.fix);
+  const setOption = (entry: string) => {
+    let text = call.text;
+    if (optionsText && text.includes(optionsText)) return text.replace(optionsText, withEntry(optionsText, entry));
+    text = text.trimEnd();
+    return `${text.slice(0, -1).replace(/,?\s*$/, '')}, { ${entry} })`;
+  };
+  const txNote = inTransaction === 'yes' || transactionEntry ? ' and call it after the `sequelize.transaction(…)` block, without its `transaction` option (PostgreSQL refuses CONCURRENTLY inside a transaction)' : '';
+  const query = (sql: string) => `${qi}.sequelize.query(${jsString(sql)})`;
+  switch (finding.rule) {
+    case 'require-concurrent-index-creation':
+      if (raw === 'yes' && steps.now.length === 1) return { code: query(steps.now[0]!), description: 'Build the index concurrently (Sequelize runs migrations outside a transaction unless the code opens one)', replaces: true };
+      if (stmt.op !== 'addIndex') return undefined;
+      return { code: setOption('concurrently: true'), description: `Build the index concurrently: \`concurrently: true\`${txNote}`, replaces: !txNote };
+    case 'require-concurrent-index-deletion':
+      if (raw === 'yes' && steps.now.length === 1) return { code: query(steps.now[0]!), description: 'Drop the index concurrently', replaces: true };
+      if (stmt.op !== 'removeIndex') return undefined;
+      return { code: setOption('concurrently: true'), description: `Drop the index concurrently: \`concurrently: true\`${txNote}`, replaces: !txNote };
+    case 'ban-concurrent-index-creation-in-transaction':
+    case 'non-transactional-statement-in-transaction': {
+      const code = transactionEntry && optionsText ? call.text.replace(optionsText, withoutEntry(optionsText, transactionEntry)) : call.text;
+      return {
+        code,
+        description: 'Run this call outside the transaction: move it after the `sequelize.transaction(…)` block and drop its `transaction` option (inside the block, a call on another connection would wait for the transaction\'s own locks)',
+        replaces: false,
+      };
+    }
+    case 'adding-foreign-key-constraint':
+    case 'constraint-missing-not-valid':
+    case 'adding-not-nullable-field': {
+      if (steps.now.length !== 1) return undefined;
+      const later = steps.later.map((l) => `\`${query(l)}\``).join(', then ');
+      const description = `Add the constraint without validating existing rows (\`addConstraint\` cannot write NOT VALID)${later ? `; in a later migration run ${later}` : ''}`;
+      if (finding.rule === 'adding-not-nullable-field') return { code: query(steps.now[0]!), description: `${description}; keep \`changeColumn\` with \`allowNull: true\` until then`, replaces: false };
+      if (stmt.op !== 'addConstraint' && raw !== 'yes') return undefined;
+      return { code: query(steps.now[0]!), description, replaces: true };
+    }
     default:
       return undefined;
   }

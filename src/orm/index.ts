@@ -20,7 +20,9 @@ export interface TranslateOptions {
 type TranslateFn = (root: Node, source: string, state: ModelState, opts: TranslateOptions & { path: string }) => Translation;
 
 interface Translator {
+  /** The grammar; JavaScript frameworks take TypeScript's for `.ts` files. */
   language: OrmLanguage;
+  typescript?: boolean;
   /** Translators load with their grammar, so a SQL-only lint never loads them. */
   load(): Promise<TranslateFn>;
 }
@@ -31,6 +33,8 @@ const TRANSLATORS: Partial<Record<Framework, Translator>> = {
   ecto: { language: 'elixir', load: async () => (await import('./ecto.js')).translateEcto },
   django: { language: 'python', load: async () => (await import('./django.js')).translateDjango },
   alembic: { language: 'python', load: async () => (await import('./alembic.js')).translateAlembic },
+  knex: { language: 'javascript', typescript: true, load: async () => (await import('./knex.js')).translateKnex },
+  sequelize: { language: 'javascript', typescript: true, load: async () => (await import('./sequelize.js')).translateSequelize },
 };
 const loadedTranslators = new Map<Framework, TranslateFn>();
 
@@ -42,16 +46,23 @@ const EXTENSIONS: [RegExp, OrmLanguage][] = [
   [/\.rb$/i, 'ruby'],
   [/\.exs?$/i, 'elixir'],
   [/\.py$/i, 'python'],
+  [/\.[cm]?js$/i, 'javascript'],
+  [/\.[cm]?ts$/i, 'typescript'],
 ];
+
+/** The grammar a file of this framework is parsed with. */
+function fileLanguage(t: Translator, path: string): OrmLanguage {
+  return t.typescript && /\.[cm]?ts$/i.test(path) ? 'typescript' : t.language;
+}
 
 /** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
 export async function prepareOrm(paths: string[]): Promise<void> {
   const needed = new Set<OrmLanguage>();
   for (const p of paths) for (const [re, language] of EXTENSIONS) if (re.test(p)) needed.add(language);
-  const translated = new Set(Object.values(TRANSLATORS).map((t) => t.language));
+  const translated = new Set(Object.values(TRANSLATORS).flatMap((t) => (t.typescript ? [t.language, 'typescript' as const] : [t.language])));
   const languages = [...needed].filter((l) => translated.has(l));
   if (languages.length === 0) return;
-  const frameworks = (Object.entries(TRANSLATORS) as [Framework, Translator][]).filter(([, t]) => languages.includes(t.language));
+  const frameworks = (Object.entries(TRANSLATORS) as [Framework, Translator][]).filter(([, t]) => languages.includes(t.language) || (t.typescript && languages.includes('typescript')));
   await Promise.all([
     loadLanguages(languages),
     ...frameworks.map(async ([framework, t]) => {
@@ -84,11 +95,12 @@ export function ormUnits(file: MigrationFile, content: string, history: ModelHis
   const translator = TRANSLATORS[file.framework];
   if (!translator || file.kind !== 'migration') return undefined;
   const translate = loadedTranslators.get(file.framework);
-  const parsed = translate ? parseSource(translator.language, content) : { error: `the ${file.framework} translator was not loaded` };
+  const language = fileLanguage(translator, file.path);
+  const parsed = translate ? parseSource(language, content) : { error: `the ${file.framework} translator was not loaded` };
   let translation: Translation;
   if (!translate || 'error' in parsed) {
     const why = 'error' in parsed ? parsed.error : 'not loaded';
-    translation = { statements: [], ignores: [], embeddedSql: true, notices: [{ span: FILE_START, message: `not analysed: the ${translator.language} parser is unavailable (${why}); only embedded SQL was reviewed` }] };
+    translation = { statements: [], ignores: [], embeddedSql: true, notices: [{ span: FILE_START, message: `not analysed: the ${language} parser is unavailable (${why}); only embedded SQL was reviewed` }] };
   } else {
     try {
       translation = translate(parsed.tree.rootNode, content, history.state(file.set), { ...opts, path: file.path });
