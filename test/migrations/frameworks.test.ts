@@ -252,6 +252,27 @@ describe('sequelize', () => {
   });
 });
 
+describe('knex and sequelize DSL projects (knexfile.js, .sequelizerc, db/migrations)', () => {
+  it('finds the JavaScript and TypeScript migrations in order, not the config files', () => {
+    const knex = single('knex-dsl', 'knex');
+    expect(rows(knex.migrations)).toEqual<Row[]>([
+      ['db/migrations/20240101090000_create_accounts.js', 'up', 'transaction'],
+      ['db/migrations/20240201090000_dsl_hazards.js', 'up', 'transaction'],
+      ['db/migrations/20240301090000_raw_index.js', 'up', 'transaction'],
+      ['db/migrations/20240401090000_safe_index.ts', 'up', 'none'],
+    ]);
+    expect(knex.migrations.map((m) => m.language)).toEqual(['javascript', 'javascript', 'javascript', 'typescript']);
+    const sequelize = single('sequelize-dsl', 'sequelize');
+    expect(rows(sequelize.migrations)).toEqual<Row[]>([
+      ['db/migrations/20240101090000-create-accounts.js', 'up', 'none'],
+      ['db/migrations/20240201090000-dsl-hazards.js', 'up', 'none'],
+      ['db/migrations/20240301090000-index-in-transaction.js', 'up', 'none'],
+      ['db/migrations/20240401090000-safe-index.ts', 'up', 'none'],
+    ]);
+    for (const r of [knex, sequelize]) expect(r.migrations.some((m) => /knexfile|sequelizerc/.test(m.path))).toBe(false);
+  });
+});
+
 describe('monorepo without config', () => {
   const result = project('monorepo');
   it('finds two sets with different frameworks', () => {

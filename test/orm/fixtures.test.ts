@@ -227,3 +227,117 @@ describe('Alembic operations', () => {
     expect(f.findings.filter((x) => x.line >= 23 && x.severity !== 'info')).toEqual([]);
   });
 });
+
+describe('Knex schema builder', () => {
+  const dir = 'db/migrations';
+  const paths = ['20240101090000_create_accounts.js', '20240201090000_dsl_hazards.js', '20240301090000_raw_index.js', '20240401090000_safe_index.ts'].map((n) => `${dir}/${n}`);
+
+  it('reports each hazard at its builder line with the safe version in JavaScript', async () => {
+    const files = await lint('knex-dsl', paths);
+    expect(hazards(files.get(paths[1]!))).toEqual([
+      // The callback holds only this line: the suggestion replaces the whole alterTable call (lines 2-4).
+      { line: 3, rule: 'require-concurrent-index-creation', severity: 'error', dsl: `knex.raw('create index CONCURRENTLY "users_status_created_at_index" on "users" ("status", "created_at")')`, replacesLine: 2 },
+      // Inside a callback with other lines: the raw call is advice, to run after the callback.
+      { line: 7, rule: 'adding-foreign-key-constraint', severity: 'error', dsl: `knex.raw('ALTER TABLE users ADD CONSTRAINT users_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID')`, replacesLine: undefined },
+      // .alter() drops NOT NULL and sets it again: a scan, even when the column was NOT NULL before.
+      { line: 8, rule: 'adding-not-nullable-field', severity: 'error', dsl: `knex.raw('ALTER TABLE users ADD CONSTRAINT users_status_not_null CHECK (status IS NOT NULL) NOT VALID')`, replacesLine: undefined },
+      // no history is given, so the old type of `status` is unknown: nothing proves the change binary-coercible
+      { line: 8, rule: 'changing-column-type', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 9, rule: 'adding-field-with-default', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 10, rule: 'require-concurrent-index-deletion', severity: 'warning', dsl: `knex.raw('drop index CONCURRENTLY "users_email_idx"')`, replacesLine: undefined },
+      { line: 11, rule: 'renaming-column', severity: 'warning', dsl: undefined, replacesLine: undefined },
+    ]);
+    const notes = files.get(paths[1]!)!.findings.filter((f) => f.rule === 'orm-not-analysed');
+    expect(notes.map((n) => [n.line, n.severity])).toEqual([[13, 'info']]);
+  });
+
+  it('keeps the SQL beside the JavaScript fix and says the module must leave the transaction', async () => {
+    const files = await lint('knex-dsl', paths);
+    const index = files.get(paths[1]!)!.findings.find((f) => f.rule === 'require-concurrent-index-creation')!;
+    expect(index.fix!.sql).toContain('create index CONCURRENTLY "users_status_created_at_index" on "users" ("status", "created_at")');
+    expect(index.fix!.description).toContain('exports.config = { transaction: false };');
+    const fk = files.get(paths[1]!)!.findings.find((f) => f.rule === 'adding-foreign-key-constraint')!;
+    expect(fk.fix!.description).toContain("in a later migration run `knex.raw('ALTER TABLE users VALIDATE CONSTRAINT users_account_fk')`");
+  });
+
+  it('knex.raw is SQL: a plain index gets a raw CONCURRENTLY in place; CONCURRENTLY in the transaction gets the config switch', async () => {
+    const files = await lint('knex-dsl', paths);
+    expect(hazards(files.get(paths[2]!))).toEqual([
+      { line: 2, rule: 'require-concurrent-index-creation', severity: 'error', dsl: `knex.raw('CREATE INDEX CONCURRENTLY users_name_idx ON users (account_id)')`, replacesLine: 2 },
+      { line: 3, rule: 'ban-concurrent-index-creation-in-transaction', severity: 'error', dsl: 'exports.config = { transaction: false };', replacesLine: undefined },
+    ]);
+  });
+
+  it('export const config = { transaction: false } in TypeScript runs CONCURRENTLY outside a transaction; hasColumn is reported', async () => {
+    const files = await lint('knex-dsl', paths);
+    const safe = files.get(paths[3]!)!;
+    expect(safe.transaction).toBe('none');
+    expect(safe.statements.map((s) => [s.line, s.kind, s.inTransaction])).toEqual([
+      [7, 'CREATE INDEX CONCURRENTLY', false],
+      [10, 'ALTER TABLE', false],
+    ]);
+    expect(safe.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(safe.findings.filter((f) => f.rule === 'orm-not-analysed').map((f) => f.line)).toEqual([8]);
+    const create = files.get(paths[0]!)!;
+    expect(create.statements.map((s) => [s.line, s.kind])).toEqual([
+      [2, 'CREATE TABLE'],
+      [7, 'CREATE TABLE'],
+      [9, 'ALTER TABLE'],
+      [10, 'ALTER TABLE'],
+    ]);
+  });
+});
+
+describe('Sequelize queryInterface', () => {
+  const dir = 'db/migrations';
+  const paths = ['20240101090000-create-accounts.js', '20240201090000-dsl-hazards.js', '20240301090000-index-in-transaction.js', '20240401090000-safe-index.ts'].map((n) => `${dir}/${n}`);
+
+  it('reports each hazard at its queryInterface call with the safe call in JavaScript', async () => {
+    const files = await lint('sequelize-dsl', paths);
+    expect(hazards(files.get(paths[1]!))).toEqual([
+      { line: 5, rule: 'require-concurrent-index-creation', severity: 'error', dsl: "queryInterface.addIndex('users', ['status', 'createdAt'], { concurrently: true })", replacesLine: 5 },
+      {
+        line: 6,
+        rule: 'adding-foreign-key-constraint',
+        severity: 'error',
+        dsl: `queryInterface.sequelize.query('ALTER TABLE users ADD CONSTRAINT users_account_fk FOREIGN KEY ("accountId") REFERENCES accounts (id) NOT VALID')`,
+        replacesLine: 6,
+      },
+      { line: 7, rule: 'adding-not-nullable-field', severity: 'error', dsl: `queryInterface.sequelize.query('ALTER TABLE users ADD CONSTRAINT users_status_not_null CHECK (status IS NOT NULL) NOT VALID')`, replacesLine: undefined },
+      { line: 7, rule: 'changing-column-type', severity: 'error', dsl: undefined, replacesLine: undefined },
+      {
+        line: 8,
+        rule: 'constraint-missing-not-valid',
+        severity: 'error',
+        dsl: `queryInterface.sequelize.query('ALTER TABLE users ADD CONSTRAINT users_email_length CHECK ("email" != \\'\\') NOT VALID')`,
+        replacesLine: 8,
+      },
+      { line: 9, rule: 'adding-field-with-default', severity: 'error', dsl: undefined, replacesLine: undefined },
+      { line: 10, rule: 'require-concurrent-index-deletion', severity: 'warning', dsl: "queryInterface.removeIndex('users', 'users_email', { concurrently: true })", replacesLine: 10 },
+      { line: 11, rule: 'renaming-column', severity: 'warning', dsl: undefined, replacesLine: undefined },
+    ]);
+    const notes = files.get(paths[1]!)!.findings.filter((f) => f.rule === 'orm-not-analysed');
+    expect(notes.map((n) => [n.line, n.message.slice(0, 40)])).toEqual([[12, 'not analysed: `bulkUpdate` changes rows;']]);
+  });
+
+  it('runs without a transaction unless the code opens one: CONCURRENTLY inside sequelize.transaction() fails, and the fix moves it out', async () => {
+    const files = await lint('sequelize-dsl', paths);
+    const inTx = files.get(paths[2]!)!;
+    expect(inTx.transaction).toBe('none');
+    expect(inTx.statements.map((s) => [s.line, s.kind, s.inTransaction])).toEqual([
+      [5, 'BEGIN', true],
+      [6, 'ALTER TABLE', true],
+      [7, 'CREATE INDEX CONCURRENTLY', true],
+      [8, 'COMMIT', true],
+    ]);
+    expect(inTx.findings.filter((f) => f.severity === 'error').map((f) => [f.line, f.rule, f.fix?.dsl?.code, f.fix?.replaces])).toEqual([
+      [7, 'ban-concurrent-index-creation-in-transaction', "queryInterface.addIndex('accounts', ['plan'], { concurrently: true })", undefined],
+    ]);
+    const safe = files.get(paths[3]!)!;
+    expect(safe.statements.map((s) => [s.line, s.kind, s.inTransaction])).toEqual([
+      [6, 'ALTER TABLE', false],
+      [7, 'CREATE INDEX CONCURRENTLY', false],
+    ]);
+    expect(safe.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});

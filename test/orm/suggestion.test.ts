@@ -51,3 +51,31 @@ describe('review comments on a Django migration', () => {
     }
   });
 });
+
+describe('review comments on Knex and Sequelize migrations', () => {
+  const lintOne = async (project: string, path: string) => {
+    const source = readFileSync(join(import.meta.dirname, '../../fixtures/projects', project, path), 'utf8');
+    const report = await analyze({ files: [{ path, content: source }], config: configSchema.parse({ engines: ['builtin'] }) });
+    return buildReviewComments(report, new Map([[path, { path, source, hunks: [{ start: 1, end: 30 }] }]]));
+  };
+
+  it('Knex: a one-line alterTable callback is replaced whole by the raw CONCURRENTLY call', async () => {
+    const comments = await lintOne('knex-dsl', 'db/migrations/20240201090000_dsl_hazards.js');
+    const index = comments.find((c) => c.body.includes('require-concurrent-index-creation'))!;
+    expect([index.start_line, index.line]).toEqual([2, 4]);
+    expect(index.body).toContain('```suggestion\n  await knex.raw(\'create index CONCURRENTLY "users_status_created_at_index" on "users" ("status", "created_at")\');\n```');
+    expect(index.body).toContain('exports.config = { transaction: false };');
+    // inside a callback with other lines, the raw call is advice, not a suggestion
+    const fk = comments.find((c) => c.body.includes('adding-foreign-key-constraint'))!;
+    expect(fk.line).toBe(7);
+    expect(fk.body).not.toContain('```suggestion');
+  });
+
+  it('Sequelize: addIndex gets `concurrently: true` in place', async () => {
+    const comments = await lintOne('sequelize-dsl', 'db/migrations/20240201090000-dsl-hazards.js');
+    const index = comments.find((c) => c.body.includes('require-concurrent-index-creation'))!;
+    expect(index.line).toBe(5);
+    expect(index.start_line).toBeUndefined();
+    expect(index.body).toContain("```suggestion\n    await queryInterface.addIndex('users', ['status', 'createdAt'], { concurrently: true });\n```");
+  });
+});
