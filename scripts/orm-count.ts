@@ -1,7 +1,7 @@
 // Counts the schema operations written in an ORM's DSL, line by line, without the translator,
 // and checks which of them came back from analyze() as a statement at the call's line.
 // The count is deliberately independent of src/orm: it is the yardstick for the translation.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { configSchema } from '../src/config/schema.js';
@@ -129,6 +129,64 @@ export function countAlembic(path: string, source: string): DslOp[] {
   return ops;
 }
 
+const KNEX_SCHEMA = /\.schema(?:\.withSchema\([^)]*\))?\.(createTable|createTableIfNotExists|alterTable|table|dropTable|dropTableIfExists|renameTable|raw|createSchema|createSchemaIfNotExists|dropSchema|dropSchemaIfExists|createExtension|createExtensionIfNotExists|dropExtension|dropExtensionIfExists)\(/;
+const KNEX_RAW = /^\s*(?:return\s+|await\s+|\.then\(.*=>\s*)?\w+\.raw\(|\.then\(\s*\(\)\s*=>\s*\w+\.raw\(/;
+/** Inside createTable, only these builder lines run a statement of their own. */
+const KNEX_CREATE_OWN = /\.(unique|index|references|primary)\(|^\s*\w+\.(index|unique|foreign|primary|check)\(/;
+
+/**
+ * Schema operations of a Knex migration: each `schema.*` call, each `raw` call, and inside a
+ * table callback the builder lines (in createTable only those that run their own statement).
+ */
+export function countKnex(path: string, source: string): DslOp[] {
+  const ops: DslOp[] = [];
+  let table: { kind: 'create' | 'alter'; indent: number } | undefined;
+  source.split(/\r?\n/).forEach((text, i) => {
+    if (/^\s*(\/\/|\*|\/\*)/.test(text)) return;
+    const indent = /^\s*/.exec(text)![0].length;
+    if (table && /^\s*\}/.test(text) && indent <= table.indent) {
+      table = undefined;
+      return;
+    }
+    const m = KNEX_SCHEMA.exec(text);
+    if (m) {
+      const op = m[1]!;
+      const callback = /=>|function\s*\(/.test(text);
+      if (/^(createTable|createTableIfNotExists|alterTable|table)$/.test(op) && callback && !/\}\s*\)\s*;?\s*$/.test(text)) table = { kind: op.startsWith('create') ? 'create' : 'alter', indent };
+      // alterTable/table run only what their lines say; createTable runs CREATE TABLE at its line.
+      if (op !== 'alterTable' && op !== 'table') ops.push({ path, line: i + 1, op });
+      return;
+    }
+    if (KNEX_RAW.test(text)) {
+      ops.push({ path, line: i + 1, op: 'raw' });
+      return;
+    }
+    if (!table) return;
+    const builder = /^\s*(\w+)\.(\w+)\(/.exec(text);
+    if (!builder) return;
+    if (table.kind === 'alter') ops.push({ path, line: i + 1, op: `table.${builder[2]}` });
+    else if (KNEX_CREATE_OWN.test(text)) ops.push({ path, line: i + 1, op: `table.${builder[2]}` });
+  });
+  return ops;
+}
+
+const SEQUELIZE_OPS = [
+  'createTable', 'dropTable', 'renameTable', 'addColumn', 'removeColumn', 'changeColumn', 'renameColumn', 'addIndex', 'removeIndex',
+  'addConstraint', 'removeConstraint', 'createSchema', 'dropSchema',
+];
+const SEQUELIZE_LINE = new RegExp(`^\\s*(?:return\\s+|await\\s+)*\\w+\\.(${SEQUELIZE_OPS.join('|')})\\(|\\.sequelize\\.(query)\\(`);
+
+/** Schema operations of a Sequelize migration: each queryInterface schema call and each `sequelize.query`. */
+export function countSequelize(path: string, source: string): DslOp[] {
+  const ops: DslOp[] = [];
+  source.split(/\r?\n/).forEach((text, i) => {
+    if (/^\s*(\/\/|\*|\/\*)/.test(text)) return;
+    const m = SEQUELIZE_LINE.exec(text);
+    if (m) ops.push({ path, line: i + 1, op: m[1] ?? m[2]! });
+  });
+  return ops;
+}
+
 export interface Coverage {
   project: string;
   files: number;
@@ -155,8 +213,7 @@ export function orderedFiles(corpus: string, project: string): string[] {
   return tsv.map((l) => l.split('\t')[2]!);
 }
 
-export async function measure(corpus: string, project: string, count: (path: string, source: string) => DslOp[]): Promise<Coverage> {
-  const paths = orderedFiles(corpus, project);
+export async function measure(corpus: string, project: string, count: (path: string, source: string) => DslOp[], paths = orderedFiles(corpus, project)): Promise<Coverage> {
   const files = paths.map((p) => ({ path: p, content: readFileSync(join(corpus, project, p), 'utf8') }));
   const config = configSchema.parse({ engines: ['builtin'] });
   const t0 = performance.now();
@@ -200,15 +257,36 @@ export const PROJECTS: { project: string; framework: string; count: (path: strin
   { project: 'redash', framework: 'alembic', count: countAlembic },
 ];
 
+/**
+ * Frameworks without a corpus project: the share is measured on their fixture project (the
+ * migration files of `fixtures/projects/<project>`, in file-name order, as discovery orders them).
+ */
+export const FIXTURE_PROJECTS: { project: string; framework: string; dir: string; count: (path: string, source: string) => DslOp[] }[] = [
+  { project: 'knex-dsl', framework: 'knex', dir: 'db/migrations', count: countKnex },
+  { project: 'sequelize-dsl', framework: 'sequelize', dir: 'db/migrations', count: countSequelize },
+];
+
+export function fixturesDir(): string {
+  return [resolve(process.cwd(), 'fixtures', 'projects'), resolve(import.meta.dirname, '..', '..', 'fixtures', 'projects'), resolve(import.meta.dirname, '..', 'fixtures', 'projects')].find((d) => existsSync(d))!;
+}
+
+export function fixtureFiles(p: { project: string; dir: string }): string[] {
+  return readdirSync(join(fixturesDir(), p.project, p.dir))
+    .filter((f) => /\.[cm]?[jt]s$/.test(f))
+    .sort()
+    .map((f) => `${p.dir}/${f}`);
+}
+
 // node dist/scripts/orm-count.js: prints the share per project.
 if (process.argv[1] && /orm-count\.[jt]s$/.test(process.argv[1])) {
   const corpus = ormCorpusDir();
-  if (!corpus) {
-    console.error('orm-count: ../shared/corpus-orm not found (set DBARCH_ORM_CORPUS)');
-    process.exit(0);
-  }
-  for (const p of PROJECTS) {
-    const c = await measure(corpus, p.project, p.count);
+  if (!corpus) console.error('orm-count: ../shared/corpus-orm not found (set DBARCH_ORM_CORPUS); only the fixture projects are measured');
+  const runs = [
+    ...(corpus ? PROJECTS.map((p) => ({ ...p, run: () => measure(corpus, p.project, p.count) })) : []),
+    ...FIXTURE_PROJECTS.map((p) => ({ ...p, project: `${p.project} (fixture)`, run: () => measure(fixturesDir(), p.project, p.count, fixtureFiles(p)) })),
+  ];
+  for (const p of runs) {
+    const c = await p.run();
     console.log(`${p.project} (${p.framework}): ${c.analysed}/${c.ops} DSL operations analysed at their line (${((100 * c.analysed) / Math.max(1, c.ops)).toFixed(1)}%; ${c.noSql} of them run no SQL), ${c.statements} statements, ${c.notAnalysed} not-analysed notices`);
     for (const [op, n] of [...c.missed].sort((a, b) => b[1] - a[1])) console.log(`  missed ${op}: ${n}`);
     for (const e of c.examples) console.log(`  e.g. ${e.path}:${e.line} ${e.op}`);
