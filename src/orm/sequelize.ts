@@ -18,6 +18,7 @@ const SIMPLE_TYPES: Record<string, string> = {
   JSONB: 'JSONB', BLOB: 'BYTEA', INET: 'INET', CIDR: 'CIDR', MACADDR: 'MACADDR', TSVECTOR: 'TSVECTOR', HSTORE: 'HSTORE', GEOMETRY: 'GEOMETRY',
   GEOGRAPHY: 'GEOGRAPHY',
 };
+const READS = new Set(['describeTable', 'showAllTables', 'tableExists']);
 const TYPE_NAMES = new Set([...Object.keys(SIMPLE_TYPES), 'STRING', 'CHAR', 'DECIMAL', 'NUMERIC', 'DATE', 'ENUM', 'ARRAY']);
 
 interface Attr {
@@ -104,7 +105,11 @@ class SequelizeTranslator extends JsTranslator {
     if (!this.qi.has(chain.root)) return false;
     if (links[0]?.name === 'sequelize' && !links[0].args) {
       const l = links[1];
-      if (l?.name === 'query' && l.args) return this.query(l, ctx), true;
+      if (l?.name === 'query' && l.args) {
+        this.outsideTransaction(l);
+        this.query(l, ctx);
+        return true;
+      }
       if (l?.name === 'transaction' && l.args && links.length === 2) {
         const fn = l.args.map((a) => unwrap(a)).find((a) => a.type === 'arrow_function' || a.type === 'function_expression');
         if (!fn) return false;
@@ -121,8 +126,23 @@ class SequelizeTranslator extends JsTranslator {
       return false;
     }
     if (links.length !== 1 || !links[0]!.args) return false;
+    this.outsideTransaction(links[0]!);
     this.operation(links[0]!, ctx);
     return true;
+  }
+
+  /**
+   * Inside a transaction, a call without the `transaction` option runs on another connection of
+   * the pool, outside it, while the transaction holds its locks (a lock it needs waits for the
+   * transaction, which waits for the call). It is reviewed in the transaction, and said so.
+   */
+  private outsideTransaction(l: ChainLink): void {
+    if (!this.inTransaction || READS.has(l.name)) return;
+    const passes = l.args!.some((a) => {
+      const v = this.values.value(a);
+      return v?.kind === 'object' && v.props.has('transaction');
+    });
+    if (!passes) this.notice(l.node, `not analysed: \`${l.name}\` is called without the \`transaction\` option inside a transaction: Sequelize runs it on another connection, outside the transaction, while the transaction keeps its locks; it is reviewed as if inside`);
   }
 
   private query(l: ChainLink, ctx: JsCtx): void {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { discover } from '../../src/migrations/index.js';
-import { measure, ormCorpusDir, orderedFiles, PROJECTS, type Coverage } from '../../scripts/orm-count.js';
+import { FIXTURE_PROJECTS, fixtureFiles, fixturesDir, measure, ormCorpusDir, orderedFiles, PROJECTS, type Coverage } from '../../scripts/orm-count.js';
 
 const corpus = ormCorpusDir();
 const cache = new Map<string, Promise<Coverage>>();
@@ -54,5 +54,14 @@ describe.skipIf(!corpus)('ORM corpus', () => {
     const c = await coverage(project);
     expect(c.analysed / c.ops).toBeGreaterThanOrEqual(0.95);
     console.info(`${project}: ${c.analysed}/${c.ops} DSL operations analysed (${((100 * c.analysed) / c.ops).toFixed(1)}%), ${c.noSql} of them run no SQL`);
+  });
+});
+
+describe('Knex and Sequelize (no corpus project: their fixture projects)', () => {
+  it.each(FIXTURE_PROJECTS.map((p) => [p.project, p] as const))('%s: every DSL call counted independently comes back at its line', async (_name, p) => {
+    const c = await measure(fixturesDir(), p.project, p.count, fixtureFiles(p));
+    expect(c.ops).toBeGreaterThanOrEqual(19);
+    expect([...c.missed]).toEqual([]);
+    expect(c.analysed).toBe(c.ops);
   });
 });

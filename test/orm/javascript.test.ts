@@ -238,6 +238,29 @@ export const up = async ({ context: qi }) => {
     expect(t.notices.map((n) => n[0])).toEqual([11]);
   });
 
+  it('calls inside a transaction callback without the transaction option are said to run on another connection', () => {
+    const t = translate(
+      `module.exports = {
+  up: (queryInterface, Sequelize) => queryInterface.sequelize.transaction((t) =>
+    Promise.all([
+      queryInterface.addIndex('posts', ['createdAt']),
+      queryInterface.addColumn('posts', 'likes', Sequelize.INTEGER, { transaction: t }),
+    ]),
+  ),
+};
+`,
+      'sequelize',
+    );
+    expect(t.sql).toEqual([
+      [2, 'BEGIN'],
+      [4, 'CREATE INDEX "posts_created_at" ON "posts" ("createdAt")'],
+      [5, 'ALTER TABLE "posts" ADD COLUMN "likes" INTEGER'],
+      [7, 'COMMIT'],
+    ]);
+    expect(t.notices.map((n) => n[0])).toEqual([4]);
+    expect(t.notices[0]![1]).toContain('without the `transaction` option');
+  });
+
   it('says so when the arguments are only known at run time', () => {
     const t = translate(
       `module.exports = {
