@@ -57,9 +57,11 @@ export function assets() {
     }
   };
   walk(join(PGLITE, 'dist'));
-  // Rails and Ecto migrations: the tree-sitter runtime and the two grammars dbarch translates.
+  // ORM migrations: the tree-sitter runtime and the grammars dbarch translates (Rails, Ecto, Django and
+  // Alembic, Knex and Sequelize in JavaScript or TypeScript).
   for (const f of ['package.json', 'LICENSE', 'tree-sitter.js', 'tree-sitter.wasm']) out.push([join(ROOT, 'node_modules/web-tree-sitter', f), `node_modules/web-tree-sitter/${f}`]);
-  for (const f of ['package.json', 'out/tree-sitter-ruby.wasm', 'out/tree-sitter-elixir.wasm']) out.push([join(ROOT, 'node_modules/tree-sitter-wasms', f), `node_modules/tree-sitter-wasms/${f}`]);
+  const grammars = ['ruby', 'elixir', 'python', 'javascript', 'typescript'].map((g) => `out/tree-sitter-${g}.wasm`);
+  for (const f of ['package.json', ...grammars]) out.push([join(ROOT, 'node_modules/tree-sitter-wasms', f), `node_modules/tree-sitter-wasms/${f}`]);
   return out.filter(([src]) => {
     try {
       return statSync(src).isFile();
