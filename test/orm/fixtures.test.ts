@@ -284,6 +284,7 @@ describe('Knex schema builder', () => {
       [7, 'CREATE TABLE'],
       [9, 'ALTER TABLE'],
       [10, 'ALTER TABLE'],
+      [18, 'CREATE INDEX'],
     ]);
   });
 });
