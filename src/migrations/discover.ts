@@ -5,6 +5,7 @@ import { flywayPlaceholders } from './flyway-conf.js';
 import { flywayVersionKey, leadingVersionKey, makeOrderKey, naturalKey, sortMigrations } from './order.js';
 import { parseSqitchPlan, type SqitchPlan } from './sqitch.js';
 import { orderDjango } from './django-order.js';
+import { isJsMigrationConfig, jsMigrationDirs } from './js-config.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile, MigrationKind, MigrationLanguage } from './types.js';
 
 const SCHEMA_DUMPS = new Set(['schema.sql', 'structure.sql', 'schema.rb', 'schema.prisma']);
@@ -26,6 +27,8 @@ interface Context {
   popxDirs: Set<string>;
   /** Directories holding Flyway-named files: other `.sql` there (callbacks, helpers) are not migrations. */
   flywayDirs: Set<string>;
+  /** Migration folders named by a knexfile or .sequelizerc among the paths. */
+  jsDirs?: Map<string, Framework>;
 }
 
 /**
@@ -85,6 +88,12 @@ export function discover(input: DiscoverInput): DiscoveryResult {
         const m = GOLANG_MIGRATE.exec(basename(p));
         return !!m && !!(m[3] || m[4]);
       }).map(dirname),
+    ),
+    jsDirs: new Map(
+      paths
+        .filter((p) => isJsMigrationConfig(basename(p)))
+        .flatMap((p) => jsMigrationDirs(p, read(p) ?? ''))
+        .map((d) => [d.dir, d.framework] as const),
     ),
   };
 
@@ -236,8 +245,10 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
     if (parent === 'migrations' && /^class Migration\(\s*migrations\.Migration\s*\)/m.test(ctx.read(path) ?? '')) return 'django';
     return undefined;
   }
-  // JavaScript / TypeScript: the directory says "migration", the content says which library.
-  if (!inMigrationDir(path) || /^index\.|\.(spec|test)\./.test(base)) return undefined;
+  // JavaScript / TypeScript: the directory says "migration" (or a knexfile / .sequelizerc names it),
+  // the content says which library.
+  const configured = ctx.jsDirs?.get(dir);
+  if ((!inMigrationDir(path) && !configured) || /^index\.|\.(spec|test)\./.test(base) || isJsMigrationConfig(base)) return undefined;
   const text = ctx.read(path);
   if (text === undefined) return guessJsFramework(base);
   // Generators name files with a version prefix; other code in a migrations/ folder (helpers,
@@ -246,7 +257,7 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
   if (/MigrationInterface|queryRunner/.test(text)) return 'typeorm';
   if (/queryInterface|Sequelize/.test(text)) return 'sequelize';
   if (/\bknex\b|exports\.up\s*=|export\s+(async\s+)?function\s+up\b/i.test(text)) return 'knex';
-  return undefined;
+  return configured;
 }
 
 /** Path-only guess from the generators' file names (content decides when it is available). */

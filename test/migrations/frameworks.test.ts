@@ -273,6 +273,26 @@ describe('knex and sequelize DSL projects (knexfile.js, .sequelizerc, db/migrati
   });
 });
 
+describe('migration folders named by a knexfile or a .sequelizerc', () => {
+  it('finds migrations in folders not named like one, and nothing else', () => {
+    const files: Record<string, string> = {
+      'api/knexfile.ts': "export default { development: { client: 'pg', migrations: { directory: './db/schema_changes', extension: 'ts' } }, production: { migrations: { directory: path.join(__dirname, 'db', 'prod_changes') } } };",
+      'api/db/schema_changes/20240101_users.ts': "export async function up(k) { await k.schema.createTable('users', (t) => { t.increments(); }); }",
+      'api/db/prod_changes/20240102_orgs.js': "exports.up = (k) => k.schema.createTable('orgs', (t) => { t.increments(); });",
+      'api/db/helpers.ts': "export function up() {}",
+      'web/.sequelizerc': "const path = require('path');\nmodule.exports = { 'migrations-path': path.resolve('database', 'changes'), 'models-path': path.resolve('models') };",
+      'web/database/changes/20240103000000-add-plan.js': "module.exports = { async up(queryInterface) { await queryInterface.removeColumn('a', 'b'); } };",
+      'web/models/user.js': 'module.exports = (sequelize) => sequelize.define("User", {});',
+    };
+    const result = discover({ paths: Object.keys(files), config: configSchema.parse({}), readFile: (p) => files[p] });
+    expect(result.migrations.map((m) => [m.path, m.framework, m.transaction])).toEqual([
+      ['api/db/prod_changes/20240102_orgs.js', 'knex', 'transaction'],
+      ['api/db/schema_changes/20240101_users.ts', 'knex', 'transaction'],
+      ['web/database/changes/20240103000000-add-plan.js', 'sequelize', 'none'],
+    ]);
+  });
+});
+
 describe('monorepo without config', () => {
   const result = project('monorepo');
   it('finds two sets with different frameworks', () => {
