@@ -4,6 +4,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { shorten, TranslatorBase } from './base.js';
+import type { ModelState } from './model.js';
+import { literal } from './sqltext.js';
 
 export type JsValue =
   | { kind: 'str'; value: string; interpolated: boolean; node: Node }
@@ -372,7 +374,26 @@ export function bodyStatements(fn: Node): Node[] {
  * `expression` handles one schema expression and returns false when it is not one it knows.
  */
 export abstract class JsTranslator extends TranslatorBase {
+  protected readonly values: JsValues;
+
+  constructor(
+    protected readonly root: Node,
+    source: string,
+    protected readonly state: ModelState,
+    private readonly typescript: boolean,
+  ) {
+    super(source);
+    this.values = new JsValues(root);
+  }
+
   protected abstract expression(expr: Node, ctx: JsCtx): boolean;
+
+  /** The module's migration functions; a module without one is reported. */
+  protected migrationFunctions(): ReturnType<typeof migrationFunctions> {
+    const found = migrationFunctions(this.root, this.values);
+    if (found.fns.length === 0) this.notice(this.root, 'not analysed: no `up`/`down` migration function was found in this module');
+    return found;
+  }
 
   protected statements(stmts: Node[], ctx: JsCtx): void {
     for (const s of stmts) this.statement(s, ctx);
@@ -434,7 +455,7 @@ export abstract class JsTranslator extends TranslatorBase {
   }
 
   protected get language(): string {
-    return 'JavaScript';
+    return this.typescript ? 'TypeScript' : 'JavaScript';
   }
 
   /** One expression run for its effect; `quiet` for declarations whose value may be anything. */
@@ -468,5 +489,48 @@ export abstract class JsTranslator extends TranslatorBase {
     }
     if (quiet && n.type !== 'call_expression') return;
     this.notice(e, `not analysed: \`${shorten(e.text)}\` is ${this.language} code dbarch does not translate`);
+  }
+}
+
+/** A literal as JSON (json/jsonb defaults); undefined when any part is not a literal. */
+export function jsonOf(v: JsValue): string | undefined {
+  const conv = (x: JsValue): unknown => {
+    switch (x.kind) {
+      case 'str':
+        return x.value;
+      case 'num':
+        return Number(x.value);
+      case 'bool':
+        return x.value;
+      case 'null':
+        return null;
+      case 'array':
+        return x.items.map(conv);
+      case 'object':
+        return Object.fromEntries([...x.props].map(([k, val]) => [k, conv(val)]));
+      default:
+        throw new Error('not a literal');
+    }
+  };
+  try {
+    return JSON.stringify(conv(v));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A scalar literal as SQL (bindings, replacements, where values). */
+export function sqlScalar(v: JsValue | undefined): string | undefined {
+  switch (v?.kind) {
+    case 'str':
+      return v.interpolated ? undefined : literal(v.value);
+    case 'num':
+      return v.value;
+    case 'bool':
+      return v.value ? 'true' : 'false';
+    case 'null':
+      return 'NULL';
+    default:
+      return undefined;
   }
 }

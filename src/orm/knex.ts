@@ -1,7 +1,7 @@
 // Knex migrations (knex.schema builders, knex.raw) to the SQL Knex's PostgreSQL client runs.
 import type { Node } from 'web-tree-sitter';
 import { shorten } from './base.js';
-import { bodyStatements, flattenChain, JsTranslator, JsValues, migrationFunctions, unwrap, type ChainLink, type JsCtx, type JsValue } from './javascript.js';
+import { bodyStatements, flattenChain, jsonOf, JsTranslator, sqlScalar, unwrap, type ChainLink, type JsCtx, type JsValue } from './javascript.js';
 import type { ModelState } from './model.js';
 import { ident, literal } from './sqltext.js';
 import type { DslCall, Translation } from './types.js';
@@ -46,31 +46,15 @@ interface TableCtx extends JsCtx {
 }
 
 class KnexTranslator extends JsTranslator {
-  private readonly values: JsValues;
   private knexNames = new Set<string>();
   private noTransaction = false;
   private configText = 'exports.config = { transaction: false };';
 
-  constructor(
-    private readonly root: Node,
-    source: string,
-    private readonly state: ModelState,
-    private readonly typescript: boolean,
-  ) {
-    super(source);
-    this.values = new JsValues(root);
-  }
-
-  protected override get language(): string {
-    return this.typescript ? 'TypeScript' : 'JavaScript';
-  }
-
   run(): Translation {
-    const { fns, noTransaction } = migrationFunctions(this.root, this.values);
+    const { fns, noTransaction } = this.migrationFunctions();
     this.noTransaction = noTransaction;
     const esm = this.root.namedChildren.some((c) => c?.type === 'export_statement' || c?.type === 'import_statement');
     if (esm) this.configText = 'export const config = { transaction: false };';
-    if (fns.length === 0) this.notice(this.root, 'not analysed: no `up`/`down` migration function was found in this module');
     for (const f of fns) {
       this.knexNames = new Set([f.params[0] ?? 'knex']);
       this.statements(bodyStatements(f.fn), { direction: f.direction });
@@ -808,49 +792,7 @@ export function fillBindings(sql: string, bindings: JsValue[]): string {
       out += b?.kind === 'str' && !b.interpolated ? ident(b.value) : 'x';
       continue;
     }
-    out += bindingValue(b);
+    out += sqlScalar(b) ?? 'NULL';
   }
   return out;
-}
-
-function bindingValue(b: JsValue | undefined): string {
-  if (!b) return 'NULL';
-  switch (b.kind) {
-    case 'str':
-      return literal(b.value);
-    case 'num':
-      return b.value;
-    case 'bool':
-      return b.value ? 'true' : 'false';
-    case 'null':
-      return 'NULL';
-    default:
-      return 'NULL';
-  }
-}
-
-function jsonOf(v: JsValue): string | undefined {
-  const conv = (x: JsValue): unknown => {
-    switch (x.kind) {
-      case 'str':
-        return x.value;
-      case 'num':
-        return Number(x.value);
-      case 'bool':
-        return x.value;
-      case 'null':
-        return null;
-      case 'array':
-        return x.items.map(conv);
-      case 'object':
-        return Object.fromEntries([...x.props].map(([k, val]) => [k, conv(val)]));
-      default:
-        throw new Error('not static');
-    }
-  };
-  try {
-    return JSON.stringify(conv(v));
-  } catch {
-    return undefined;
-  }
 }

@@ -2,7 +2,7 @@
 // generator writes for each queryInterface call.
 import type { Node } from 'web-tree-sitter';
 import { shorten } from './base.js';
-import { bodyStatements, flattenChain, JsTranslator, JsValues, migrationFunctions, unwrap, type ChainLink, type JsCtx, type JsValue } from './javascript.js';
+import { bodyStatements, flattenChain, jsonOf, JsTranslator, sqlScalar, unwrap, type ChainLink, type JsCtx, type JsValue } from './javascript.js';
 import type { ModelState } from './model.js';
 import { ident, literal } from './sqltext.js';
 import type { DslCall, Translation } from './types.js';
@@ -34,29 +34,13 @@ interface Attr {
 }
 
 class SequelizeTranslator extends JsTranslator {
-  private readonly values: JsValues;
   private qi = new Set<string>();
   /** Variables holding a transaction opened with `sequelize.transaction()`. */
   private readonly txVars = new Set<string>();
   private inTransaction = false;
 
-  constructor(
-    private readonly root: Node,
-    source: string,
-    private readonly state: ModelState,
-    private readonly typescript: boolean,
-  ) {
-    super(source);
-    this.values = new JsValues(root);
-  }
-
-  protected override get language(): string {
-    return this.typescript ? 'TypeScript' : 'JavaScript';
-  }
-
   run(): Translation {
-    const { fns } = migrationFunctions(this.root, this.values);
-    if (fns.length === 0) this.notice(this.root, 'not analysed: no `up`/`down` migration function was found in this module');
+    const { fns } = this.migrationFunctions();
     for (const f of fns) {
       this.qi = new Set([f.params[0] ?? 'queryInterface']);
       this.txVars.clear();
@@ -240,11 +224,8 @@ class SequelizeTranslator extends JsTranslator {
       case 'object':
       case 'array':
         if (/^JSONB?$/.test(type)) {
-          try {
-            return { sql: literal(JSON.stringify(plain(v))) };
-          } catch {
-            return undefined;
-          }
+          const json = jsonOf(v);
+          return json === undefined ? undefined : { sql: literal(json) };
         }
         return undefined;
       default:
@@ -601,40 +582,6 @@ function underscore(s: string): string {
   return s.replace(/([a-z\d])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
 }
 
-function plain(v: JsValue): unknown {
-  switch (v.kind) {
-    case 'str':
-      return v.value;
-    case 'num':
-      return Number(v.value);
-    case 'bool':
-      return v.value;
-    case 'null':
-      return null;
-    case 'array':
-      return v.items.map(plain);
-    case 'object':
-      return Object.fromEntries([...v.props].map(([k, x]) => [k, plain(x)]));
-    default:
-      throw new Error('not static');
-  }
-}
-
-function scalar(v: JsValue): string | undefined {
-  switch (v.kind) {
-    case 'str':
-      return v.interpolated ? undefined : literal(v.value);
-    case 'num':
-      return v.value;
-    case 'bool':
-      return v.value ? 'true' : 'false';
-    case 'null':
-      return 'NULL';
-    default:
-      return undefined;
-  }
-}
-
 const OPS: Record<string, string> = { eq: '=', ne: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'LIKE', notLike: 'NOT LIKE', iLike: 'ILIKE' };
 
 /** A Sequelize `where` object as SQL: equality, IS NULL, `Op.*` comparisons, `Op.in`, and/or. */
@@ -660,11 +607,11 @@ function whereSql(v: JsValue): string | undefined {
         if ((o === 'ne' || o === 'not') && x.kind === 'null') parts.push(`${col} IS NOT NULL`);
         else if ((o === 'eq' || o === 'is') && x.kind === 'null') parts.push(`${col} IS NULL`);
         else if ((o === 'in' || o === 'notIn') && x.kind === 'array') {
-          const items = x.items.map(scalar);
+          const items = x.items.map(sqlScalar);
           if (items.some((i) => i === undefined)) return undefined;
           parts.push(`${col} ${o === 'in' ? 'IN' : 'NOT IN'} (${items.join(', ')})`);
         } else if (OPS[o]) {
-          const s = scalar(x);
+          const s = sqlScalar(x);
           if (s === undefined) return undefined;
           parts.push(`${col} ${OPS[o]} ${s}`);
         } else return undefined;
@@ -675,7 +622,7 @@ function whereSql(v: JsValue): string | undefined {
       parts.push(`${col} IS NULL`);
       continue;
     }
-    const s = scalar(val);
+    const s = sqlScalar(val);
     if (s === undefined) return undefined;
     parts.push(`${col} = ${s}`);
   }
@@ -691,7 +638,7 @@ function replacements(sql: string, repl: JsValue | undefined): string {
     for (const ch of sql) {
       if (ch === '?') {
         const v = repl.items[k++];
-        out += (v && scalar(v)) ?? 'NULL';
+        out += (v && sqlScalar(v)) ?? 'NULL';
       } else out += ch;
     }
     return out;
@@ -702,7 +649,7 @@ function replacements(sql: string, repl: JsValue | undefined): string {
       const m = sql[i] === ':' && sql[i - 1] !== ':' && sql[i + 1] !== ':' ? /^:([A-Za-z_]\w*)/.exec(sql.slice(i)) : null;
       const v = m ? repl.props.get(m[1]!) : undefined;
       if (m && v) {
-        out += scalar(v) ?? 'NULL';
+        out += sqlScalar(v) ?? 'NULL';
         i += m[0].length - 1;
       } else out += sql[i];
     }
