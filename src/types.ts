@@ -135,6 +135,39 @@ export interface StatementEffect {
   /** Relations created / dropped by the statement (schema-qualified). */
   creates: string[];
   drops: string[];
+  /** Tables whose replica identity this statement takes away or gives back (absent when none). */
+  replicaIdentity?: ReplicaIdentityChange;
+  /** Foreign keys whose column changes type here: their other table is locked too (absent when none). */
+  foreignKeyTypeChanges?: ForeignKeyTypeChange[];
+}
+
+export interface ReplicaIdentityLoss {
+  relation: string;
+  /** The primary key (what REPLICA IDENTITY DEFAULT uses) or the index REPLICA IDENTITY USING INDEX names. */
+  what: 'primary-key' | 'identity-index';
+  /** The constraint or index dropped. */
+  name: string;
+  /** How the model knows `name` is that key: from the schema, or from PostgreSQL's default name `<table>_pkey`. */
+  known: 'catalog' | 'default-name';
+  /** Publications the model knows publish UPDATE or DELETE of the table. */
+  publications: string[];
+}
+
+export interface ReplicaIdentityChange {
+  lost: ReplicaIdentityLoss[];
+  /** Tables given a usable replica identity (ADD PRIMARY KEY under DEFAULT, USING INDEX, FULL). */
+  restored: string[];
+}
+
+export interface ForeignKeyTypeChange {
+  /** The table whose column type changes. */
+  table: string;
+  column: string;
+  /** The foreign key's name and the other table of it. */
+  constraint: string;
+  other: string;
+  /** `referencing`: the column is the FK's own column; `referenced`: another table's FK points at it. */
+  side: 'referencing' | 'referenced';
 }
 
 /** A statement with its effect and its place in the file's transaction model. */

@@ -14,6 +14,11 @@ export const SEVERITY_REASONS = ['blocks-existing-table', 'fails-at-runtime'] as
 export type SeverityReason = (typeof SEVERITY_REASONS)[number];
 
 export interface RuleExample {
+  /**
+   * The schema earlier migrations built, when the example needs one: the model reviews `bad`
+   * and `good` with it as history, and the fix round-trip test runs the fix on it.
+   */
+  schema?: string;
   /** SQL that the rule must flag (docs + tests run it). */
   bad: string;
   /** The safe rewrite of `bad`; it must lint clean of this rule. */
