@@ -1,6 +1,5 @@
 // The rule contract: one rule per file in `rules/`, metadata beside its check.
 import type { Node } from '@pgsql/types';
-import type { ZodType } from 'zod';
 import type { FileFacts } from '../pg/file.js';
 import type { Category, Finding, Fix, LockMode, Severity, StatementFacts, TransactionMode } from '../types.js';
 
@@ -122,7 +121,15 @@ export interface Rule {
   /** Runs once per file, for hazards that only the whole file shows. */
   checkFile?(ctx: RuleContext): FileViolation[];
   /** Schema of `rules.<id>.options` in the config; `ctx.options` is its parsed output (defaults applied). */
-  optionsSchema?: ZodType;
+  optionsSchema?: OptionsSchema;
+}
+
+/**
+ * What the engine needs of an options schema: a zod schema fits, and so does a small
+ * hand-written parser for a rule that must not load zod at start-up.
+ */
+export interface OptionsSchema {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
 export type { Finding };
