@@ -191,6 +191,11 @@ export interface Fix {
   /** The fix must run outside a transaction block (CONCURRENTLY etc.). */
   outsideTransaction?: boolean;
   /**
+   * The framework's own way to run the migration outside its transaction, and the file it is
+   * written in (a new `metadata.toml` for diesel, `V1__x.sql.conf` for Flyway, the migration itself…).
+   */
+  optOut?: { file: string; action: 'create' | 'edit'; text: string };
+  /**
    * For migrations written in an ORM's DSL: the same fix in the file's language. With
    * `replaces`, this code (not `sql`) replaces the DSL call; `sql` stays the SQL it runs.
    */
