@@ -3,14 +3,22 @@ import { quoteIdent } from '../src/rules/fixes.js';
 import type { RuleContext } from '../src/rules/types.js';
 import type { ReplicaIdentityLoss, StatementFacts } from '../src/types.js';
 
-/** A later statement of the same transaction gives the table a replica identity again: no one saw it without. */
-function restoredInTransaction(ctx: RuleContext, stmt: StatementFacts, table: string): boolean {
+/**
+ * The table gets a replica identity again before anyone can use it without one: in the same
+ * statement, later in the same transaction, or (in autocommit) by the very next statement,
+ * which leaves only a round trip in between.
+ */
+function restoredInTime(ctx: RuleContext, stmt: StatementFacts, table: string): boolean {
   if (stmt.replicaIdentity?.restored.includes(table)) return true;
   const block = ctx.file.transactionBlock(stmt.stmt.index);
-  if (block < 0) return false;
-  return ctx.statements.some(
-    (s) => s.stmt.index > stmt.stmt.index && ctx.file.transactionBlock(s.stmt.index) === block && s.replicaIdentity?.restored.includes(table),
-  );
+  const later = ctx.statements.filter((s) => s.stmt.index > stmt.stmt.index && !s.stmt.nested);
+  if (block < 0) return !!later[0]?.replicaIdentity?.restored.includes(table);
+  return later.some((s) => ctx.file.transactionBlock(s.stmt.index) === block && s.replicaIdentity?.restored.includes(table));
+}
+
+/** The file drops the table later: no application writes to it are left to fail. */
+function droppedLater(ctx: RuleContext, stmt: StatementFacts, table: string): boolean {
+  return ctx.statements.some((s) => s.stmt.index > stmt.stmt.index && s.kind === 'DROP TABLE' && s.drops.includes(table));
 }
 
 type Id = 'published' | 'maybePublished' | 'indexPublished' | 'indexMaybePublished';
@@ -71,7 +79,7 @@ export default createRule({
       {
         bad: 'ALTER TABLE orders DROP CONSTRAINT orders_pkey;',
         good: 'ALTER TABLE orders DROP CONSTRAINT orders_pkey;\nALTER TABLE orders ADD PRIMARY KEY (id, region);',
-        note: 'Replacing the primary key in the same transaction: no other session sees the table without one.',
+        note: 'Replacing the primary key in the same transaction: no other session sees the table without one. Without a transaction, the replacement must be the very next statement.',
       },
     ],
   },
@@ -79,7 +87,7 @@ export default createRule({
     const out: TypedFileViolation<Id>[] = [];
     for (const stmt of ctx.statements) {
       for (const loss of stmt.replicaIdentity?.lost ?? []) {
-        if (restoredInTransaction(ctx, stmt, loss.relation)) continue;
+        if (restoredInTime(ctx, stmt, loss.relation) || droppedLater(ctx, stmt, loss.relation)) continue;
         const published = loss.publications.length > 0;
         out.push({
           statementIndex: stmt.stmt.index,

@@ -106,6 +106,11 @@ describe('drop-replica-identity', () => {
     expect(sev('CREATE PUBLICATION p FOR TABLE t;\nDROP PUBLICATION p;')).toEqual(['warning']);
     expect(sev('CREATE TABLE u (id int);\nCREATE PUBLICATION p FOR TABLE u;\nALTER PUBLICATION p ADD TABLE t;')).toEqual(['error']);
     expect(sev('CREATE PUBLICATION p FOR TABLE t;\nALTER PUBLICATION p DROP TABLE t;')).toEqual(['warning']);
+    // the file's own changes over the history's publication
+    expect(run(id, `ALTER PUBLICATION p DROP TABLE t;\n${drop}`, { history: `${table}CREATE PUBLICATION p FOR TABLE t;` })).toMatchObject([{ line: 2, severity: 'warning' }]);
+    expect(run(id, `ALTER PUBLICATION p SET (publish = 'insert');\n${drop}`, { history: `${table}CREATE PUBLICATION p FOR TABLE t;` })).toMatchObject([{ line: 2, severity: 'warning' }]);
+    expect(run(id, `DROP PUBLICATION p;\n${drop}`, { history: `${table}CREATE PUBLICATION p FOR TABLE t;` })).toMatchObject([{ line: 2, severity: 'warning' }]);
+    expect(run(id, `ALTER PUBLICATION p ADD TABLE t;\n${drop}`, { history: `${table}CREATE PUBLICATION p FOR TABLE u;` })).toMatchObject([{ line: 2, severity: 'error' }]);
     // a publication created in the same file counts too
     expect(run(id, `CREATE PUBLICATION p FOR TABLE t;\n${drop}`, { history: table }).map((f) => [f.line, f.severity])).toEqual([[2, 'error']]);
   });
@@ -123,8 +128,11 @@ describe('drop-replica-identity', () => {
     expect(run(id, 'ALTER TABLE t DROP CONSTRAINT t_pkey;', { history: `${history}\nALTER TABLE t REPLICA IDENTITY FULL;` })).toEqual([]);
     expect(run(id, 'ALTER TABLE t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (id, email);', { history, transaction: 'none' })).toEqual([]);
     expect(run(id, 'ALTER TABLE t DROP CONSTRAINT t_pkey;\nALTER TABLE t ADD PRIMARY KEY (id, email);', { history })).toEqual([]);
-    // outside a transaction, traffic runs between the two statements
-    expect(lines(id, 'ALTER TABLE t DROP CONSTRAINT t_pkey;\nALTER TABLE t ADD PRIMARY KEY (id, email);', { history, transaction: 'none' })).toEqual([1]);
+    // outside a transaction, the very next statement leaves a round trip; anything in between, real traffic
+    expect(lines(id, 'ALTER TABLE t DROP CONSTRAINT t_pkey;\nALTER TABLE t ADD PRIMARY KEY (id, email);', { history, transaction: 'none' })).toEqual([]);
+    expect(lines(id, 'ALTER TABLE t DROP CONSTRAINT t_pkey;\nUPDATE t SET email = lower(email);\nALTER TABLE t ADD PRIMARY KEY (id, email);', { history, transaction: 'none' })).toEqual([1]);
+    // a table the file drops later has no writers left to fail
+    expect(lines(id, 'ALTER TABLE t DROP CONSTRAINT t_pkey;\nSELECT 1;\nDROP TABLE t;', { history, transaction: 'none' })).toEqual([]);
     // a table created in the file has no traffic yet
     expect(run(id, 'CREATE TABLE n (id int PRIMARY KEY);\nALTER TABLE n DROP CONSTRAINT n_pkey;')).toEqual([]);
   });
