@@ -37,6 +37,7 @@ export function renderRulePage(rule: Rule): string {
   lines.push('', '## Hazard', '', m.hazard, '');
   m.examples.forEach((ex, i) => {
     lines.push(m.examples.length > 1 ? `## Example ${i + 1}` : '## Example', '');
+    if (ex.schema) lines.push('Given the schema earlier migrations built:', '', fence(ex.schema), '');
     lines.push('Flagged:', '', fence(ex.bad), '', 'Safe rewrite:', '', fence(ex.good), '');
     if (ex.transaction === 'none') lines.push('_Runs outside a transaction block._', '');
     if (ex.note) lines.push(`> ${ex.note}`, '');

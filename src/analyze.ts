@@ -6,6 +6,7 @@ import type { MigrationFile } from './migrations/types.js';
 import { initParser, parseSql, type ParseOptions } from './sql/index.js';
 import { blocksOf, buildFacts, catalogFromHistory, type Catalog } from './pg/index.js';
 import { lintFacts } from './rules/engine.js';
+import { withOptOut } from './rules/optout.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
 import { RULES } from './rules/registry.js';
 import { applySourceMap, dslFindings, ModelHistory, ormUnits, prepareOrm, remapFindings, type OrmSourceMap } from './orm/index.js';
@@ -246,7 +247,10 @@ export function lintUnit(
       transaction: unit.transaction,
       suppressed,
     });
-    findings.push(...(unit.orm ? dslFindings(linted, unit.orm) : linted));
+    // a multi-statement query (Prisma's migration.sql) runs as one implicit transaction
+    const mode = unit.file.singleQuery && done.parsed.statements.filter((s) => !s.nested).length > 1 ? 'transaction' : unit.transaction;
+    const withFrameworkOptOut = (f: Finding) => (f.fix?.outsideTransaction ? { ...f, fix: withOptOut(f.fix, unit.file.framework, unit.file.path, mode) } : f);
+    findings.push(...(unit.orm ? dslFindings(linted, unit.orm) : linted).map(withFrameworkOptOut));
   }
   return { findings, suppressed, statements: done.facts.map(statementReport), analyzed: done };
 }

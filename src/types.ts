@@ -135,6 +135,39 @@ export interface StatementEffect {
   /** Relations created / dropped by the statement (schema-qualified). */
   creates: string[];
   drops: string[];
+  /** Tables whose replica identity this statement takes away or gives back (absent when none). */
+  replicaIdentity?: ReplicaIdentityChange;
+  /** Foreign keys whose column changes type here: their other table is locked too (absent when none). */
+  foreignKeyTypeChanges?: ForeignKeyTypeChange[];
+}
+
+export interface ReplicaIdentityLoss {
+  relation: string;
+  /** The primary key (what REPLICA IDENTITY DEFAULT uses) or the index REPLICA IDENTITY USING INDEX names. */
+  what: 'primary-key' | 'identity-index';
+  /** The constraint or index dropped. */
+  name: string;
+  /** How the model knows `name` is that key: from the schema, or from PostgreSQL's default name `<table>_pkey`. */
+  known: 'catalog' | 'default-name';
+  /** Publications the model knows publish UPDATE or DELETE of the table. */
+  publications: string[];
+}
+
+export interface ReplicaIdentityChange {
+  lost: ReplicaIdentityLoss[];
+  /** Tables given a usable replica identity (ADD PRIMARY KEY under DEFAULT, USING INDEX, FULL). */
+  restored: string[];
+}
+
+export interface ForeignKeyTypeChange {
+  /** The table whose column type changes. */
+  table: string;
+  column: string;
+  /** The foreign key's name and the other table of it. */
+  constraint: string;
+  other: string;
+  /** `referencing`: the column is the FK's own column; `referenced`: another table's FK points at it. */
+  side: 'referencing' | 'referenced';
 }
 
 /** A statement with its effect and its place in the file's transaction model. */
@@ -157,6 +190,11 @@ export interface Fix {
   replaces?: Span;
   /** The fix must run outside a transaction block (CONCURRENTLY etc.). */
   outsideTransaction?: boolean;
+  /**
+   * The framework's own way to run the migration outside its transaction, and the file it is
+   * written in (a new `metadata.toml` for diesel, `V1__x.sql.conf` for Flyway, the migration itself…).
+   */
+  optOut?: { file: string; action: 'create' | 'edit'; text: string };
   /**
    * For migrations written in an ORM's DSL: the same fix in the file's language. With
    * `replaces`, this code (not `sql`) replaces the DSL call; `sql` stays the SQL it runs.

@@ -50,6 +50,26 @@ export interface CatalogView {
   tablesUsingType(typeName: string): string[];
   /** Relations (tables, views, sequences, indexes) known in a schema. */
   relationsInSchema(schema: string): string[];
+  /**
+   * Publications known to publish UPDATE or DELETE of the table (named in FOR TABLE, or FOR
+   * ALL TABLES / TABLES IN SCHEMA): without a replica identity, those statements fail on it.
+   */
+  publishing(table: string): string[];
+  /** REPLICA IDENTITY of the table as the migrations set it (`default` when never set). */
+  replicaIdentity(table: string): ReplicaIdentity;
+  /** A publication the migrations created, as it stands. */
+  publication(name: string): Publication | undefined;
+}
+
+/** pg_class.relreplident: `default` uses the primary key, `index` a named unique index. */
+export type ReplicaIdentity = { kind: 'default' | 'full' | 'nothing' } | { kind: 'index'; index: string };
+
+export interface Publication {
+  allTables: boolean;
+  tables: Set<string>;
+  schemas: Set<string>;
+  /** The `publish` option includes update or delete (the default publishes both). */
+  updatesOrDeletes: boolean;
 }
 
 export class Catalog implements CatalogView {
@@ -71,6 +91,10 @@ export class Catalog implements CatalogView {
   private readonly droppedConstraints = new Set<string>();
   /** Tables renamed in this layer: new name → old name (as the base knows it). */
   private readonly renamedFrom = new Map<string, string>();
+  /** Publications created or altered in this layer (a copy of the base's when altered). */
+  private readonly publications = new Map<string, Publication>();
+  private readonly droppedPublications = new Set<string>();
+  private readonly identities = new Map<string, ReplicaIdentity>();
 
   /** `base` is read through, never written: a file's catalog layered over the history's. */
   constructor(private readonly base?: CatalogView) {}
@@ -191,6 +215,68 @@ export class Catalog implements CatalogView {
     this.childLinks.get(parent)?.delete(child);
     this.unlinked.add(`${parent}>${child}`);
   }
+  publishing(table: string): string[] {
+    const out = new Set<string>();
+    if (!this.hidden(table))
+      for (const name of this.base?.publishing(this.baseName(table)) ?? []) if (!this.publications.has(name) && !this.droppedPublications.has(name)) out.add(name);
+    const schema = table.split('.')[0]!;
+    for (const [name, p] of this.publications)
+      if (p.updatesOrDeletes && (p.allTables || p.tables.has(table) || p.schemas.has(schema))) out.add(name);
+    return [...out];
+  }
+  replicaIdentity(table: string): ReplicaIdentity {
+    const local = this.identities.get(table);
+    if (local) return local;
+    if (this.hidden(table) || !this.base) return { kind: 'default' };
+    const base = this.base.replicaIdentity(this.baseName(table));
+    // the index may have been dropped or renamed in this layer
+    if (base.kind === 'index' && this.hidden(base.index)) return { kind: 'nothing' };
+    return base;
+  }
+  publication(name: string): Publication | undefined {
+    if (this.droppedPublications.has(name)) return undefined;
+    return this.publications.get(name) ?? this.base?.publication(name);
+  }
+  /** The publication as this layer changes it: copied from the base on first change. */
+  private ownPublication(name: string, create: boolean): Publication {
+    let p = this.publications.get(name);
+    if (!p || create) {
+      const base = create ? undefined : this.base?.publication(name);
+      p = base
+        ? { ...base, tables: new Set(base.tables), schemas: new Set(base.schemas) }
+        : { allTables: false, tables: new Set(), schemas: new Set(), updatesOrDeletes: true };
+      this.publications.set(name, p);
+    }
+    return p;
+  }
+  private observePublication(n: AnyNode, searchPath: readonly string[], create: boolean): void {
+    const name = n.pubname as string | undefined;
+    if (!name) return;
+    const p = this.ownPublication(name, create);
+    this.droppedPublications.delete(name);
+    if (n.for_all_tables) p.allTables = true;
+    for (const o of (n.options ?? []) as AnyNode[]) {
+      if (o.DefElem?.defname !== 'publish') continue;
+      const kinds = String(o.DefElem.arg?.String?.sval ?? '').split(',').map((k) => k.trim().toLowerCase());
+      p.updatesOrDeletes = kinds.includes('update') || kinds.includes('delete');
+    }
+    const objs = (n.pubobjects ?? []) as AnyNode[];
+    if (n.action === 'AP_SetObjects') {
+      p.tables.clear();
+      p.schemas.clear();
+    }
+    for (const o of objs) {
+      const spec = o.PublicationObjSpec as AnyNode | undefined;
+      if (!spec) continue;
+      const drop = n.action === 'AP_DropObjects';
+      const target =
+        spec.pubobjtype === 'PUBLICATIONOBJ_TABLE' && spec.pubtable?.relation ? { set: p.tables, v: relationName(spec.pubtable.relation, searchPath) }
+        : spec.pubobjtype === 'PUBLICATIONOBJ_TABLES_IN_SCHEMA' && spec.name ? { set: p.schemas, v: spec.name as string }
+        : spec.pubobjtype === 'PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA' ? { set: p.schemas, v: searchPath[0] ?? 'public' }
+        : undefined;
+      if (target) drop ? target.set.delete(target.v) : target.set.add(target.v);
+    }
+  }
   isKnown(relation: string): boolean {
     if (this.relations.has(relation) || this.indexes.has(relation) || this.sequences.has(relation)) return true;
     return !this.hidden(relation) && (this.base?.isKnown(relation) ?? false);
@@ -260,6 +346,17 @@ export class Catalog implements CatalogView {
           else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint)
             this.addConstraint(table, cmd.def.Constraint, searchPath, undefined);
           else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.dropConstraint(table, cmd.name);
+          else if (cmd.subtype === 'AT_ReplicaIdentity' && cmd.def?.ReplicaIdentityStmt) {
+            const ri = cmd.def.ReplicaIdentityStmt as AnyNode;
+            const kind = ri.identity_type as string;
+            this.identities.set(
+              table,
+              kind === 'i' && ri.name ? { kind: 'index', index: qualifyName(ri.name, table.split('.')[0], searchPath) }
+              : kind === 'f' ? { kind: 'full' }
+              : kind === 'n' ? { kind: 'nothing' }
+              : { kind: 'default' },
+            );
+          }
           else if (n.objtype !== 'OBJECT_INDEX' && cmd.def?.PartitionCmd?.name) {
             const part = relationName(cmd.def.PartitionCmd.name, searchPath);
             if (cmd.subtype === 'AT_AttachPartition') this.link(table, part, true);
@@ -271,6 +368,10 @@ export class Catalog implements CatalogView {
         }
         break;
       }
+      case 'CreatePublicationStmt':
+      case 'AlterPublicationStmt':
+        this.observePublication(n, searchPath, type === 'CreatePublicationStmt');
+        break;
       case 'RenameStmt': {
         if (!n.relation) break;
         const rel = relationName(n.relation, searchPath);
@@ -318,6 +419,15 @@ export class Catalog implements CatalogView {
         break;
       }
       case 'DropStmt': {
+        if (n.removeType === 'OBJECT_PUBLICATION') {
+          for (const obj of (n.objects ?? []) as AnyNode[]) {
+            const name = obj.String?.sval as string | undefined;
+            if (!name) continue;
+            this.publications.delete(name);
+            this.droppedPublications.add(name);
+          }
+          break;
+        }
         for (const obj of (n.objects ?? []) as AnyNode[]) {
           const names = stringList(obj.List?.items);
           if (names.length === 0) continue;

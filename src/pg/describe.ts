@@ -2,7 +2,7 @@
 // with PostgreSQL's real lock levels (AlterTableGetLockLevel in tablecmds.c, the docs'
 // "Explicit Locking" chapter and each command's reference page).
 import type { Node } from '@pgsql/types';
-import type { LockMode, StatementEffect } from '../types.js';
+import type { ForeignKeyTypeChange, LockMode, ReplicaIdentityLoss, StatementEffect } from '../types.js';
 import type { CatalogView } from './catalog.js';
 import { lockModeFromNumber, lockRank } from './locks.js';
 import {
@@ -36,6 +36,9 @@ class EffectBuilder {
   readonly scans = new Set<string>();
   readonly creates = new Set<string>();
   readonly drops = new Set<string>();
+  readonly identityLost: ReplicaIdentityLoss[] = [];
+  readonly identityRestored = new Set<string>();
+  readonly fkTypeChanges: ForeignKeyTypeChange[] = [];
 
   lock(relation: string, mode: LockMode): void {
     const cur = this.locks.get(relation);
@@ -51,6 +54,10 @@ class EffectBuilder {
       transactional: this.transactional,
       creates: [...this.creates],
       drops: [...this.drops],
+      ...(this.identityLost.length || this.identityRestored.size
+        ? { replicaIdentity: { lost: this.identityLost, restored: [...this.identityRestored] } }
+        : {}),
+      ...(this.fkTypeChanges.length ? { foreignKeyTypeChanges: this.fkTypeChanges } : {}),
     };
   }
 }
@@ -180,19 +187,40 @@ function constraintEffect(
 }
 
 /**
- * The other tables of the foreign keys a column takes part in: the tables its own FKs
- * reference and, with `referencing`, the tables whose FKs reference it. An FK whose
- * columns the catalog does not know counts when it could involve the column.
+ * The foreign keys a column takes part in, with their other table: its own FKs and, with
+ * `referencing`, the FKs of other tables that reference it. An FK whose columns the catalog
+ * does not know counts when it could involve the column.
  */
-function fkPartners(table: string, column: string, ctx: DescribeContext, referencing: boolean): string[] {
+function fkLinks(table: string, column: string, ctx: DescribeContext, referencing: boolean): Omit<ForeignKeyTypeChange, 'table' | 'column'>[] {
   if (!ctx.catalog) return [];
-  const out = new Set<string>();
+  const out: Omit<ForeignKeyTypeChange, 'table' | 'column'>[] = [];
   for (const fk of ctx.catalog.foreignKeysOf(table))
-    if (fk.references && fk.references !== table && (!fk.columns || fk.columns.includes(column))) out.add(fk.references);
+    if (fk.references && fk.references !== table && (!fk.columns || fk.columns.includes(column)))
+      out.push({ constraint: fk.name, other: fk.references, side: 'referencing' });
   if (referencing)
     for (const fk of ctx.catalog.foreignKeysTo(table))
-      if (fk.table !== table && (fk.refColumns ? fk.refColumns.includes(column) : referencedByDefault(table, column, ctx))) out.add(fk.table);
-  return [...out];
+      if (fk.table !== table && (fk.refColumns ? fk.refColumns.includes(column) : referencedByDefault(table, column, ctx)))
+        out.push({ constraint: fk.name, other: fk.table, side: 'referenced' });
+  return out;
+}
+
+function fkPartners(table: string, column: string, ctx: DescribeContext, referencing: boolean): string[] {
+  return [...new Set(fkLinks(table, column, ctx, referencing).map((l) => l.other))];
+}
+
+/** Dropping this key leaves the table without a replica identity: UPDATE / DELETE fail where it is published. */
+function loseIdentity(e: EffectBuilder, table: string, what: ReplicaIdentityLoss['what'], name: string, known: ReplicaIdentityLoss['known'], ctx: DescribeContext): void {
+  e.identityLost.push({ relation: table, what, name, known, publications: ctx.catalog?.publishing(table) ?? [] });
+}
+
+/** DROP CONSTRAINT of the primary key while REPLICA IDENTITY DEFAULT relies on it. */
+function primaryKeyDrop(e: EffectBuilder, table: string, name: string, ctx: DescribeContext): void {
+  const info = ctx.catalog?.constraint(table, name);
+  // unknown to the catalog: PostgreSQL names a primary key `<table>_pkey` unless told otherwise
+  const known = info ? (info.type === 'primary' ? 'catalog' : undefined) : name === `${table.split('.')[1]}_pkey` ? 'default-name' : undefined;
+  if (!known) return;
+  if ((ctx.catalog?.replicaIdentity(table).kind ?? 'default') !== 'default') return;
+  loseIdentity(e, table, 'primary-key', name, known, ctx);
 }
 
 /** An FK written without columns references the primary key. */
@@ -226,6 +254,7 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
           if (!con) continue;
           if (['CONSTR_FOREIGN', 'CONSTR_CHECK', 'CONSTR_PRIMARY', 'CONSTR_UNIQUE'].includes(con.contype))
             constraintEffect(e, table, con, ctx, false);
+          if (con.contype === 'CONSTR_PRIMARY' && (ctx.catalog?.replicaIdentity(table).kind ?? 'default') === 'default') e.identityRestored.add(table);
         }
       }
       return 'ACCESS EXCLUSIVE';
@@ -234,7 +263,11 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
       const col = def?.ColumnDef as AnyNode | undefined;
       // a foreign key on either side of the column is dropped and re-added: its triggers
       // on both tables go, so both are locked ACCESS EXCLUSIVE (observed on PostgreSQL)
-      if (cmd.name) for (const other of fkPartners(table, cmd.name, ctx, true)) e.lock(other, 'ACCESS EXCLUSIVE');
+      if (cmd.name)
+        for (const link of fkLinks(table, cmd.name, ctx, true)) {
+          e.lock(link.other, 'ACCESS EXCLUSIVE');
+          e.fkTypeChanges.push({ table, column: cmd.name, ...link });
+        }
       if (col?.typeName) {
         const to = typeNameToString(col.typeName);
         const from = cmd.name ? ctx.catalog?.columnType(table, cmd.name) : undefined;
@@ -251,6 +284,7 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
       return 'ACCESS EXCLUSIVE';
     case 'AT_AddConstraint':
     case 'AT_ReAddConstraint':
+      if (def?.Constraint?.contype === 'CONSTR_PRIMARY' && (ctx.catalog?.replicaIdentity(table).kind ?? 'default') === 'default') e.identityRestored.add(table);
       return def?.Constraint ? constraintEffect(e, table, def.Constraint, ctx, false) : 'ACCESS EXCLUSIVE';
     case 'AT_ValidateConstraint': {
       e.scans.add(table);
@@ -264,9 +298,18 @@ function alterTableCmd(e: EffectBuilder, table: string, objtype: string, cmd: An
       if (cmd.behavior === 'DROP_CASCADE') for (const v of dependentViews(table, ctx)) e.lock(v, 'ACCESS EXCLUSIVE');
       // the column's own FKs go with it; FKs referencing it only with CASCADE
       if (cmd.name) for (const other of fkPartners(table, cmd.name, ctx, cmd.behavior === 'DROP_CASCADE')) e.lock(other, 'ACCESS EXCLUSIVE');
+      // a primary-key column takes the primary key with it
+      if (cmd.name && ctx.catalog?.primaryKeyColumns(table)?.includes(cmd.name) && ctx.catalog.replicaIdentity(table).kind === 'default')
+        loseIdentity(e, table, 'primary-key', cmd.name, 'catalog', ctx);
       return 'ACCESS EXCLUSIVE';
+    case 'AT_ReplicaIdentity': {
+      const kind = def?.ReplicaIdentityStmt?.identity_type as string | undefined;
+      if (kind === 'i' || kind === 'f' || (kind === 'd' && ctx.catalog?.primaryKeyColumns(table))) e.identityRestored.add(table);
+      return 'ACCESS EXCLUSIVE';
+    }
     case 'AT_DropConstraint': {
       const info = cmd.name ? ctx.catalog?.constraint(table, cmd.name) : undefined;
+      if (cmd.name) primaryKeyDrop(e, table, cmd.name, ctx);
       // dropping an FK drops its triggers on the referenced table too
       if (info?.type === 'foreign' && info.references && info.references !== table)
         e.lock(info.references, 'ACCESS EXCLUSIVE');
@@ -483,7 +526,10 @@ function dropStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
       e.drops.add(rel);
       if (removeType === 'OBJECT_INDEX') {
         const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
-        e.lock(ctx.catalog?.tableOfIndex(rel) ?? rel, mode);
+        const owner = ctx.catalog?.tableOfIndex(rel);
+        e.lock(owner ?? rel, mode);
+        const identity = owner ? ctx.catalog!.replicaIdentity(owner) : undefined;
+        if (owner && identity?.kind === 'index' && identity.index === rel) loseIdentity(e, owner, 'identity-index', rel, 'catalog', ctx);
       } else {
         e.lock(rel, 'ACCESS EXCLUSIVE');
         // the referenced tables lose this table's FK triggers

@@ -64,6 +64,7 @@ function findingJson(f: Finding): Record<string, unknown> {
           description: f.fix.description,
           sql: f.fix.sql,
           ...(f.fix.outsideTransaction !== undefined ? { outsideTransaction: f.fix.outsideTransaction } : {}),
+          ...(f.fix.optOut ? { optOut: f.fix.optOut } : {}),
           ...(f.fix.replaces ? { replaces: f.fix.replaces } : {}),
           ...(f.fix.dsl ? { dsl: f.fix.dsl } : {}),
           ...(f.fix.verified ? { verified: f.fix.verified } : {}),

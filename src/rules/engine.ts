@@ -1,7 +1,7 @@
 // The rules engine: runs every enabled rule on every statement and turns violations into findings.
 import { defaultConfigValue as defaultConfig } from '../config/defaults.js';
 import type { DbarchConfig } from '../config/schema.js';
-import { buildFacts } from '../pg/index.js';
+import { buildFacts, catalogFromHistory } from '../pg/index.js';
 import { buildFileFacts } from '../pg/file.js';
 import { parseSql } from '../sql/index.js';
 import type {
@@ -352,6 +352,8 @@ export interface LintSqlOptions {
   pgVersion?: number;
   direction?: Direction;
   rules?: readonly Rule[];
+  /** SQL the earlier migrations ran: the model knows its tables, keys and publications. */
+  history?: string;
 }
 
 /**
@@ -364,7 +366,8 @@ export function lintSql(sql: string, opts: LintSqlOptions = {}): Finding[] {
   const transaction = opts.transaction ?? (config.transaction === 'none' ? 'none' : 'transaction');
   const path = opts.path ?? 'input.sql';
   const parsed = parseSql(sql, { path, maxBytes: config.maxFileBytes, vars: config.vars });
-  const facts = buildFacts(parsed, { transaction, pgVersion });
+  const catalog = opts.history ? catalogFromHistory([parseSql(opts.history, { path: 'history.sql', maxBytes: config.maxFileBytes })]) : undefined;
+  const facts = buildFacts(parsed, { transaction, pgVersion, ...(catalog ? { catalog } : {}) });
   const findings = lintFacts(facts, {
     path,
     config,

@@ -30,10 +30,12 @@ import banTruncateCascade from '../../rules/ban-truncate-cascade.js';
 import banUncommittedTransaction from '../../rules/ban-uncommitted-transaction.js';
 import banVacuumFull from '../../rules/ban-vacuum-full.js';
 import changingColumnType from '../../rules/changing-column-type.js';
+import changingForeignKeyColumnType from '../../rules/changing-foreign-key-column-type.js';
 import concurrentIndexIfNotExists from '../../rules/concurrent-index-if-not-exists.js';
 import constraintMissingNotValid from '../../rules/constraint-missing-not-valid.js';
 import disableRowLevelSecurity from '../../rules/disable-row-level-security.js';
 import disallowedUniqueConstraint from '../../rules/disallowed-unique-constraint.js';
+import dropReplicaIdentity from '../../rules/drop-replica-identity.js';
 import enumValueUsedInTransaction from '../../rules/enum-value-used-in-transaction.js';
 import grantToPublic from '../../rules/grant-to-public.js';
 import holdAccessExclusiveLock from '../../rules/hold-access-exclusive-lock.js';
@@ -96,10 +98,12 @@ export const RULES: readonly Rule[] = [
   banUncommittedTransaction,
   banVacuumFull,
   changingColumnType,
+  changingForeignKeyColumnType,
   concurrentIndexIfNotExists,
   constraintMissingNotValid,
   disableRowLevelSecurity,
   disallowedUniqueConstraint,
+  dropReplicaIdentity,
   enumValueUsedInTransaction,
   grantToPublic,
   holdAccessExclusiveLock,

@@ -1,6 +1,5 @@
 // The rule contract: one rule per file in `rules/`, metadata beside its check.
 import type { Node } from '@pgsql/types';
-import type { ZodType } from 'zod';
 import type { FileFacts } from '../pg/file.js';
 import type { Category, Finding, Fix, LockMode, Severity, StatementFacts, TransactionMode } from '../types.js';
 
@@ -14,6 +13,11 @@ export const SEVERITY_REASONS = ['blocks-existing-table', 'fails-at-runtime'] as
 export type SeverityReason = (typeof SEVERITY_REASONS)[number];
 
 export interface RuleExample {
+  /**
+   * The schema earlier migrations built, when the example needs one: the model reviews `bad`
+   * and `good` with it as history, and the fix round-trip test runs the fix on it.
+   */
+  schema?: string;
   /** SQL that the rule must flag (docs + tests run it). */
   bad: string;
   /** The safe rewrite of `bad`; it must lint clean of this rule. */
@@ -117,7 +121,15 @@ export interface Rule {
   /** Runs once per file, for hazards that only the whole file shows. */
   checkFile?(ctx: RuleContext): FileViolation[];
   /** Schema of `rules.<id>.options` in the config; `ctx.options` is its parsed output (defaults applied). */
-  optionsSchema?: ZodType;
+  optionsSchema?: OptionsSchema;
+}
+
+/**
+ * What the engine needs of an options schema: a zod schema fits, and so does a small
+ * hand-written parser for a rule that must not load zod at start-up.
+ */
+export interface OptionsSchema {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
 export type { Finding };

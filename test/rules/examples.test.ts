@@ -84,7 +84,7 @@ const MOVE_OUT = new Set(['ban-concurrent-index-creation-in-transaction', 'non-t
 
 describe.each(RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) => {
   rule.meta.examples.forEach((example, i) => {
-    const opts = { transaction: example.transaction ?? ('transaction' as const) };
+    const opts = { transaction: example.transaction ?? ('transaction' as const), ...(example.schema ? { history: example.schema } : {}) };
 
     it(`flags bad example ${i + 1}`, () => {
       const found = runRule(rule, example.bad, opts);
@@ -111,14 +111,14 @@ describe.each(RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) => {
       if (!fixes.length) return;
       if (MOVE_OUT.has(id)) {
         // The fix moves the statement into a migration of its own, without a transaction.
-        for (const f of fixes) expect(runRule(rule, f.fix!.sql, { transaction: 'none' })).toEqual([]);
+        for (const f of fixes) expect(runRule(rule, f.fix!.sql, { ...opts, transaction: 'none' })).toEqual([]);
         return;
       }
       const replacing = fixes.filter((f) => f.fix!.replaces);
       let fixed = applyFixes(example.bad, replacing);
       for (const f of fixes) if (!f.fix!.replaces) fixed += `\n${f.fix!.sql}`;
       const outside = fixes.some((f) => f.fix!.outsideTransaction);
-      const after = runRule(rule, fixed, { transaction: outside ? 'none' : opts.transaction });
+      const after = runRule(rule, fixed, { ...opts, transaction: outside ? 'none' : opts.transaction });
       expect(after, `fixed SQL:\n${fixed}`).toEqual([]);
     });
   });

@@ -63,7 +63,7 @@ describe('rule catalog', () => {
     // a rule may also escalate a finding to error on its own: its examples show it
     for (const rule of RULES) {
       for (const ex of rule.meta.examples) {
-        const errors = runRule(rule, ex.bad, ex.transaction ? { transaction: ex.transaction } : {}).filter((f) => f.severity === 'error');
+        const errors = runRule(rule, ex.bad, { ...(ex.transaction ? { transaction: ex.transaction } : {}), ...(ex.schema ? { history: ex.schema } : {}) }).filter((f) => f.severity === 'error');
         if (errors.length) expect(rule.meta.severityReason, `${rule.meta.id} reports error without a severityReason`).toBeDefined();
       }
     }

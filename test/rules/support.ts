@@ -15,6 +15,8 @@ export interface RunOptions {
   pgVersion?: number;
   config?: DbarchConfigInput;
   direction?: 'up' | 'down';
+  /** SQL of earlier migrations (an example's `schema`). */
+  history?: string;
 }
 
 /** Findings of `rule` alone on `sql`. */
@@ -25,6 +27,7 @@ export function runRule(rule: Rule, sql: string, opts: RunOptions = {}): Finding
     transaction: opts.transaction ?? 'transaction',
     ...(opts.pgVersion ? { pgVersion: opts.pgVersion } : {}),
     ...(opts.direction ? { direction: opts.direction } : {}),
+    ...(opts.history ? { history: opts.history } : {}),
   }).filter((f) => f.rule === rule.meta.id);
 }
 
