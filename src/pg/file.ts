@@ -96,8 +96,16 @@ function addsNotNullWithoutDefault(ast: Node | undefined): boolean {
   return false;
 }
 
-/** Build the file-level facts of one file's statement facts (in order). */
-export function buildFileFacts(statements: readonly StatementFacts[], transaction: TransactionMode): FileFacts {
+/**
+ * Build the file-level facts of one file's statement facts (in order). `createdBefore`: the
+ * relations earlier files of the same change created (the change is reviewed and deployed
+ * together, so nothing uses them yet): they are new here too.
+ */
+export function buildFileFacts(
+  statements: readonly StatementFacts[],
+  transaction: TransactionMode,
+  createdBefore: ReadonlySet<string> = new Set(),
+): FileFacts {
   const byIndex = new Map<number, StatementFacts>();
   const position = new Map<number, number>();
   statements.forEach((s, i) => {
@@ -130,6 +138,8 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
     else history.set(rel, [{ index, state }]);
   };
   const renames: RenameFact[] = [];
+  const inherited = (rel: string): State | undefined => (createdBefore.has(rel) ? { isNew: true, dropped: false } : undefined);
+  const currentOf = (rel: string) => current.get(rel) ?? inherited(rel);
   for (const s of statements) {
     const i = s.stmt.index;
     const ast = s.stmt.ast;
@@ -141,7 +151,7 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
     if (isRename) {
       const from = s.drops[0]!;
       const to = s.creates[0]!;
-      const prior = current.get(from);
+      const prior = currentOf(from);
       renames.push({ from, to, index: i });
       set(to, i, { isNew: prior?.isNew ?? false, dropped: false, ...(prior?.empty ? { empty: prior.empty } : {}) });
       set(from, i, { isNew: false, dropped: true });
@@ -154,19 +164,19 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
       set(rel, i, { isNew: true, dropped: false, ...(filled ? {} : { empty: { evidence: 'created' as const, block: -2 } }) });
     }
     const writeTo = (rel: string) => {
-      const cur = current.get(rel);
+      const cur = currentOf(rel);
       if (cur?.empty) set(rel, i, { isNew: cur.isNew, dropped: cur.dropped });
     };
     if (tag === 'TruncateStmt') {
       for (const rv of (a.TruncateStmt.relations ?? []) as AnyNode[]) {
         if (!rv.RangeVar) continue;
         const rel = relationName(rv.RangeVar, s.searchPath);
-        set(rel, i, { isNew: current.get(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'truncated', block: blk } });
+        set(rel, i, { isNew: currentOf(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'truncated', block: blk } });
       }
     } else if (tag === 'DeleteStmt' && a.DeleteStmt.relation) {
       const rel = relationName(a.DeleteStmt.relation, s.searchPath);
       if (!a.DeleteStmt.whereClause && !a.DeleteStmt.usingClause) {
-        set(rel, i, { isNew: current.get(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'deleted', block: blk } });
+        set(rel, i, { isNew: currentOf(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'deleted', block: blk } });
       }
     } else if (tag === 'InsertStmt' && a.InsertStmt.relation) {
       writeTo(relationName(a.InsertStmt.relation, s.searchPath));
@@ -174,7 +184,7 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
       writeTo(relationName(a.CopyStmt.relation, s.searchPath));
     } else if (tag === 'AlterTableStmt' && a.AlterTableStmt.relation && addsNotNullWithoutDefault(ast)) {
       const rel = relationName(a.AlterTableStmt.relation, s.searchPath);
-      const cur = current.get(rel);
+      const cur = currentOf(rel);
       if (!cur?.empty) set(rel, i, { isNew: cur?.isNew ?? false, dropped: false, empty: { evidence: 'not-null-added', block: blk } });
     }
     // A statement nested in a DO body may write anywhere: only its own facts are known.
@@ -182,8 +192,8 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
 
   const stateBefore = (relation: string, beforeIndex: number): State | undefined => {
     const list = history.get(relation);
-    if (!list) return undefined;
-    let found: State | undefined;
+    if (!list) return inherited(relation);
+    let found: State | undefined = inherited(relation);
     for (const e of list) {
       if (e.index >= beforeIndex) break;
       found = e.state;

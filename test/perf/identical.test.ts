@@ -89,10 +89,18 @@ describe('lint workers', () => {
       const r = lintUnit(u, config);
       return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
     });
-    const threaded = await lintInParallel(units, config, (u) => {
-      const r = lintUnit(u, config);
-      return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
-    }, 1, undefined, false);
+    const threaded = await lintInParallel(
+      units,
+      config,
+      () => (_prelude, chunk) =>
+        chunk.map((u) => {
+          const r = lintUnit(u, config);
+          return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
+        }),
+      1,
+      undefined,
+      false,
+    );
     expect(lastParallelRun.chunksInWorkers).toBe(lastParallelRun.chunks);
     expect(threaded).toEqual(here);
   }, 180_000);
