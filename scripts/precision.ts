@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { configSchema } from '../src/config/schema.js';
-import { corpusDir, loadCorpus } from './corpus.js';
+import { corpusDir, corpusFiles, loadCorpus } from './corpus.js';
 
 export type Label = 'true' | 'false' | 'debatable';
 
@@ -48,8 +48,7 @@ export async function corpusFindings(dir: string, projects?: ReadonlySet<string>
   const out: SampledFinding[] = [];
   for (const project of loadCorpus(dir)) {
     if (projects && !projects.has(project.name)) continue;
-    const files = project.paths.map((p) => ({ path: p, content: readFileSync(join(project.root, p)) }));
-    const report = await analyze({ files, config });
+    const report = await analyze({ files: corpusFiles(project), config });
     for (const file of report.files) {
       for (const f of file.findings) {
         if (f.severity !== 'error' && f.severity !== 'warning') continue;

@@ -306,7 +306,12 @@ function parseOptions(unit: AnalysisUnit, config: DbarchConfig): ParseOptions {
 export function analyzeUnit(unit: AnalysisUnit, config: DbarchConfig, catalog?: Catalog): AnalyzedUnit {
   const parsed = parseSql(unit.raw ?? unit.sql, parseOptions(unit, config));
   if (unit.orm) applySourceMap(parsed, unit.orm);
-  const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion: unit.pgVersion, ...(catalog ? { catalog } : {}) });
+  const facts = buildFacts(parsed, {
+    transaction: unit.transaction,
+    pgVersion: unit.pgVersion,
+    ...(catalog ? { catalog } : {}),
+    ...(unit.file.singleQuery && !unit.orm ? { singleQuery: true } : {}),
+  });
   return { ...unit, sql: parsed.source, parsed, facts };
 }
 

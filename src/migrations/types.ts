@@ -28,8 +28,9 @@ export interface MigrationFile {
   /** Human name / description part of the file name. */
   name?: string;
   /**
-   * Prisma sends the whole file as one multi-statement query: PostgreSQL runs such a query
-   * as one implicit transaction, so CONCURRENTLY only works when it is the only statement.
+   * Prisma and golang-migrate send the whole file as one multi-statement query: PostgreSQL
+   * runs such a query as one implicit transaction, so CONCURRENTLY only works when it is the
+   * only statement.
    */
   singleQuery?: boolean;
   /** From a configured migration set. */

@@ -39,8 +39,10 @@ export interface FileFacts {
   /** Transaction block of the statement (statements of one block share the number), -1 in autocommit. */
   transactionBlock(index: number): number;
   sameTransaction(a: number, b: number): boolean;
-  /** Created earlier in the file (a renamed existing relation is not new). */
+  /** Created earlier in the file or by an earlier file of the same change (a renamed existing relation is not new). */
   isNew(relation: string, beforeIndex: number): boolean;
+  /** Created earlier in this very file, whose statements (and indexes) the facts see. */
+  isNewInFile(relation: string, beforeIndex: number): boolean;
   /** Dropped earlier in the file and not re-created. */
   isDropped(relation: string, beforeIndex: number): boolean;
   /** Evidence that the table is empty when the statement runs, if any. */
@@ -213,6 +215,14 @@ export function buildFileFacts(
     const st = stateBefore(relation, beforeIndex);
     return !!st && st.isNew && !st.dropped;
   };
+  const isNewInFile = (relation: string, beforeIndex: number) => {
+    let st: State | undefined;
+    for (const e of history.get(relation) ?? []) {
+      if (e.index >= beforeIndex) break;
+      st = e.state;
+    }
+    return !!st && st.isNew && !st.dropped;
+  };
   let indexed: Map<string, { index: number; columns: string[] }[]> | undefined;
   const memos = new Map<string, Map<number, unknown>>();
   return {
@@ -244,6 +254,7 @@ export function buildFileFacts(
       return bx !== -1 && bx === blocks.get(y);
     },
     isNew,
+    isNewInFile,
     isDropped: (relation, beforeIndex) => stateBefore(relation, beforeIndex)?.dropped === true,
     emptyEvidence,
     isNewOrEmpty: (relation, beforeIndex) => isNew(relation, beforeIndex) || emptyEvidence(relation, beforeIndex) !== undefined,
