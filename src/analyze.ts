@@ -357,7 +357,19 @@ export function lintUnit(
   const done = analyzeUnit(unit, config, context.catalog);
   const findings: Finding[] = [...done.parsed.notices];
   const suppressed: Finding[] = [];
-  if (config.engines.includes('builtin')) {
+  if (unit.file.kind === 'schema') {
+    // Its DROP … IF EXISTS prelude and CREATEs run on a database with no tables and no traffic.
+    findings.push({
+      rule: 'schema-dump',
+      severity: 'info',
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      message: `${unit.file.path} is a schema dump (pg_dump output), loaded into an empty database: its statements are not reviewed as a migration. Review the migrations that changed it.`,
+      engine: 'builtin',
+    });
+  } else if (config.engines.includes('builtin')) {
     const linted = lintFacts(done.facts, {
       path: unit.file.path,
       config: configFor(config, unit.file),
@@ -392,7 +404,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
 
   // squawk runs in its own process: start it first so it overlaps with the built-in engine.
   // Files over the size limit are skipped by both engines (the parser reports it once).
-  const squawkUnits = units.flatMap((u, i) => (byteLength(u) <= config.maxFileBytes ? [{ u, i }] : []));
+  const squawkUnits = units.flatMap((u, i) => (byteLength(u) <= config.maxFileBytes && u.file.kind !== 'schema' ? [{ u, i }] : []));
   // The adapter is loaded only when squawk runs (`--engines builtin` never pays for it).
   const squawkEngine = engines.has('squawk') && squawkUnits.length > 0 ? await import('./engines/squawk.js') : undefined;
   const squawk = squawkEngine

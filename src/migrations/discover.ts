@@ -53,6 +53,10 @@ export function describeLoose(path: string, input: Omit<DiscoverInput, 'paths'>)
   const framework = configured?.framework ?? (hasDbmateMarkers(ctx.read(key)) ? 'dbmate' : 'sql');
   const file = describe(key, framework, ctx, configured);
   if (framework === 'sql' && /(^|\/)down\.sql$/i.test(key)) file.direction = 'down';
+  if (framework === 'sql' && SCHEMA_DUMPS.has(basename(key)) && key.endsWith('.sql')) {
+    file.kind = 'schema';
+    file.transactionReason = 'schema dump: loaded into an empty database';
+  }
   return file;
 }
 
