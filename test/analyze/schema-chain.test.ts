@@ -125,10 +125,18 @@ describe('runners that send the file as one query', () => {
 
 describe('schema dumps', () => {
   it('structure.sql is loaded into an empty database: one info finding, no migration findings', async () => {
-    const sql = 'DROP INDEX IF EXISTS public.index_users_on_email;\nDROP TABLE IF EXISTS public.users;\nDROP SCHEMA IF EXISTS extra;\nCREATE TABLE public.users (id bigint);\n';
+    const sql =
+      'DROP INDEX IF EXISTS public.index_users_on_email;\nDROP TABLE IF EXISTS public.users;\nDROP SCHEMA IF EXISTS extra;\n' +
+      'CREATE TABLE public.users (id bigint PRIMARY KEY, seen timestamp);\nCREATE INDEX users_seen_idx ON public.users (seen);\n';
     const report = await analyze({ files: [{ path: 'db/structure.sql', content: sql }], config, parallel: false });
-    expect(report.files[0]!.findings.map((f) => `${f.line} ${f.severity} ${f.rule}`)).toEqual(['1 info schema-dump']);
-    expect(report.files[0]!.statements).toHaveLength(4);
+    // the --clean prelude is not flagged; the schema's design still is
+    expect(report.files[0]!.findings.map((f) => `${f.line} ${f.severity} ${f.rule}`)).toEqual([
+      '1 info schema-dump',
+      '4 warning prefer-timestamptz',
+    ]);
+    expect(report.files[0]!.statements).toHaveLength(5);
+    const migration = await analyze({ files: [{ path: 'sql/001_clean.sql', content: sql }], config, parallel: false });
+    expect(migration.files[0]!.findings.map((f) => `${f.line} ${f.rule}`)).toEqual(expect.arrayContaining(['2 ban-drop-table', '3 ban-drop-schema']));
   });
 });
 
