@@ -32,7 +32,8 @@ export interface SourceFile {
   /**
    * The change (pull request, release) the file belongs to. Tables an earlier file of the same
    * change created are new to it; an earlier file of another change is applied history, whose
-   * tables exist. Files without a key are one change together.
+   * tables exist. Without a key a file is a change of its own (reviews pass one key for all
+   * the files of the pull request).
    */
   change?: string;
 }
@@ -150,7 +151,7 @@ export function analysisUnits(
     const file = classified[i]!;
     const pgVersion = file.pgVersion ?? config.pgVersion;
     const translated = orm.get(i);
-    const change = source.change !== undefined ? { change: source.change } : {};
+    const change = { change: source.change ?? source.path };
     if (translated) return translated.map((unit): AnalysisUnit => ({ file, ...unit, pgVersion, ...change }));
     const text = asText(source.content);
     const raw = isSqlSource(file) && file.framework !== 'dbmate' ? source.content : undefined;

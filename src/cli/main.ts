@@ -217,7 +217,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
     // a file discovery did not claim is classified here as analyze would, so the cache keys
     // and the analysis see the same migration sets
     const migration = byPath.get(key) ?? describeLoose(key, { config, readFile: readText });
-    return { path: key, content: read(key) ?? new Uint8Array(), migration, ...(together ? {} : { change: key }) };
+    return { path: key, content: read(key) ?? new Uint8Array(), migration, change: together ? `since ${values.since}` : key };
   };
   // The environment is read here, at the entry point: DATABASE_URL for a real server, DBARCH_CACHE_DIR for replays.
   const traceUrl = values['database-url'] ?? (values.trace ? process.env.DATABASE_URL : undefined);

@@ -48,13 +48,16 @@ describe('the schema earlier files built', () => {
   );
 
   it('a table an earlier file of the same change created is new: no foreign-key scan to fear', async () => {
-    const together = await analyze({ files: [orders, fk], history: [create], config, parallel: false });
+    const together = await analyze({ files: [orders, fk].map((f) => ({ ...f, change: 'pr' })), history: [create], config, parallel: false });
     expect(at(together, '20240105000000_orders_fk.sql', 'error')).toEqual([]);
   });
 
   it('a table an earlier change created exists and has rows', async () => {
     const apart = await analyze({ files: [{ ...orders, change: 'a' }, { ...fk, change: 'b' }], history: [create], config, parallel: false });
     expect(at(apart, '20240105000000_orders_fk.sql', 'error')).toEqual(['2 adding-foreign-key-constraint']);
+    // without keys each file is a change of its own
+    const unkeyed = await analyze({ files: [orders, fk], history: [create], config, parallel: false });
+    expect(at(unkeyed, '20240105000000_orders_fk.sql', 'error')).toEqual(['2 adding-foreign-key-constraint']);
     const fromHistory = await analyze({ files: [fk], history: [create, orders], config, parallel: false });
     expect(at(fromHistory, '20240105000000_orders_fk.sql', 'error')).toEqual(['2 adding-foreign-key-constraint']);
   });
@@ -62,7 +65,7 @@ describe('the schema earlier files built', () => {
   it('a new table renamed or dropped in a later file of the change is followed', async () => {
     const rename = file('20240105000000_rename.sql', 'ALTER TABLE orders RENAME TO purchases;\n');
     const index = file('20240106000000_index.sql', 'SELECT 1;\nCREATE INDEX purchases_user_idx ON purchases (user_id);\nCREATE INDEX users_name_idx ON users (name);\n');
-    const report = await analyze({ files: [orders, rename, index], history: [create], config, parallel: false });
+    const report = await analyze({ files: [orders, rename, index].map((f) => ({ ...f, change: 'pr' })), history: [create], config, parallel: false });
     expect(at(report, '20240106000000_index.sql', 'error')).toEqual(['3 require-concurrent-index-creation']);
     const dropped = file('20240105000000_drop.sql', 'DROP TABLE orders;\nCREATE TABLE orders (id bigint);\n');
     const again = await analyze({ files: [{ ...orders, change: 'a' }, { ...dropped, change: 'b' }, { ...fk, change: 'b' }], history: [create], config, parallel: false });

@@ -149,7 +149,7 @@ describe('lint workers on a history whose schema matters', () => {
     const config = parseConfig({ engines: ['builtin'] });
     const dir = join(FIXTURES, 'projects/schema-chain/db/migrations');
     const names = ['000001_accounts.up.sql', '000002_nid_uuid.up.sql', '000003_name_varchar.up.sql', '000004_invoices.up.sql', '000005_invoices_fk.up.sql'];
-    const file = (n: string) => ({ path: `db/migrations/${n}`, content: readFileSync(join(dir, n)) });
+    const file = (n: string) => ({ path: `db/migrations/${n}`, content: readFileSync(join(dir, n)), change: 'pr' });
     // the first file is history; the others one change (its new tables are new to later files)
     const history = analysisUnits([file(names[0]!)], config);
     const units = analysisUnits(names.slice(1).map(file), config);
