@@ -27,6 +27,8 @@ export default createRule({
     if ((kind !== 'TRANS_STMT_BEGIN' && kind !== 'TRANS_STMT_START') || stmt.stmt.nested) return [];
     for (const s of ctx.statements) {
       if (s.stmt.index <= stmt.stmt.index || s.stmt.nested) continue;
+      // a statement that does not parse may hide the COMMIT: the file's shape is unknown
+      if (!s.stmt.ast || s.stmt.error) return [];
       const k = as(s.stmt.ast, 'TransactionStmt')?.kind;
       if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') return [];
       if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') break;

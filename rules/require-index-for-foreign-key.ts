@@ -77,7 +77,9 @@ export default createRule({
     if (!rv) return [];
     const relation = qualifyRv(ctx, rv, stmt.stmt.index);
     const isNewTable = !!as(stmt.stmt.ast, 'CreateStmt') || ctx.createdEarlier(relation, stmt.stmt.index);
-    const added = isNewTable ? undefined : columnsAddedInFile(ctx, relation, stmt.stmt.index);
+    // only a table this file creates shows all its indexes here
+    const seenWhole = !!as(stmt.stmt.ast, 'CreateStmt') || ctx.file.isNewInFile(relation, stmt.stmt.index);
+    const added = seenWhole ? undefined : columnsAddedInFile(ctx, relation, stmt.stmt.index);
     const lists = ctx.file.indexedColumns(relation, Number.MAX_SAFE_INTEGER);
     const out: Violation<'missing'>[] = [];
     for (const fk of fks) {

@@ -3,7 +3,7 @@
 // and the ten most frequent `error` findings with one example each.
 // Usage: node dist/scripts/corpus.js [corpusDir] [--out docs/corpus.md]
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { defaultConfig } from '../src/config/schema.js';
 import type { Finding } from '../src/types.js';
@@ -13,6 +13,8 @@ export interface CorpusProject {
   root: string;
   /** Repository-relative paths in the framework's apply order. */
   paths: string[];
+  /** Each path's phase in the order file (`base`, `up`, `down`, `post`, `up-release`). */
+  phases: string[];
 }
 
 export function corpusDir(): string | undefined {
@@ -27,8 +29,20 @@ export function loadCorpus(dir: string): CorpusProject[] {
     .map((f) => {
       const name = f.replace(/\.tsv$/, '');
       const rows = readFileSync(join(dir, 'order', f), 'utf8').trim().split('\n').slice(1);
-      return { name, root: join(dir, name), paths: rows.map((r) => r.split('\t')[2]!) };
+      return { name, root: join(dir, name), paths: rows.map((r) => r.split('\t')[2]!), phases: rows.map((r) => r.split('\t')[1]!) };
     });
+}
+
+/**
+ * The files of a project as the analyzer takes them, each reviewed as a change of its own after
+ * the earlier ones (as pull requests land one by one), except musicbrainz's release scripts:
+ * its upgrade tooling runs a release's `N.*.sql` files one after another in one upgrade.
+ */
+export function corpusFiles(project: CorpusProject): { path: string; content: Uint8Array; change: string }[] {
+  return project.paths.map((p, i) => {
+    const release = project.phases[i] === 'up-release' ? /^(\d+)\./.exec(basename(p))?.[1] : undefined;
+    return { path: p, content: readFileSync(join(project.root, p)), change: release ? `release ${release}` : p };
+  });
 }
 
 interface RuleCount {
@@ -49,7 +63,7 @@ export async function runCorpus(dir: string) {
   const perProject: { name: string; files: number; ms: number }[] = [];
   for (const project of projects) {
     const t0 = performance.now();
-    const input = project.paths.map((p) => ({ path: p, content: readFileSync(join(project.root, p)) }));
+    const input = corpusFiles(project);
     const report = await analyze({ files: input, config });
     perProject.push({ name: project.name, files: input.length, ms: performance.now() - t0 });
     files += input.length;

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { configSchema } from '../src/config/schema.js';
-import { corpusDir, loadCorpus } from './corpus.js';
+import { corpusDir, corpusFiles, loadCorpus } from './corpus.js';
 
 export type Label = 'true' | 'false' | 'debatable';
 
@@ -28,6 +28,11 @@ export interface LabelledFinding extends SampledFinding {
   reason: string;
   /** A false finding the rules still report (the plan is in the notes); absent once fixed. */
   stillFires?: boolean;
+  /**
+   * Drawn after a model change from the findings it added (seed 12, up to 5 per stratum), so
+   * new verdicts are labelled too; the original draw is left as it was.
+   */
+  supplement?: boolean;
 }
 
 export interface LabelFile {
@@ -48,8 +53,7 @@ export async function corpusFindings(dir: string, projects?: ReadonlySet<string>
   const out: SampledFinding[] = [];
   for (const project of loadCorpus(dir)) {
     if (projects && !projects.has(project.name)) continue;
-    const files = project.paths.map((p) => ({ path: p, content: readFileSync(join(project.root, p)) }));
-    const report = await analyze({ files, config });
+    const report = await analyze({ files: corpusFiles(project), config });
     for (const file of report.files) {
       for (const f of file.findings) {
         if (f.severity !== 'error' && f.severity !== 'warning') continue;
@@ -142,6 +146,8 @@ export function precisionMarkdown(labels: LabelFile, notes: Record<string, strin
   const lines = ['# Precision on real migrations', ''];
   lines.push(
     `A stratified random sample of the error and warning findings of dbarch's built-in rules on \`../shared/corpus\` (default config, PostgreSQL 15): every rule and severity that fires is a stratum, and up to ${labels.perRule} findings per stratum were drawn with seed ${labels.seed} (\`node dist/scripts/precision.js sample\`). Each finding was labelled by reading the statement in its migration history, as a DBA reviewing the pull request would: **true** (the hazard is real where it runs), **false** (it is not), **debatable** (depends on facts the file does not show, e.g. table size). The labels, with a one-line reason each, are in \`test/precision/labels.json\`; \`test/precision/precision.test.ts\` re-runs them and fails when a true finding disappears or a false one comes back.`,
+    '',
+    'Findings the model started to report after the sample was drawn were drawn the same way (seed 12, up to 5 per stratum, among the new findings only) and labelled as well (`supplement` in the labels).',
     '',
     'Precision = true / still reported (debatable counts against). Findings labelled false that the rules no longer report after the fixes are counted as *fixed* and leave the denominator. "Weighted" weighs each stratum by its number of findings in the corpus (population counts are from when the sample was drawn).',
     '',

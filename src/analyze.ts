@@ -4,7 +4,7 @@ import type { DbarchConfig } from './config/schema.js';
 import { describeLoose, discover, sortMigrations, sqlUnits } from './migrations/index.js';
 import type { MigrationFile } from './migrations/types.js';
 import { initParser, parseSql, type ParseOptions } from './sql/index.js';
-import { blocksOf, buildFacts, catalogFromHistory, type Catalog } from './pg/index.js';
+import { blocksOf, buildFacts, Catalog, catalogFromHistory } from './pg/index.js';
 import { lintFacts } from './rules/engine.js';
 import { withOptOut } from './rules/optout.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
@@ -12,6 +12,7 @@ import { RULES } from './rules/registry.js';
 import { applySourceMap, dslFindings, ModelHistory, ormUnits, prepareOrm, remapFindings, type OrmSourceMap } from './orm/index.js';
 import type { Telemetry } from './telemetry.js';
 import { lintInParallel, parallelPlan } from './parallel/pool.js';
+import type { ChunkResult } from './parallel/protocol.js';
 import { summarise } from './report/summary.js';
 import type {
   Direction,
@@ -29,13 +30,25 @@ export interface SourceFile {
   content: string | Uint8Array;
   /** Discovery's classification from a wider view (the whole checkout), when the caller has it. */
   migration?: MigrationFile;
+  /**
+   * The change (pull request, release) the file belongs to. Tables an earlier file of the same
+   * change created are new to it; an earlier file of another change is applied history, whose
+   * tables exist. Without a key a file is a change of its own (reviews pass one key for all
+   * the files of the pull request).
+   */
+  change?: string;
 }
 
 export interface AnalyzeInput {
   /** The files to review. Files discovery does not recognise are linted as plain SQL. */
   files: SourceFile[];
-  /** Earlier migrations (base branch), for the trace replay. */
+  /** Earlier migrations (base branch): the schema the files run on, and the trace's replay. */
   history?: SourceFile[];
+  /**
+   * Files of the review whose report the caller already has (e.g. cached): they build the
+   * schema later files see, as `files` do, but get no report of their own.
+   */
+  context?: SourceFile[];
   config: DbarchConfig;
   /**
    * Discovery's classification, when the caller ran it over the whole checkout: companion
@@ -65,6 +78,12 @@ export interface AnalysisUnit {
   pgVersion: number;
   /** Migrations written in an ORM's DSL: where each generated statement came from. */
   orm?: OrmSourceMap;
+  /** The file's change (see SourceFile.change). */
+  change?: string;
+  /** A later unit of the same set reads the schema this one builds: observe it after linting. */
+  feeds?: boolean;
+  /** Builds the schema for later units only; not reported. */
+  contextOnly?: boolean;
 }
 
 /** A unit after parsing and the lock model. */
@@ -133,7 +152,8 @@ export function analysisUnits(
     const file = classified[i]!;
     const pgVersion = file.pgVersion ?? config.pgVersion;
     const translated = orm.get(i);
-    if (translated) return translated.map((unit): AnalysisUnit => ({ file, ...unit, pgVersion }));
+    const change = { change: source.change ?? source.path };
+    if (translated) return translated.map((unit): AnalysisUnit => ({ file, ...unit, pgVersion, ...change }));
     const text = asText(source.content);
     const raw = isSqlSource(file) && file.framework !== 'dbmate' ? source.content : undefined;
     return sqlUnits(file, text).map((unit): AnalysisUnit => ({
@@ -143,6 +163,7 @@ export function analysisUnits(
       sql: unit.sql,
       ...(raw !== undefined ? { raw } : {}),
       pgVersion,
+      ...change,
     }));
   });
 }
@@ -170,11 +191,107 @@ export function upInApplyOrder<T extends AnalysisUnit>(units: T[]): T[] {
   return ups.sort((a, b) => order.get(a.file.path)! - order.get(b.file.path)!);
 }
 
-/** The schema the earlier migrations built, so facts know existing indexes, types and keys. */
-function historyCatalog(history: SourceFile[], config: DbarchConfig, readFile?: (path: string) => string | undefined): Catalog | undefined {
+/** The schema the earlier migrations (forward units in apply order) built, so facts know existing indexes, types and keys. */
+export function historyCatalog(history: AnalysisUnit[], config: DbarchConfig): Catalog | undefined {
   if (history.length === 0) return undefined;
-  const units = upInApplyOrder(analysisUnits(history, config, undefined, readFile));
-  return catalogFromHistory(units.map((u) => parseSql(u.raw ?? u.sql, parseOptions(u, config))));
+  return catalogFromHistory(history.map((u) => parseSql(u.raw ?? u.sql, parseOptions(u, config))));
+}
+
+/** Forward migrations build the schema their set's later migrations run on. */
+function chained(unit: AnalysisUnit): boolean {
+  return unit.direction === 'up' && unit.file.kind === 'migration';
+}
+
+/**
+ * Units in the order their schema builds up: each set's forward migrations in apply order
+ * (the others after them); marks the units a later one reads the schema of (`feeds`).
+ * Returns the positions of `units` in that order.
+ */
+export function schemaOrder(units: AnalysisUnit[]): number[] {
+  const rank = new Map(sortMigrations(units.map((u) => u.file)).map((f, i) => [f, i]));
+  const order = units
+    .map((u, i) => ({ u, i }))
+    .sort((a, b) => Number(chained(b.u)) - Number(chained(a.u)) || rank.get(a.u.file)! - rank.get(b.u.file)! || a.i - b.i)
+    .map((x) => x.i);
+  const lastOfSet = new Map<string, number>();
+  for (const i of order) if (chained(units[i]!)) lastOfSet.set(units[i]!.file.set, i);
+  for (const i of order) {
+    const u = units[i]!;
+    u.feeds = chained(u) && lastOfSet.get(u.file.set) !== i;
+  }
+  return order;
+}
+
+/** What a unit's facts know of the schema before it: a catalog, and what its change created. */
+export interface UnitContext {
+  catalog?: Catalog;
+  createdBefore?: ReadonlySet<string>;
+}
+
+/**
+ * The schema as the review builds it: the history's catalog, then per migration set a layer
+ * that learns from each forward migration in apply order. Units must come in schemaOrder.
+ */
+export class SchemaChain {
+  private readonly sets = new Map<string, { catalog: Catalog; change: string | undefined }>();
+  constructor(
+    private readonly config: DbarchConfig,
+    private readonly history?: Catalog,
+  ) {}
+
+  private layer(unit: AnalysisUnit): Catalog {
+    let set = this.sets.get(unit.file.set);
+    if (!set) this.sets.set(unit.file.set, (set = { catalog: new Catalog(this.history), change: unit.change }));
+    else if (set.change !== unit.change) {
+      set.catalog.startChange();
+      set.change = unit.change;
+    }
+    return set.catalog;
+  }
+
+  /** The schema the unit runs on. */
+  before(unit: AnalysisUnit): UnitContext {
+    if (!chained(unit)) return this.history ? { catalog: this.history } : {};
+    const catalog = this.layer(unit);
+    return { catalog, createdBefore: catalog.freshRelations() };
+  }
+
+  /** Learn from a unit just linted (its parse tree), when a later unit needs it. */
+  after(unit: AnalysisUnit, parsed: ParsedFile): void {
+    if (unit.feeds) catalogFromHistory([parsed], this.layer(unit));
+  }
+
+  /** Learn from a unit linted elsewhere (another thread, or a cache): parse it here. */
+  skip(unit: AnalysisUnit): void {
+    if (unit.feeds) this.after(unit, parseSql(unit.raw ?? unit.sql, parseOptions(unit, this.config)));
+  }
+}
+
+/**
+ * One thread's share of the linting: chunks of units in schemaOrder, each after the units
+ * other threads linted before it (`prelude`, only parsed to learn their schema).
+ */
+export class LintLane {
+  private readonly chain: SchemaChain;
+  constructor(
+    private readonly config: DbarchConfig,
+    history?: Catalog,
+  ) {
+    this.chain = new SchemaChain(config, history);
+  }
+
+  run(prelude: AnalysisUnit[], units: AnalysisUnit[]): ChunkResult[] {
+    for (const u of prelude) this.chain.skip(u);
+    return units.map((u) => {
+      if (u.contextOnly) {
+        this.chain.skip(u);
+        return { findings: [], suppressed: [], statements: [] };
+      }
+      const r = lintUnit(u, this.config, this.chain.before(u));
+      this.chain.after(u, r.analyzed.parsed);
+      return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
+    });
+  }
 }
 
 /** Template values: the config's (and the CLI's --var) over the framework configuration's. */
@@ -191,7 +308,12 @@ function parseOptions(unit: AnalysisUnit, config: DbarchConfig): ParseOptions {
 export function analyzeUnit(unit: AnalysisUnit, config: DbarchConfig, catalog?: Catalog): AnalyzedUnit {
   const parsed = parseSql(unit.raw ?? unit.sql, parseOptions(unit, config));
   if (unit.orm) applySourceMap(parsed, unit.orm);
-  const facts = buildFacts(parsed, { transaction: unit.transaction, pgVersion: unit.pgVersion, ...(catalog ? { catalog } : {}) });
+  const facts = buildFacts(parsed, {
+    transaction: unit.transaction,
+    pgVersion: unit.pgVersion,
+    ...(catalog ? { catalog } : {}),
+    ...(unit.file.singleQuery && !unit.orm ? { singleQuery: true } : {}),
+  });
   return { ...unit, sql: parsed.source, parsed, facts };
 }
 
@@ -232,11 +354,23 @@ function statementReport(f: StatementFacts): StatementReport {
 export function lintUnit(
   unit: AnalysisUnit,
   config: DbarchConfig,
-  catalog?: Catalog,
+  context: UnitContext = {},
 ): { findings: Finding[]; suppressed: Finding[]; statements: StatementReport[]; analyzed: AnalyzedUnit } {
-  const done = analyzeUnit(unit, config, catalog);
+  const done = analyzeUnit(unit, config, context.catalog);
   const findings: Finding[] = [...done.parsed.notices];
   const suppressed: Finding[] = [];
+  const schema = unit.file.kind === 'schema';
+  if (schema)
+    findings.push({
+      rule: 'schema-dump',
+      severity: 'info',
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      message: `${unit.file.path} is a schema dump (pg_dump output), loaded into an empty database: only the rules about the schema's design run on it, not those about changing a live one.`,
+      engine: 'builtin',
+    });
   if (config.engines.includes('builtin')) {
     const linted = lintFacts(done.facts, {
       path: unit.file.path,
@@ -246,6 +380,8 @@ export function lintUnit(
       pgVersion: unit.pgVersion,
       transaction: unit.transaction,
       suppressed,
+      ...(context.createdBefore?.size ? { createdBefore: context.createdBefore } : {}),
+      ...(schema ? { rules: SCHEMA_RULES } : {}),
     });
     // a multi-statement query (Prisma's migration.sql) runs as one implicit transaction
     const mode = unit.file.singleQuery && done.parsed.statements.filter((s) => !s.nested).length > 1 ? 'transaction' : unit.transaction;
@@ -258,18 +394,25 @@ export function lintUnit(
 export { summarise };
 
 const squawkAlias = squawkAliases(RULES);
+/** A schema dump's DROP … IF EXISTS prelude and CREATEs meet no table and no traffic: only design rules apply. */
+const SCHEMA_RULES = RULES.filter((r) => r.meta.category === 'data-modeling' || r.meta.id === 'identifier-too-long');
 const coveredByCatalog = squawkCovered(RULES);
 
 export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
   await initParser();
-  await prepareOrm([...input.files, ...(input.history ?? [])].map((f) => f.path));
-  const units = analysisUnits(input.files, config, input.migrations, input.readFile);
+  await prepareOrm([...(input.context ?? []), ...input.files, ...(input.history ?? [])].map((f) => f.path));
+  const context = input.context ?? [];
+  const all = analysisUnits([...context, ...input.files], config, input.migrations, input.readFile);
+  const contextPaths = new Set(context.map((f) => f.path));
+  for (const u of all) if (contextPaths.has(u.file.path)) u.contextOnly = true;
+  const units = all.filter((u) => !u.contextOnly);
+  const reported = new Map(units.map((u, i) => [u, i]));
   const engines = new Set(config.engines);
 
   // squawk runs in its own process: start it first so it overlaps with the built-in engine.
   // Files over the size limit are skipped by both engines (the parser reports it once).
-  const squawkUnits = units.flatMap((u, i) => (byteLength(u) <= config.maxFileBytes ? [{ u, i }] : []));
+  const squawkUnits = units.flatMap((u, i) => (byteLength(u) <= config.maxFileBytes && u.file.kind !== 'schema' ? [{ u, i }] : []));
   // The adapter is loaded only when squawk runs (`--engines builtin` never pays for it).
   const squawkEngine = engines.has('squawk') && squawkUnits.length > 0 ? await import('./engines/squawk.js') : undefined;
   const squawk = squawkEngine
@@ -279,27 +422,40 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
       )
     : undefined;
 
-  const catalog = historyCatalog(input.history ?? [], config, input.readFile);
+  const historyUnits = upInApplyOrder(analysisUnits(input.history ?? [], config, undefined, input.readFile));
+  const catalog = historyCatalog(historyUnits, config);
   const keepUnits = !!input.trace;
   const analyzed: AnalyzedUnit[] = [];
-  let builtin: Finding[][] = [];
-  let suppressed: Finding[][] = [];
-  let statements: StatementReport[][] = [];
-  // Large inputs are spread over worker threads (each with its own parser); the trace needs
-  // the parse trees here, a history catalog is built once, and ORM source maps stay here too.
-  const workers = !keepUnits && !catalog && !units.some((u) => u.orm) ? parallelPlan(units.map(byteLength), input.parallel) : 0;
+  const builtin: Finding[][] = [];
+  const suppressed: Finding[][] = [];
+  const statements: StatementReport[][] = [];
+  // Each unit sees the schema its history and the earlier units of its set built: units are
+  // linted in that order (results land in unit order).
+  const order = schemaOrder(all);
+  // Large inputs are spread over worker threads (each with its own parser, rebuilding the
+  // schema from the units before its chunks); the trace needs the parse trees here, and ORM
+  // source maps stay here too.
+  const workers = !keepUnits && !units.some((u) => u.orm) ? parallelPlan(units.map(byteLength), input.parallel) : 0;
+  const store = (unit: AnalysisUnit, r: ChunkResult) => {
+    const at = reported.get(unit);
+    if (at === undefined) return;
+    builtin[at] = r.findings;
+    suppressed[at] = r.suppressed;
+    statements[at] = r.statements;
+  };
   if (workers > 0) {
-    const here = (u: AnalysisUnit) => {
-      const { findings, suppressed: silenced, statements: table } = lintUnit(u, config);
-      return { findings, suppressed: silenced, statements: table };
+    const ordered = order.map((i) => all[i]!);
+    const newLane = () => {
+      const lane = new LintLane(config, catalog);
+      return (prelude: AnalysisUnit[], chunk: AnalysisUnit[]) => lane.run(prelude, chunk);
     };
-    const results = await lintInParallel(units, config, here, workers, input.signal);
-    builtin = results.map((r) => r.findings);
-    suppressed = results.map((r) => r.suppressed);
-    statements = results.map((r) => r.statements);
+    const results = await lintInParallel(ordered, config, newLane, workers, input.signal, true, historyUnits);
+    results.forEach((r, k) => store(ordered[k]!, r));
   } else {
+    const chain = new SchemaChain(config, catalog);
     let lastYield = performance.now();
-    for (const unit of units) {
+    for (const i of order) {
+      const unit = all[i]!;
       input.signal?.throwIfAborted();
       // Linting is synchronous: give the event loop a turn now and then, so squawk's temp files,
       // spawn and output pipes progress in parallel instead of after the whole loop.
@@ -307,12 +463,15 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
-      const done = lintUnit(unit, config, catalog);
-      builtin.push(done.findings);
-      suppressed.push(done.suppressed);
-      statements.push(done.statements);
+      if (unit.contextOnly) {
+        chain.skip(unit);
+        continue;
+      }
+      const done = lintUnit(unit, config, chain.before(unit));
+      chain.after(unit, done.analyzed.parsed);
+      store(unit, done);
       // Without the trace, ASTs are dropped as soon as a file is done: memory stays bounded.
-      if (keepUnits) analyzed.push(done.analyzed);
+      if (keepUnits) analyzed[reported.get(unit)!] = done.analyzed;
     }
   }
 
@@ -327,7 +486,7 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   if (input.trace) {
     const { traceUnits } = await import('./trace/analyze.js');
     const traced = await traceUnits(analyzed, builtin, {
-      history: upInApplyOrder(analysisUnits(input.history ?? [], config, undefined, input.readFile)),
+      history: historyUnits,
       config,
       databaseUrl: typeof input.trace === 'object' ? input.trace.databaseUrl : undefined,
       cacheDir: typeof input.trace === 'object' ? input.trace.cacheDir : undefined,

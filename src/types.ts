@@ -276,3 +276,6 @@ export interface Report {
   files: FileReport[];
   summary: ReportSummary;
 }
+
+/** The change key the App and the CI step give a pull request's files: one change, reviewed and deployed together. */
+export const PULL_REQUEST_CHANGE = 'pull request';

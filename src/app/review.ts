@@ -5,6 +5,7 @@ import type { DbarchConfig } from '../config/schema.js';
 import { ConfigError } from '../config/schema.js';
 import type { Report } from '../types.js';
 import type { AnalyzeInput } from '../analyze.js';
+import { PULL_REQUEST_CHANGE } from '../types.js';
 import { loadRepoConfig } from './config.js';
 import type { BotIdentity } from './identity.js';
 import { parsePatchHunks } from '../report/patch.js';
@@ -347,7 +348,8 @@ function collect(contents: Map<string, BlobContent>, notes: RenderNotes): Analyz
   const out: AnalyzeInput['files'] = [];
   for (const [path, blob] of contents) {
     if (blob.content === undefined) notes.unanalysed!.push({ path, reason: blob.error ?? 'no content' });
-    else out.push({ path, content: blob.content });
+    // the pull request's files are one change: a table one creates is new to the next
+    else out.push({ path, content: blob.content, change: PULL_REQUEST_CHANGE });
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type { DbarchConfig } from '../config/schema.js';
 import type { PrFile } from '../app/github.js';
 import { parsePatchHunks } from '../report/patch.js';
 import { reportFails } from '../report/index.js';
+import { PULL_REQUEST_CHANGE } from '../types.js';
 import type { RenderNotes, ReviewFile } from '../app/render.js';
 import { buildCommentBody, isIncomplete } from '../app/render.js';
 import type { AnalyzeFn, ReviewSource } from '../app/review.js';
@@ -54,7 +55,7 @@ export async function analysePull(
   const notes: RenderNotes = { fileListTruncated: truncated, removed, skipped: [], unanalysed: [] };
   if (!migrationFiles.length) return { kind: 'no-migrations', config, notes };
   const contents = await source.fetchFiles({ sha: pull.headSha, paths: migrationFiles.map((f) => f.filename), maxBytes: config.maxFileBytes });
-  const analysed: { path: string; content: string | Uint8Array }[] = [];
+  const analysed: { path: string; content: string | Uint8Array; change: string }[] = [];
   const reviewFiles = new Map<string, ReviewFile>();
   for (const f of migrationFiles) {
     const blob = contents.get(f.filename);
@@ -62,7 +63,8 @@ export async function analysePull(
       notes.unanalysed!.push({ path: f.filename, reason: blob?.error ?? 'no content' });
       continue;
     }
-    analysed.push({ path: f.filename, content: blob.content });
+    // the pull request's files are one change: a table one creates is new to the next
+    analysed.push({ path: f.filename, content: blob.content, change: PULL_REQUEST_CHANGE });
     const text = typeof blob.content === 'string' ? blob.content : new TextDecoder().decode(blob.content);
     reviewFiles.set(f.filename, { path: f.filename, source: text.replace(/^\uFEFF/, ''), hunks: parsePatchHunks(f.patch) });
   }

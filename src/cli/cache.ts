@@ -24,6 +24,8 @@ export interface CacheFile {
   path: string;
   content: string | Uint8Array;
   migration?: MigrationFile;
+  /** The change the file belongs to: whether earlier files' tables are new to it. */
+  change?: string;
 }
 
 interface Stored {
@@ -78,7 +80,27 @@ function stableJson(value: unknown): string {
 }
 
 function fileDigest(f: CacheFile): string {
-  return digest(f.path, stableJson(f.migration ?? null), f.content);
+  return digest(f.path, stableJson(f.migration ?? null), stableJson(f.change ?? null), f.content);
+}
+
+/** Each migration set's targets (positions) in apply order; a file without a classification is a set of its own. */
+function setsInOrder(targets: CacheFile[], order: (files: MigrationFile[]) => MigrationFile[]): number[][] {
+  const bySet = new Map<string, number[]>();
+  const out: number[][] = [];
+  targets.forEach((t, i) => {
+    if (!t.migration) {
+      out.push([i]);
+      return;
+    }
+    const list = bySet.get(t.migration.set) ?? [];
+    list.push(i);
+    bySet.set(t.migration.set, list);
+  });
+  for (const indexes of bySet.values()) {
+    const index = new Map(indexes.map((i) => [targets[i]!.migration!, i]));
+    out.push(order(indexes.map((i) => targets[i]!.migration!)).map((m) => index.get(m)!));
+  }
+  return out;
 }
 
 /**
@@ -89,21 +111,9 @@ export function fileKeys(targets: CacheFile[], history: CacheFile[], order: (fil
   const historyKey = digest('history', ...history.map(fileDigest));
   const own = targets.map(fileDigest);
   const keys: string[] = new Array(targets.length);
-  const bySet = new Map<string, number[]>();
-  targets.forEach((t, i) => {
-    if (!t.migration) {
-      keys[i] = digest(historyKey, own[i]!);
-      return;
-    }
-    const list = bySet.get(t.migration.set) ?? [];
-    list.push(i);
-    bySet.set(t.migration.set, list);
-  });
-  for (const indexes of bySet.values()) {
-    const index = new Map(indexes.map((i) => [targets[i]!.migration!, i]));
+  for (const set of setsInOrder(targets, order)) {
     let chain = historyKey;
-    for (const m of order(indexes.map((i) => targets[i]!.migration!))) {
-      const i = index.get(m)!;
+    for (const i of set) {
       chain = digest(chain, own[i]!);
       keys[i] = chain;
     }
@@ -162,21 +172,27 @@ export class LintCache {
 
 /**
  * Runs `analyze` on the files whose key is not in the cache only, and returns the report of
- * all of them in the given order, as one uncached run would.
+ * all of them in the given order, as one uncached run would. Cached files that come before a
+ * file analysed again in its set are passed as `context`: they build the schema it runs on.
  */
 export async function analyzeWithCache(
   cache: LintCache,
   targets: CacheFile[],
   history: CacheFile[],
   order: (files: MigrationFile[]) => MigrationFile[],
-  analyze: (files: CacheFile[]) => Promise<Report>,
+  analyze: (files: CacheFile[], context: CacheFile[]) => Promise<Report>,
 ): Promise<{ report: Report; hits: number }> {
   const keys = fileKeys(targets, history, order);
   const cached = targets.map((t, i) => cache.get(t.path, keys[i]!));
   const misses = targets.filter((_, i) => !cached[i]);
+  const context: CacheFile[] = [];
+  for (const set of setsInOrder(targets, order)) {
+    const lastMiss = set.findLastIndex((i) => !cached[i]);
+    for (const i of set.slice(0, Math.max(0, lastMiss))) if (cached[i]) context.push(targets[i]!);
+  }
   const fresh = new Map<string, FileReport[]>(misses.map((t) => [t.path, []]));
   if (misses.length > 0) {
-    for (const f of (await analyze(misses)).files) fresh.get(f.path)?.push(f);
+    for (const f of (await analyze(misses, context)).files) fresh.get(f.path)?.push(f);
   }
   const files = targets.flatMap((t, i) => {
     const hit = cached[i];

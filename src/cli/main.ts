@@ -4,7 +4,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, MAX_FILE_BYTES, defaultConfigValue } from '../config/defaults.js';
 import type { DbarchConfig } from '../config/schema.js';
-import { changedSince, discover as discoverMigrations, repoRoot, sortMigrations, splitByChanged } from '../migrations/index.js';
+import { changedSince, describeLoose, discover as discoverMigrations, repoRoot, sortMigrations, splitByChanged } from '../migrations/index.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
 import { FORMATS, formatReport, reportFails, unanalysedFiles, type Format } from '../report/index.js';
 import { earlierMigrations, historyDirectories } from './history.js';
@@ -209,9 +209,15 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
 
   const analyze = async (input: AnalyzeInput) => (deps.analyze ?? (await (analyzerReady ?? preloadAnalyzer())))(input);
   const byPath = new Map([...earlier, ...found.migrations].map((m) => [m.path, m]));
+  const readText = (key: string) => read(key)?.toString('utf8');
+  // With --since the changed files are one change (a pull request): tables one creates are new
+  // to the next. Otherwise each file is its own change, reviewed after the earlier ones.
+  const together = values.since !== undefined;
   const asInput = (key: string): SourceFile => {
-    const migration = byPath.get(key);
-    return { path: key, content: read(key) ?? new Uint8Array(), ...(migration ? { migration } : {}) };
+    // a file discovery did not claim is classified here as analyze would, so the cache keys
+    // and the analysis see the same migration sets
+    const migration = byPath.get(key) ?? describeLoose(key, { config, readFile: readText });
+    return { path: key, content: read(key) ?? new Uint8Array(), migration, change: together ? `since ${values.since}` : key };
   };
   // The environment is read here, at the entry point: DATABASE_URL for a real server, DBARCH_CACHE_DIR for replays.
   const traceUrl = values['database-url'] ?? (values.trace ? process.env.DATABASE_URL : undefined);
@@ -219,9 +225,10 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   const traceOptions = { ...(traceUrl ? { databaseUrl: traceUrl } : {}), ...(cacheDir ? { cacheDir } : {}) };
   const trace = values.trace || traceUrl ? { trace: Object.keys(traceOptions).length > 0 ? traceOptions : (true as const) } : {};
   const historyFiles = history.map(asInput);
-  const run = (files: AnalyzeInput['files']) =>
+  const run = (files: AnalyzeInput['files'], context: AnalyzeInput['files'] = []) =>
     analyze({
       files,
+      ...(context.length ? { context } : {}),
       ...(historyFiles.length ? { history: historyFiles } : {}),
       config,
       ...trace,

@@ -56,6 +56,10 @@ export function describeLoose(path: string, input: Omit<DiscoverInput, 'paths'>)
   const framework = configured?.framework ?? (hasDbmateMarkers(ctx.read(key)) ? 'dbmate' : 'sql');
   const file = describe(key, framework, ctx, configured);
   if (framework === 'sql' && /(^|\/)down\.sql$/i.test(key)) file.direction = 'down';
+  if (framework === 'sql' && SCHEMA_DUMPS.has(basename(key)) && key.endsWith('.sql')) {
+    file.kind = 'schema';
+    file.transactionReason = 'schema dump: loaded into an empty database';
+  }
   return file;
 }
 
@@ -398,7 +402,7 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
       const m = GOLANG_MIGRATE.exec(base);
       if (m?.[4]) return { up: 'none', reason: '.autocommit. migration' };
       if (m?.[3] || ctx.popxDirs.has(dirname(path)) || hasPopxSiblings(path, ctx)) return { up: 'transaction', reason: 'pop/popx runs migrations in a transaction' };
-      return { up: 'none', reason: 'golang-migrate adds no transaction' };
+      return { up: 'none', reason: 'golang-migrate sends the file as one query: PostgreSQL runs its statements as one implicit transaction' };
     }
     case 'diesel': {
       const meta = ctx.read(join(dirname(path), 'metadata.toml')) ?? '';
@@ -513,7 +517,11 @@ function describe(path: string, framework: Framework, ctx: Context, configured: 
   if (layout.version !== undefined) file.version = layout.version;
   if (layout.name !== undefined) file.name = layout.name;
   if (tx.down && override === 'auto' && tx.down !== file.transaction) file.downTransaction = tx.down;
-  if (framework === 'prisma') file.singleQuery = true;
+  // Both send the file as one query (golang-migrate's postgres driver: one Exec of the whole
+  // file, unless x-multi-statement is set; pop/popx wraps it in a transaction of its own).
+  // A configured transaction mode says how the file runs: it wins.
+  const oneQuery = framework === 'prisma' || (framework === 'golang-migrate' && tx.up === 'none' && !GOLANG_MIGRATE.exec(basename(path))?.[4]);
+  if (oneQuery && override === 'auto') file.singleQuery = true;
   if (framework === 'flyway') {
     const vars = flywayPlaceholders(path, ctx.read);
     if (vars) file.vars = vars;

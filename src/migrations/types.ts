@@ -2,7 +2,8 @@ import type { Direction, Framework, TransactionMode } from '../types.js';
 import type { RuleSetting } from '../config/schema.js';
 
 export type MigrationLanguage = 'sql' | 'ruby' | 'python' | 'javascript' | 'typescript' | 'elixir';
-export type MigrationKind = 'migration' | 'repeatable' | 'verify';
+/** `schema`: a schema dump (pg_dump output, Rails `structure.sql`), loaded into an empty database rather than run on a live one. */
+export type MigrationKind = 'migration' | 'repeatable' | 'verify' | 'schema';
 
 export interface MigrationFile {
   /** Repository-relative path with `/` separators. */
@@ -28,8 +29,9 @@ export interface MigrationFile {
   /** Human name / description part of the file name. */
   name?: string;
   /**
-   * Prisma sends the whole file as one multi-statement query: PostgreSQL runs such a query
-   * as one implicit transaction, so CONCURRENTLY only works when it is the only statement.
+   * Prisma and golang-migrate send the whole file as one multi-statement query: PostgreSQL
+   * runs such a query as one implicit transaction, so CONCURRENTLY only works when it is the
+   * only statement.
    */
   singleQuery?: boolean;
   /** From a configured migration set. */

@@ -65,17 +65,22 @@ function workerEntry(): { entry: URL | string; eval: boolean } | undefined {
 export const lastParallelRun = { workers: 0, chunks: 0, chunksInWorkers: 0 };
 
 /**
- * Lints every unit with `workers` threads plus this one (`lintHere`, the same function the
- * workers run); results in unit order.
+ * Lints every unit with `workers` threads plus this one (`lintHere`, the same lane the workers
+ * run); results in unit order. Each lane takes chunks in increasing order and first gets the
+ * units before the chunk that other lanes linted (`prelude`), since a unit may read the schema
+ * earlier ones built.
  */
 export async function lintInParallel<U extends LintableUnit>(
   units: U[],
   config: DbarchConfig,
-  lintHere: (unit: U) => ChunkResult,
+  /** A new lane on this thread (the same code the workers run). */
+  newLane: () => (prelude: U[], chunk: U[]) => ChunkResult[],
   workers: number,
   signal?: AbortSignal,
   /** false: only the workers lint (tests use it to make sure the threads do the work). */
   mainThread = true,
+  /** Earlier migrations each worker builds its starting schema from. */
+  history: LintableUnit[] = [],
 ): Promise<ChunkResult[]> {
   const bytes = units.map((u) => (u.raw instanceof Uint8Array ? u.raw.byteLength : (u.raw ?? u.sql).length));
   const chunks = chunkUnits(bytes, (workers + 1) * CHUNKS_PER_LANE);
@@ -89,11 +94,17 @@ export async function lintInParallel<U extends LintableUnit>(
     pending--;
   };
   Object.assign(lastParallelRun, { workers, chunks: chunks.length, chunksInWorkers: 0 });
+  const here = newLane();
+  let hereEnd = 0;
   const lintChunkHere = (chunk: number) => {
     const [start, end] = chunks[chunk]!;
-    const out: ChunkResult[] = [];
-    for (let i = start; i < end; i++) out.push(lintHere(units[i]!));
-    store(chunk, out);
+    if (start >= hereEnd) {
+      store(chunk, here(units.slice(hereEnd, start), units.slice(start, end)));
+      hereEnd = end;
+    } else {
+      // an orphan of a dead worker, before what this lane has seen: a lane of its own
+      store(chunk, newLane()(units.slice(0, start), units.slice(start, end)));
+    }
   };
 
   const entry = workerEntry();
@@ -110,20 +121,22 @@ export async function lintInParallel<U extends LintableUnit>(
   for (let n = 0; entry && n < workers; n++) {
     let worker: Worker;
     try {
-      worker = new Worker(entry.entry, { eval: entry.eval, workerData: { config } });
+      worker = new Worker(entry.entry, { eval: entry.eval, workerData: { config, history } });
     } catch {
       break; // no threads available: the main thread does it all
     }
     threads.push(worker);
     alive++;
     const inFlight = new Set<number>();
+    let sentEnd = 0;
     const feed = () => {
       while (inFlight.size < DEPTH) {
         const chunk = take();
         if (chunk === undefined) return;
         inFlight.add(chunk);
         const [start, end] = chunks[chunk]!;
-        worker.postMessage({ type: 'chunk', chunk, units: units.slice(start, end) } satisfies ToWorker);
+        worker.postMessage({ type: 'chunk', chunk, prelude: units.slice(sentEnd, start), units: units.slice(start, end) } satisfies ToWorker);
+        sentEnd = end;
       }
     };
     worker.on('message', (msg: ToMain) => {

@@ -14,7 +14,8 @@ export interface ChunkResult {
   statements: StatementReport[];
 }
 
-export type ToWorker = { type: 'chunk'; chunk: number; units: LintableUnit[] };
+/** `prelude`: the units between the worker's previous chunk and this one, linted elsewhere. */
+export type ToWorker = { type: 'chunk'; chunk: number; prelude: LintableUnit[]; units: LintableUnit[] };
 
 export type ToMain =
   | { type: 'ready' }

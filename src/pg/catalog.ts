@@ -95,6 +95,11 @@ export class Catalog implements CatalogView {
   private readonly publications = new Map<string, Publication>();
   private readonly droppedPublications = new Set<string>();
   private readonly identities = new Map<string, ReplicaIdentity>();
+  /**
+   * Relations created since the last `startChange()` (and not dropped since): a later file of
+   * the same change (pull request, release) finds them new. A rename keeps the mark it had.
+   */
+  private readonly fresh = new Set<string>();
 
   /** `base` is read through, never written: a file's catalog layered over the history's. */
   constructor(private readonly base?: CatalogView) {}
@@ -277,6 +282,14 @@ export class Catalog implements CatalogView {
       if (target) drop ? target.set.delete(target.v) : target.set.add(target.v);
     }
   }
+  /** A new change begins: what earlier changes created now exists (has traffic, holds rows). */
+  startChange(): void {
+    this.fresh.clear();
+  }
+  /** Relations created by the current change and still there, for the next file's facts. */
+  freshRelations(): ReadonlySet<string> {
+    return new Set(this.fresh);
+  }
   isKnown(relation: string): boolean {
     if (this.relations.has(relation) || this.indexes.has(relation) || this.sequences.has(relation)) return true;
     return !this.hidden(relation) && (this.base?.isKnown(relation) ?? false);
@@ -292,6 +305,7 @@ export class Catalog implements CatalogView {
       case 'CreateStmt': {
         const table = relationName(n.relation, searchPath);
         this.relations.add(table);
+        this.fresh.add(table);
         this.dropped.delete(table);
         if (n.partspec) this.partitioned.add(table);
         for (const p of (n.inhRelations ?? []) as AnyNode[])
@@ -308,19 +322,24 @@ export class Catalog implements CatalogView {
         if (rv) {
           const rel = relationName(rv, searchPath);
           this.relations.add(rel);
+          this.fresh.add(rel);
           // a view or materialized view depends on what it reads; CREATE TABLE AS only copies it
           if (type === 'ViewStmt' || n.objtype === 'OBJECT_MATVIEW') this.reads.set(rel, [...new Set(readRelations(n.query, searchPath))]);
         }
         break;
       }
-      case 'CreateSeqStmt':
-        this.sequences.add(relationName(n.sequence, searchPath));
+      case 'CreateSeqStmt': {
+        const seq = relationName(n.sequence, searchPath);
+        this.sequences.add(seq);
+        this.fresh.add(seq);
         break;
+      }
       case 'IndexStmt': {
         const table = relationName(n.relation, searchPath);
         if (n.idxname) {
           const index = qualifyName(n.idxname, table.split('.')[0], searchPath);
           this.indexes.set(index, table);
+          this.fresh.add(index);
           // expression indexes name no column: they count for every column
           const cols = ((n.indexParams ?? []) as AnyNode[]).map((p) => p.IndexElem?.name as string | undefined);
           this.indexColumns.set(index, cols.every((c) => c !== undefined) ? (cols as string[]) : ['*']);
@@ -398,6 +417,7 @@ export class Catalog implements CatalogView {
             this.indexes.delete(rel);
             this.indexes.set(renamed, t);
           }
+          this.moveFresh(rel, renamed);
           this.dropped.add(rel);
         } else if (n.renameType === 'OBJECT_TABLE') {
           for (const map of [this.columns, this.constraints] as Map<string, unknown>[]) {
@@ -413,6 +433,7 @@ export class Catalog implements CatalogView {
           for (const [idx, t] of this.indexes) if (t === rel) this.indexes.set(idx, renamed);
           this.relations.delete(rel);
           this.relations.add(renamed);
+          this.moveFresh(rel, renamed);
           this.dropped.add(rel);
           this.dropped.delete(renamed);
         }
@@ -442,11 +463,17 @@ export class Catalog implements CatalogView {
           this.reads.delete(rel);
           this.partitioned.delete(rel);
           this.childLinks.delete(rel);
+          this.fresh.delete(rel);
           this.dropped.add(rel);
         }
         break;
       }
     }
+  }
+
+  private moveFresh(from: string, to: string): void {
+    if (this.fresh.delete(from)) this.fresh.add(to);
+    else this.fresh.delete(to);
   }
 
   /** Foreign keys name columns: a renamed column stays in them under its new name. */

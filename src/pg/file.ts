@@ -39,8 +39,10 @@ export interface FileFacts {
   /** Transaction block of the statement (statements of one block share the number), -1 in autocommit. */
   transactionBlock(index: number): number;
   sameTransaction(a: number, b: number): boolean;
-  /** Created earlier in the file (a renamed existing relation is not new). */
+  /** Created earlier in the file or by an earlier file of the same change (a renamed existing relation is not new). */
   isNew(relation: string, beforeIndex: number): boolean;
+  /** Created earlier in this very file, whose statements (and indexes) the facts see. */
+  isNewInFile(relation: string, beforeIndex: number): boolean;
   /** Dropped earlier in the file and not re-created. */
   isDropped(relation: string, beforeIndex: number): boolean;
   /** Evidence that the table is empty when the statement runs, if any. */
@@ -96,8 +98,16 @@ function addsNotNullWithoutDefault(ast: Node | undefined): boolean {
   return false;
 }
 
-/** Build the file-level facts of one file's statement facts (in order). */
-export function buildFileFacts(statements: readonly StatementFacts[], transaction: TransactionMode): FileFacts {
+/**
+ * Build the file-level facts of one file's statement facts (in order). `createdBefore`: the
+ * relations earlier files of the same change created (the change is reviewed and deployed
+ * together, so nothing uses them yet): they are new here too.
+ */
+export function buildFileFacts(
+  statements: readonly StatementFacts[],
+  transaction: TransactionMode,
+  createdBefore: ReadonlySet<string> = new Set(),
+): FileFacts {
   const byIndex = new Map<number, StatementFacts>();
   const position = new Map<number, number>();
   statements.forEach((s, i) => {
@@ -130,6 +140,8 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
     else history.set(rel, [{ index, state }]);
   };
   const renames: RenameFact[] = [];
+  const inherited = (rel: string): State | undefined => (createdBefore.has(rel) ? { isNew: true, dropped: false } : undefined);
+  const currentOf = (rel: string) => current.get(rel) ?? inherited(rel);
   for (const s of statements) {
     const i = s.stmt.index;
     const ast = s.stmt.ast;
@@ -141,7 +153,7 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
     if (isRename) {
       const from = s.drops[0]!;
       const to = s.creates[0]!;
-      const prior = current.get(from);
+      const prior = currentOf(from);
       renames.push({ from, to, index: i });
       set(to, i, { isNew: prior?.isNew ?? false, dropped: false, ...(prior?.empty ? { empty: prior.empty } : {}) });
       set(from, i, { isNew: false, dropped: true });
@@ -154,19 +166,19 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
       set(rel, i, { isNew: true, dropped: false, ...(filled ? {} : { empty: { evidence: 'created' as const, block: -2 } }) });
     }
     const writeTo = (rel: string) => {
-      const cur = current.get(rel);
+      const cur = currentOf(rel);
       if (cur?.empty) set(rel, i, { isNew: cur.isNew, dropped: cur.dropped });
     };
     if (tag === 'TruncateStmt') {
       for (const rv of (a.TruncateStmt.relations ?? []) as AnyNode[]) {
         if (!rv.RangeVar) continue;
         const rel = relationName(rv.RangeVar, s.searchPath);
-        set(rel, i, { isNew: current.get(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'truncated', block: blk } });
+        set(rel, i, { isNew: currentOf(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'truncated', block: blk } });
       }
     } else if (tag === 'DeleteStmt' && a.DeleteStmt.relation) {
       const rel = relationName(a.DeleteStmt.relation, s.searchPath);
       if (!a.DeleteStmt.whereClause && !a.DeleteStmt.usingClause) {
-        set(rel, i, { isNew: current.get(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'deleted', block: blk } });
+        set(rel, i, { isNew: currentOf(rel)?.isNew ?? false, dropped: false, empty: { evidence: 'deleted', block: blk } });
       }
     } else if (tag === 'InsertStmt' && a.InsertStmt.relation) {
       writeTo(relationName(a.InsertStmt.relation, s.searchPath));
@@ -174,7 +186,7 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
       writeTo(relationName(a.CopyStmt.relation, s.searchPath));
     } else if (tag === 'AlterTableStmt' && a.AlterTableStmt.relation && addsNotNullWithoutDefault(ast)) {
       const rel = relationName(a.AlterTableStmt.relation, s.searchPath);
-      const cur = current.get(rel);
+      const cur = currentOf(rel);
       if (!cur?.empty) set(rel, i, { isNew: cur?.isNew ?? false, dropped: false, empty: { evidence: 'not-null-added', block: blk } });
     }
     // A statement nested in a DO body may write anywhere: only its own facts are known.
@@ -182,8 +194,8 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
 
   const stateBefore = (relation: string, beforeIndex: number): State | undefined => {
     const list = history.get(relation);
-    if (!list) return undefined;
-    let found: State | undefined;
+    if (!list) return inherited(relation);
+    let found: State | undefined = inherited(relation);
     for (const e of list) {
       if (e.index >= beforeIndex) break;
       found = e.state;
@@ -201,6 +213,14 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
   };
   const isNew = (relation: string, beforeIndex: number) => {
     const st = stateBefore(relation, beforeIndex);
+    return !!st && st.isNew && !st.dropped;
+  };
+  const isNewInFile = (relation: string, beforeIndex: number) => {
+    let st: State | undefined;
+    for (const e of history.get(relation) ?? []) {
+      if (e.index >= beforeIndex) break;
+      st = e.state;
+    }
     return !!st && st.isNew && !st.dropped;
   };
   let indexed: Map<string, { index: number; columns: string[] }[]> | undefined;
@@ -234,6 +254,7 @@ export function buildFileFacts(statements: readonly StatementFacts[], transactio
       return bx !== -1 && bx === blocks.get(y);
     },
     isNew,
+    isNewInFile,
     isDropped: (relation, beforeIndex) => stateBefore(relation, beforeIndex)?.dropped === true,
     emptyEvidence,
     isNewOrEmpty: (relation, beforeIndex) => isNew(relation, beforeIndex) || emptyEvidence(relation, beforeIndex) !== undefined,

@@ -16,6 +16,12 @@ export interface BuildFactsOptions {
    * copied into a working catalog that also learns from this file's statements.
    */
   catalog?: Catalog;
+  /**
+   * The runner sends the whole file as one query (golang-migrate, Prisma). PostgreSQL runs a
+   * query of several statements as one implicit transaction (a COMMIT in it starts the next
+   * one), so CONCURRENTLY fails there; a file of one statement runs on its own.
+   */
+  singleQuery?: boolean;
 }
 
 /** Split a search_path value (`a, "B", public`) into schema names. */
@@ -169,7 +175,8 @@ export function buildFacts(parsed: ParsedFile, opts: BuildFactsOptions): Stateme
   for (const [pos, eff] of doEffects) effects[pos] = eff;
 
   // Pass 2: the transaction state machine.
-  let inTx = opts.transaction === 'transaction';
+  const implicit = opts.singleQuery === true && stmts.filter((s) => !s.nested).length > 1;
+  let inTx = opts.transaction === 'transaction' || implicit;
   const held = new HeldLocks();
   // for DO bodies: locks held before the DO, and those its body has taken so far
   let heldBeforeDo: LockRef[] = [];
@@ -197,7 +204,7 @@ export function buildFacts(parsed: ParsedFile, opts: BuildFactsOptions): Stateme
         case 'TRANS_STMT_PREPARE': {
           const wasInTx = inTx;
           held.release();
-          inTx = tx.chain === true;
+          inTx = tx.chain === true || implicit;
           out.push({ ...base, inTransaction: wasInTx, heldLocks: [] });
           return;
         }

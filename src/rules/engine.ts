@@ -30,6 +30,8 @@ export interface LintFactsOptions {
   rules?: readonly Rule[];
   /** Receives the findings ignore directives suppressed, so the report can count them. */
   suppressed?: Finding[];
+  /** Relations earlier files of the same change created: new in this file too. */
+  createdBefore?: ReadonlySet<string>;
 }
 
 const LOCK_RULE_CATEGORIES: ReadonlySet<Category> = new Set(['locking', 'rewrite']);
@@ -86,9 +88,9 @@ function isIgnored(meta: RuleMeta, stmt: StatementFacts, directives: IgnoreDirec
 /** Build the per-file context the rules see. */
 export function buildContext(
   facts: readonly StatementFacts[],
-  opts: { pgVersion: number; largeTables: Iterable<string>; direction: Direction; transaction: TransactionMode },
+  opts: { pgVersion: number; largeTables: Iterable<string>; direction: Direction; transaction: TransactionMode; createdBefore?: ReadonlySet<string> },
 ): Omit<RuleContext, 'options'> {
-  const file = buildFileFacts(facts, opts.transaction);
+  const file = buildFileFacts(facts, opts.transaction, opts.createdBefore);
   const large = new Set<string>();
   for (const t of opts.largeTables) large.add(t);
   const largeTables: ReadonlySet<string> = {
@@ -206,7 +208,13 @@ export function lintFacts(facts: StatementFacts[], opts: LintFactsOptions): Find
   const { config } = opts;
   const pgVersion = opts.pgVersion ?? config.pgVersion;
   const transaction = opts.transaction ?? inferTransaction(facts);
-  const base = buildContext(facts, { pgVersion, largeTables: config.largeTables, direction: opts.direction, transaction });
+  const base = buildContext(facts, {
+    pgVersion,
+    largeTables: config.largeTables,
+    direction: opts.direction,
+    transaction,
+    ...(opts.createdBefore ? { createdBefore: opts.createdBefore } : {}),
+  });
   // Rules indexed by the statement kinds they look at, so each statement meets only its rules.
   const plan = planFor(config, opts.rules ?? RULES, pgVersion);
   const sharedCtx: RuleContext = { ...base, options: { transaction } };

@@ -18,7 +18,8 @@ describe('analyze()', () => {
       kind: 'CREATE INDEX',
       locks: [{ relation: 'public.users', mode: 'SHARE' }],
       rewritesTable: false,
-      inTransaction: false,
+      // golang-migrate sends the file as one query: its two statements are one implicit transaction
+      inTransaction: true,
       blocks: { reads: false, writes: true, ddl: true },
     });
     const index = file!.findings.filter((f) => f.rule === 'require-concurrent-index-creation');

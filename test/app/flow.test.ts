@@ -93,7 +93,7 @@ describe('pull_request.opened with a migration', () => {
     expect(blobs!.body.variables).toEqual({ owner: 'acme', repo: 'shop', e0: `${HEAD1}:${MIGRATION}` });
     expect(tree!.body.variables).toEqual({ owner: 'acme', repo: 'shop', d0: `${BASE}:db/migrate` });
     expect(inputs).toHaveLength(1);
-    expect(inputs[0]!.files).toEqual([{ path: MIGRATION, content: SQL }]);
+    expect(inputs[0]!.files).toEqual([{ path: MIGRATION, content: SQL, change: 'pull request' }]);
     expect(inputs[0]!.history).toEqual([]);
     expect(inputs[0]!.trace).toBe(true);
     expect(comment!.body.body).toMatchSnapshot('summary comment');

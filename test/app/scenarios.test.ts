@@ -414,6 +414,6 @@ describe('migrations recognisable only by content', () => {
     expect(h.api.isDone()).toBe(true);
     const probe = h.apiCalls().find((c) => c.path === '/graphql')!;
     expect(probe.body.variables).toEqual({ owner: 'acme', repo: 'shop', e0: `${HEAD1}:${TS}` });
-    expect(input.files).toEqual([{ path: TS, content: code }]);
+    expect(input.files).toEqual([{ path: TS, content: code, change: 'pull request' }]);
   });
 });

@@ -17,7 +17,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // The plain-SQL projects: units translated from an ORM keep their source maps on the main thread.
-const PLAIN = ['examples', 'sql', 'dbmate', 'diesel', 'flyway', 'generic', 'golang-migrate', 'prisma'];
+const PLAIN = ['examples', 'sql', 'dbmate', 'diesel', 'flyway', 'generic', 'golang-migrate', 'prisma', 'schema-chain'];
 
 async function lint(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -70,6 +70,39 @@ describe('same findings however they are computed', () => {
     }
     const again = await lint('--cache', '--cache-location', cacheFile);
     expect(again.out).toBe(plain.out);
+
+    // An unchanged file whose earlier file changed is analysed again, on the new schema.
+    const first = join(root, 'fixtures/projects/schema-chain/db/migrations/000001_accounts.up.sql');
+    const original = readFileSync(first, 'utf8');
+    writeFileSync(first, original.replace('nid uuid', 'nid text'));
+    try {
+      const changedPlain = await lint();
+      const later = (out: string) =>
+        (JSON.parse(out) as { files: { path: string; findings: { line: number; rule: string; severity: string }[] }[] }).files
+          .find((f) => f.path.endsWith('000002_nid_uuid.up.sql'))!
+          .findings.filter((f) => f.severity === 'error')
+          .map((f) => `${f.line} ${f.rule}`);
+      expect(later(plain.out)).toEqual([]);
+      expect(later(changedPlain.out)).toEqual(['1 changing-column-type']);
+      const changedCached = await lint('--cache', '--cache-location', cacheFile);
+      expect(changedCached.out).toBe(changedPlain.out);
+    } finally {
+      writeFileSync(first, original);
+    }
+    expect((await lint('--cache', '--cache-location', cacheFile)).out).toBe(plain.out);
+
+    // A changed file after cached ones still runs on the schema they build.
+    const second = join(root, 'fixtures/projects/schema-chain/db/migrations/000002_nid_uuid.up.sql');
+    const secondText = readFileSync(second, 'utf8');
+    writeFileSync(second, `${secondText}-- reviewed\n`);
+    try {
+      const edited = await lint();
+      expect(edited.out).toContain('000002_nid_uuid.up.sql');
+      const editedCached = await lint('--cache', '--cache-location', cacheFile);
+      expect(editedCached.out).toBe(edited.out);
+    } finally {
+      writeFileSync(second, secondText);
+    }
   });
 });
 
@@ -89,11 +122,56 @@ describe('lint workers', () => {
       const r = lintUnit(u, config);
       return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
     });
-    const threaded = await lintInParallel(units, config, (u) => {
-      const r = lintUnit(u, config);
-      return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
-    }, 1, undefined, false);
+    const threaded = await lintInParallel(
+      units,
+      config,
+      () => (_prelude, chunk) =>
+        chunk.map((u) => {
+          const r = lintUnit(u, config);
+          return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
+        }),
+      1,
+      undefined,
+      false,
+    );
     expect(lastParallelRun.chunksInWorkers).toBe(lastParallelRun.chunks);
+    expect(threaded).toEqual(here);
+  }, 180_000);
+});
+
+describe('lint workers on a history whose schema matters', () => {
+  it('each worker rebuilds the schema of the units before its chunks: the same findings as one thread', async () => {
+    const { analysisUnits, historyCatalog, LintLane, schemaOrder, SchemaChain, lintUnit } = await import('../../src/analyze.js');
+    const { parseConfig } = await import('../../src/config/schema.js');
+    const { initParser } = await import('../../src/sql/index.js');
+    const { lintInParallel } = await import('../../src/parallel/pool.js');
+    await initParser();
+    const config = parseConfig({ engines: ['builtin'] });
+    const dir = join(FIXTURES, 'projects/schema-chain/db/migrations');
+    const names = ['000001_accounts.up.sql', '000002_nid_uuid.up.sql', '000003_name_varchar.up.sql', '000004_invoices.up.sql', '000005_invoices_fk.up.sql'];
+    const file = (n: string) => ({ path: `db/migrations/${n}`, content: readFileSync(join(dir, n)), change: 'pr' });
+    // the first file is history; the others one change (its new tables are new to later files)
+    const history = analysisUnits([file(names[0]!)], config);
+    const units = analysisUnits(names.slice(1).map(file), config);
+    const catalog = historyCatalog(history, config);
+    const order = schemaOrder(units);
+    const ordered = order.map((i) => units[i]!);
+    const chain = new SchemaChain(config, catalog);
+    const here = ordered.map((u) => {
+      const r = lintUnit(u, config, chain.before(u));
+      chain.after(u, r.analyzed.parsed);
+      return { findings: r.findings, suppressed: r.suppressed, statements: r.statements };
+    });
+    const errors = here.map((r) => r.findings.filter((f) => f.severity === 'error').map((f) => `${f.line} ${f.rule}`));
+    // 000002: already uuid; 000003: a rewrite; 000005: invoices is new in this change
+    expect(errors).toEqual([[], ['1 changing-column-type'], [], []]);
+    const newLane = () => {
+      const lane = new LintLane(config, catalog);
+      return (prelude: typeof ordered, chunk: typeof ordered) => lane.run(prelude, chunk);
+    };
+    const threaded = await lintInParallel(ordered, config, newLane, 1, undefined, false, history);
+    expect(lastParallelRun.chunksInWorkers).toBe(lastParallelRun.chunks);
+    expect(lastParallelRun.chunks).toBeGreaterThan(1);
     expect(threaded).toEqual(here);
   }, 180_000);
 });
