@@ -23,13 +23,13 @@ describe('dbarch lint fixtures/examples', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { files: JsonFile[]; summary: { files: number; errors: number } };
-    expect(report.summary.files).toBe(10);
+    expect(report.summary.files).toBe(13);
     expect(report.files.map((f) => f.path)).toContain('fixtures/examples/000002_add_account_plan.up.sql');
     const file = (name: string) => report.files.find((f) => f.path === `fixtures/examples/${name}`)!;
     expect(file('000002_add_account_plan.up.sql')).toMatchObject({ framework: 'golang-migrate', direction: 'up', transaction: 'none' });
     expect(file('000002_add_account_plan.down.sql').direction).toBe('down');
     const errors = (name: string) => file(name).findings.filter((f) => f.severity === 'error').map((f) => f.line);
-    // NOT NULL without default (3), volatile default (5), SET NOT NULL (7).
+    // Volatile default (3), SET NOT NULL (5), NOT NULL without default (7).
     expect(errors('000002_add_account_plan.up.sql')).toEqual(expect.arrayContaining([3, 5, 7]));
     // CREATE INDEX (2), CHECK without NOT VALID (4), UNIQUE constraint (6).
     expect(errors('000003_index_orders_status.up.sql')).toEqual(expect.arrayContaining([2, 4, 6]));
@@ -39,18 +39,20 @@ describe('dbarch lint fixtures/examples', () => {
     expect(errors('000001_create_accounts.up.sql')).toEqual([]);
   });
 
-  it('the safe-pattern example is clean even at --fail-on warning', async () => {
-    const r = await cli(['lint', 'fixtures/examples/000005_safe_patterns.up.sql', '--engines', 'builtin', '--fail-on', 'warning']);
-    expect(r.stdout).toMatch(/✔ 1 file, \d+ statements: 0 errors, 0 warnings, \d+ infos?\n$/);
+  it('the safe-pattern examples are clean even at --fail-on warning', async () => {
+    const safe = ['000005_safe_patterns.up.sql', '000006_validate_orders_status.up.sql', '000007_orders_created_at_idx.up.sql'];
+    const r = await cli(['lint', ...safe.map((f) => `fixtures/examples/${f}`), '--engines', 'builtin', '--fail-on', 'warning']);
+    expect(r.stdout).toMatch(/✔ 3 files, \d+ statements: 0 errors, 0 warnings, \d+ infos?\n$/);
     expect(r.code).toBe(0);
   });
 
   it('both engines report a shared hazard once, naming both', async () => {
     const r = await cli(['lint', 'fixtures/examples/000002_add_account_plan.up.sql', '--format', 'json']);
     const findings = (JSON.parse(r.stdout) as { files: JsonFile[] }).files[0]!.findings;
-    const line3 = findings.filter((f) => f.line === 3 && f.severity === 'error');
-    expect(line3).toHaveLength(1);
-    expect(line3[0]!.engines).toEqual(['builtin', 'squawk']);
+    const line7 = findings.filter((f) => f.line === 7 && f.severity === 'error');
+    expect(line7).toHaveLength(1);
+    expect(line7[0]!.rule).toBe('adding-required-field');
+    expect(line7[0]!.engines).toEqual(['builtin', 'squawk']);
   });
 });
 
