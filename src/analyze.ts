@@ -1,5 +1,6 @@
 // The one entry point of the analyzer: the CLI and the App both call analyze().
 // Data flows one way: discovery → parse → facts → {rules, squawk, trace} → report.
+import { availableParallelism } from 'node:os';
 import type { DbarchConfig } from './config/schema.js';
 import { describeLoose, discover, sortMigrations, sqlUnits } from './migrations/index.js';
 import type { MigrationFile } from './migrations/types.js';
@@ -254,7 +255,13 @@ export function lintUnit(
 export { summarise };
 
 const squawkAlias = squawkAliases(RULES);
+/** Cores left to squawk's processes while the built-in engine lints. */
+const SQUAWK_CORES = 1;
 const coveredByCatalog = squawkCovered(RULES);
+
+function squawkProcesses(config: DbarchConfig): number {
+  return Math.max(1, availableParallelism() - (config.engines.includes('builtin') ? 1 : 0));
+}
 
 export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
@@ -271,7 +278,8 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const squawk = squawkEngine
     ? squawkEngine.runSquawk(
         squawkUnits.map(({ u, i }) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
-        { pgVersion: config.pgVersion, excludedRules: squawkEngine.squawkExcludedRules(config.rules) },
+        // One process per core the built-in engine leaves free (it keeps one busy itself).
+        { pgVersion: config.pgVersion, excludedRules: squawkEngine.squawkExcludedRules(config.rules), concurrency: squawkProcesses(config) },
       )
     : undefined;
 
@@ -283,7 +291,12 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   let statements: StatementReport[][] = [];
   // Large inputs are spread over worker threads (each with its own parser); the trace needs
   // the parse trees here, a history catalog is built once, and ORM source maps stay here too.
-  const workers = !keepUnits && !catalog && !units.some((u) => u.orm) ? parallelPlan(units.map(byteLength), input.parallel) : 0;
+  // squawk keeps one core busy while the built-in engine runs: on two cores a worker thread
+  // would only take turns with it (measured: slower than one thread, see docs/benchmarks.md).
+  const workers =
+    !keepUnits && !catalog && !units.some((u) => u.orm)
+      ? parallelPlan(units.map(byteLength), input.parallel, undefined, squawk ? SQUAWK_CORES : 0)
+      : 0;
   if (workers > 0) {
     const here = (u: AnalysisUnit) => {
       const { findings, suppressed: silenced, statements: table } = lintUnit(u, config);
