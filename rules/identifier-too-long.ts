@@ -1,18 +1,35 @@
 import { longIdentifiers } from '../src/pg/statement.js';
 import { createRule } from '../src/rules/create.js';
 
-/** Cheap linear pre-check: 64 identifier characters in a row, or text the check must tokenize. */
+/** UTF-8 bytes a UTF-16 code unit can take, at most (a surrogate half is counted as 3, more than it is). */
+function maxBytes(c: number): number {
+  return c < 0x80 ? 1 : 3;
+}
+
+/**
+ * Cheap linear pre-check, never wrong in the safe direction: could the text hold an identifier
+ * over 63 bytes? An unquoted one is a run of identifier characters; a quoted one lies between
+ * two quote characters that are not doubled (`""` inside a name never splits it, and a stray
+ * quote in a string or comment only makes the stretch it measures longer).
+ */
 function mayHaveLongName(text: string): boolean {
   let run = 0;
+  let quoted = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    // Quoted identifiers and multi-byte names need the real tokenizer.
-    if (c > 127 || c === 34) return true;
-    const ident = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
-    run = ident ? run + 1 : 0;
-    if (run >= 64) return true;
+    if (c === 34 && text.charCodeAt(i - 1) !== 34 && text.charCodeAt(i + 1) !== 34) {
+      if (quoted > 63) return true;
+      quoted = 0;
+      run = 0;
+      continue;
+    }
+    const bytes = maxBytes(c);
+    quoted += bytes;
+    const ident = c > 127 || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+    run = ident ? run + bytes : 0;
+    if (run > 63) return true;
   }
-  return false;
+  return quoted > 63 && text.includes('"');
 }
 
 export default createRule({

@@ -1,5 +1,6 @@
 // The one entry point of the analyzer: the CLI and the App both call analyze().
 // Data flows one way: discovery → parse → facts → {rules, squawk, trace} → report.
+import { availableParallelism } from 'node:os';
 import type { DbarchConfig } from './config/schema.js';
 import { describeLoose, discover, sortMigrations, sqlUnits } from './migrations/index.js';
 import type { MigrationFile } from './migrations/types.js';
@@ -396,7 +397,13 @@ export { summarise };
 const squawkAlias = squawkAliases(RULES);
 /** A schema dump's DROP … IF EXISTS prelude and CREATEs meet no table and no traffic: only design rules apply. */
 const SCHEMA_RULES = RULES.filter((r) => r.meta.category === 'data-modeling' || r.meta.id === 'identifier-too-long');
+/** Cores left to squawk's processes while the built-in engine lints. */
+const SQUAWK_CORES = 1;
 const coveredByCatalog = squawkCovered(RULES);
+
+function squawkProcesses(config: DbarchConfig): number {
+  return Math.max(1, availableParallelism() - (config.engines.includes('builtin') ? 1 : 0));
+}
 
 export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
@@ -418,7 +425,8 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const squawk = squawkEngine
     ? squawkEngine.runSquawk(
         squawkUnits.map(({ u, i }) => ({ path: `${i}/${u.file.path}`, source: u.sql, transaction: u.transaction })),
-        { pgVersion: config.pgVersion, excludedRules: squawkEngine.squawkExcludedRules(config.rules) },
+        // One process per core the built-in engine leaves free (it keeps one busy itself).
+        { pgVersion: config.pgVersion, excludedRules: squawkEngine.squawkExcludedRules(config.rules), concurrency: squawkProcesses(config) },
       )
     : undefined;
 
@@ -434,8 +442,9 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const order = schemaOrder(all);
   // Large inputs are spread over worker threads (each with its own parser, rebuilding the
   // schema from the units before its chunks); the trace needs the parse trees here, and ORM
-  // source maps stay here too.
-  const workers = !keepUnits && !units.some((u) => u.orm) ? parallelPlan(units.map(byteLength), input.parallel) : 0;
+  // source maps stay here too. squawk keeps one core busy while the built-in engine runs: on
+  // two cores a worker thread would only take turns with it (measured, docs/benchmarks.md).
+  const workers = !keepUnits && !units.some((u) => u.orm) ? parallelPlan(units.map(byteLength), input.parallel, undefined, squawk ? SQUAWK_CORES : 0) : 0;
   const store = (unit: AnalysisUnit, r: ChunkResult) => {
     const at = reported.get(unit);
     if (at === undefined) return;

@@ -1,13 +1,14 @@
 // `dbarch` command line: parse options, read files, call analyze(), format, exit code.
-import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+// Only what every command needs is imported here: `--help` and `--version` load nothing else,
+// and the lint pipeline (discovery, the analyzer, the chosen formatter) loads when a lint starts.
 import { ConfigError, MAX_FILE_BYTES, defaultConfigValue } from '../config/defaults.js';
 import type { DbarchConfig } from '../config/schema.js';
-import { changedSince, describeLoose, discover as discoverMigrations, repoRoot, sortMigrations, splitByChanged } from '../migrations/index.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
-import { FORMATS, formatReport, reportFails, unanalysedFiles, type Format } from '../report/index.js';
-import { earlierMigrations, historyDirectories } from './history.js';
+import { FORMATS, type Format } from '../report/formats.js';
+import { reportFails, unanalysedFiles } from '../report/common.js';
 import { packageInfo } from '../report/version.js';
 import { SEVERITIES, type Report, type Severity } from '../types.js';
 import type { AnalyzeInput, SourceFile } from '../analyze.js';
@@ -129,6 +130,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
     return 0;
   }
   if (command !== 'lint') throw new UsageError(`unknown command '${command}' (see dbarch --help)`);
+  const { changedSince, describeLoose, discover: discoverMigrations, repoRoot, sortMigrations, splitByChanged } = await import('../migrations/index.js');
 
   // Load the analyzer and the parser's WASM while the files are found and read.
   // With --cache the analyzer is loaded only if some file missed the cache.
@@ -136,7 +138,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   analyzerReady?.catch(() => undefined);
   // Real path: git reports the repository root resolved, and --since compares paths.
   const cwd = realpathOr(deps.cwd ?? process.cwd());
-  const format = oneOf('--format', values.format ?? 'text', FORMATS);
+  const format: Format = oneOf('--format', values.format ?? 'text', FORMATS);
   const config = await loadConfig(values.config, cwd);
   applyOverrides(config, values);
   // Rule options are checked against each rule's schema before any file is read.
@@ -179,7 +181,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   if (values.since !== undefined) {
     let changed: string[];
     try {
-      changed = await (deps.changedSince ?? changedFilesSince)(values.since, cwd);
+      changed = await (deps.changedSince ?? ((ref: string, at: string) => changedFilesSince(ref, at, repoRoot, changedSince)))(values.since, cwd);
     } catch (err) {
       throw new UsageError(`--since ${values.since}: ${gitMessage(err)}`);
     }
@@ -199,6 +201,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   if ((values.trace || values['database-url'] !== undefined) && values.since === undefined && config.trace.enabled) {
     const alone = targets.filter((key) => candidates.byKey.get(key)?.explicit);
     if (alone.length) {
+      const { earlierMigrations, historyDirectories } = await import('./history.js');
       const dirs = [...new Set(alone.flatMap((key) => historyDirectories(candidates.byKey.get(key)!.abs)))];
       const siblings = collectFiles(dirs, cwd);
       for (const [key, c] of siblings.byKey) if (!candidates.byKey.has(key)) candidates.byKey.set(key, c);
@@ -259,9 +262,17 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   }
 
   const color = values['no-color'] ? false : (values.color ?? (!values.output && (deps.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR))));
-  const output = formatReport(format, report, { color, sources, junit: { failOn } });
-  if (values.output) writeFileSync(resolve(cwd, values.output), output);
-  else deps.stdout(output);
+  if (format === 'json') {
+    // Written one file at a time: the whole report never sits in memory as text.
+    const { writeJson } = await import('../report/json.js');
+    if (values.output) writeToFile(resolve(cwd, values.output), (write) => writeJson(report, write));
+    else writeJson(report, deps.stdout);
+  } else {
+    const { formatReport } = await import('../report/index.js');
+    const output = formatReport(format, report, { color, sources, junit: { failOn } });
+    if (values.output) writeFileSync(resolve(cwd, values.output), output);
+    else deps.stdout(output);
+  }
   // Fail closed: a file dbarch could not analyse is not reported as safe.
   const unanalysed = unanalysedFiles(report);
   for (const u of unanalysed) deps.stderr(`dbarch: not analysed: ${u.path}: ${u.reason}\n`);
@@ -435,7 +446,12 @@ function walk(dir: string, visit: (file: string) => void): void {
   }
 }
 
-function changedFilesSince(ref: string, cwd: string): string[] {
+function changedFilesSince(
+  ref: string,
+  cwd: string,
+  repoRoot: (cwd: string) => string,
+  changedSince: (ref: string, root: string) => string[],
+): string[] {
   const root = repoRoot(cwd);
   // From the root: `git ls-files` (untracked files) prints paths relative to its cwd.
   return changedSince(ref, root).map((p) => resolve(root, p));
@@ -445,6 +461,18 @@ function gitMessage(err: unknown): string {
   const e = err as Error & { stderr?: Buffer | string };
   const stderr = e.stderr ? String(e.stderr).trim() : '';
   return firstLine(stderr || e.message);
+}
+
+function writeToFile(path: string, produce: (write: (text: string) => void) => void): void {
+  const fd = openSync(path, 'w');
+  try {
+    produce((text) => {
+      const bytes = Buffer.from(text, 'utf8');
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function realpathOr(path: string): string {

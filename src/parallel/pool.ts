@@ -21,14 +21,16 @@ const DEPTH = 2;
 /**
  * Worker threads to start besides the main thread: 0 keeps everything here. `parallel`
  * is `false` (never), a number (that many lanes in all, main thread included) or unset
- * (one lane per core once the input is large enough).
+ * (one lane per core once the input is large enough, less the `reserved` cores).
  */
-export function parallelPlan(unitBytes: number[], parallel?: boolean | number, cores = availableParallelism()): number {
+export function parallelPlan(unitBytes: number[], parallel?: boolean | number, cores = availableParallelism(), reserved = 0): number {
   if (parallel === false || unitBytes.length < 2) return 0;
   if (typeof parallel === 'number') return Math.max(0, Math.min(parallel, unitBytes.length) - 1);
   const total = unitBytes.reduce((a, b) => a + b, 0);
-  if (total < PARALLEL_MIN_BYTES || cores < 2) return 0;
-  return cores - 1;
+  // Cores another engine keeps busy meanwhile (squawk) are not ours to fill.
+  const lanes = cores - reserved;
+  if (total < PARALLEL_MIN_BYTES || lanes < 2) return 0;
+  return lanes - 1;
 }
 
 /** Contiguous slices of roughly equal byte size. */

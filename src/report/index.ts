@@ -1,5 +1,6 @@
 // The report formatters: one entry per `--format`.
 import type { Report } from '../types.js';
+import type { Format } from './formats.js';
 import { formatJson } from './json.js';
 import { formatMarkdown, type MarkdownOptions } from './markdown.js';
 import { formatSarif, type SarifOptions } from './sarif.js';
@@ -8,8 +9,7 @@ import { formatGithub } from './github.js';
 import { formatJunit, type JunitOptions } from './junit.js';
 import { formatCodeQuality } from './gitlab.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'markdown', 'github', 'junit', 'gitlab'] as const;
-export type Format = (typeof FORMATS)[number];
+export { FORMATS, type Format } from './formats.js';
 
 export interface FormatOptions {
   color?: boolean;
@@ -38,7 +38,7 @@ export function formatReport(format: Format, report: Report, opts: FormatOptions
   }
 }
 
-export { formatJson, toJsonReport } from './json.js';
+export { formatJson, toJsonReport, writeJson } from './json.js';
 export { formatMarkdown, renderLockTable, truncateMarkdown, SUMMARY_MARKER, GITHUB_TEXT_LIMIT } from './markdown.js';
 export type { MarkdownOptions, LockTableOptions } from './markdown.js';
 export { formatSarif, toSarif } from './sarif.js';

@@ -1,34 +1,66 @@
 // The JSON contract. These names are always present (null when a
 // finding has no relation, lock or fix); everything else is additive.
-import type { Finding, Report, StatementReport } from '../types.js';
+import type { FileReport, Finding, Report, StatementReport } from '../types.js';
 
 export const JSON_REPORT_VERSION = 1;
 
 export function toJsonReport(report: Report): unknown {
   return {
     version: JSON_REPORT_VERSION,
-    files: report.files.map((file) => ({
-      path: file.path,
-      framework: file.framework,
-      direction: file.direction,
-      transaction: file.transaction,
-      statements: file.statements.map(statementJson),
-      findings: file.findings.map(findingJson),
-      ...(file.suppressed?.length ? { suppressed: file.suppressed.map(findingJson) } : {}),
-    })),
-    summary: {
-      files: report.summary.files,
-      statements: report.summary.statements,
-      errors: report.summary.errors,
-      warnings: report.summary.warnings,
-      infos: report.summary.infos,
-      ...(report.summary.suppressed ? { suppressed: report.summary.suppressed } : {}),
-    },
+    files: report.files.map(fileJson),
+    summary: summaryJson(report),
+  };
+}
+
+function fileJson(file: FileReport): Record<string, unknown> {
+  return {
+    path: file.path,
+    framework: file.framework,
+    direction: file.direction,
+    transaction: file.transaction,
+    statements: file.statements.map(statementJson),
+    findings: file.findings.map(findingJson),
+    ...(file.suppressed?.length ? { suppressed: file.suppressed.map(findingJson) } : {}),
+  };
+}
+
+function summaryJson(report: Report): Record<string, unknown> {
+  return {
+    files: report.summary.files,
+    statements: report.summary.statements,
+    errors: report.summary.errors,
+    warnings: report.summary.warnings,
+    infos: report.summary.infos,
+    ...(report.summary.suppressed ? { suppressed: report.summary.suppressed } : {}),
   };
 }
 
 export function formatJson(report: Report): string {
   return `${JSON.stringify(toJsonReport(report), null, 2)}\n`;
+}
+
+/** Bytes gathered before each write: few system calls, and no report-sized string. */
+const CHUNK_CHARS = 256 * 1024;
+
+/**
+ * The same text as formatJson, handed to `write` in pieces of about CHUNK_CHARS, one file's
+ * JSON at a time: a large report never exists as one string (nor as one buffer).
+ */
+export function writeJson(report: Report, write: (text: string) => void): void {
+  if (report.files.length === 0) {
+    write(formatJson(report));
+    return;
+  }
+  let pending = `{\n  "version": ${JSON_REPORT_VERSION},\n  "files": [\n`;
+  report.files.forEach((file, i) => {
+    // JSON strings hold no raw newline, so re-indenting by lines is exact.
+    pending += `    ${JSON.stringify(fileJson(file), null, 2).replaceAll('\n', '\n    ')}${i < report.files.length - 1 ? ',\n' : '\n'}`;
+    if (pending.length >= CHUNK_CHARS) {
+      write(pending);
+      pending = '';
+    }
+  });
+  write(`${pending}  ],\n  "summary": ${JSON.stringify(summaryJson(report), null, 2).replaceAll('\n', '\n  ')}\n}\n`);
 }
 
 function statementJson(s: StatementReport): Record<string, unknown> {

@@ -53,7 +53,9 @@ const LAZY_FILES = ['src/engines/squawk.ts'];
 const LAZY_PACKAGES = ['zod', 'probot', 'bullmq', 'ioredis', '@electric-sql/pglite', '@anthropic-ai/sdk', '@octokit/rest', 'pg', 'pino', 'yaml'];
 
 describe('start-up of dbarch lint', () => {
-  const graph = loadGraph(['src/cli/main.ts', 'src/analyze.ts']);
+  // The CLI loads the lint pipeline with import() once the command is `lint`: discovery, the
+  // analyzer, the formatters (and the history walk for a traced file named alone).
+  const graph = loadGraph(['src/cli/main.ts', 'src/analyze.ts', 'src/migrations/index.ts', 'src/report/index.ts', 'src/cli/history.ts']);
 
   it('loads none of the App, agent, trace, queue or squawk-adapter modules', () => {
     const loaded = [...graph];
@@ -65,5 +67,14 @@ describe('start-up of dbarch lint', () => {
     for (const m of ['src/sql/index.ts', 'src/pg/index.ts', 'src/rules/engine.ts', 'src/report/index.ts', 'libpg-query']) expect(graph.has(m)).toBe(true);
     // And it would notice a heavy module: the App server pulls Probot in.
     expect(loadGraph(['src/app/server.ts']).has('probot')).toBe(true);
+  });
+});
+
+describe('start-up of dbarch --help and --version', () => {
+  it('loads no part of the lint pipeline', () => {
+    const graph = [...loadGraph(['src/cli/main.ts'])];
+    expect(graph.filter((m) => /^src\/(sql|pg|rules|migrations|orm|engines|parallel)\//.test(m) || m === 'src/analyze.ts' || m === 'libpg-query')).toEqual([]);
+    // Of the formatters, only the small shared helpers.
+    expect(graph.filter((m) => m.startsWith('src/report/')).sort()).toEqual(['src/report/common.ts', 'src/report/formats.ts', 'src/report/version.ts']);
   });
 });

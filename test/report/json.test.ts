@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatJson } from '../../src/report/json.js';
+import { formatJson, writeJson } from '../../src/report/json.js';
+import type { Report } from '../../src/types.js';
 import { SAMPLE_PATH, sampleReport } from './sample.js';
 
 describe('formatJson', () => {
@@ -51,5 +52,33 @@ describe('formatJson', () => {
     expect(json.files[0].framework).toBe('golang-migrate');
     expect(json.files[0].statements[2].blocks).toEqual({ reads: false, writes: true, ddl: true });
     expect(json.files[0].findings[1].fix.outsideTransaction).toBe(true);
+  });
+});
+
+describe('writeJson', () => {
+  const streamed = (report: Report) => {
+    const pieces: string[] = [];
+    writeJson(report, (t) => pieces.push(t));
+    return pieces;
+  };
+
+  it('writes exactly the text of formatJson, for reports with files, suppressed findings and none', () => {
+    const sample = sampleReport();
+    const withSuppressed: Report = {
+      ...sample,
+      files: [{ ...sample.files[0]!, suppressed: [sample.files[0]!.findings[0]!] }, ...sample.files.slice(1)],
+      summary: { ...sample.summary, suppressed: 1 },
+    };
+    const empty: Report = { files: [], summary: { files: 0, statements: 0, errors: 0, warnings: 0, infos: 0 } };
+    for (const report of [sample, withSuppressed, empty]) expect(streamed(report).join('')).toBe(formatJson(report));
+  });
+
+  it('hands a large report over in pieces, not as one string', () => {
+    const sample = sampleReport();
+    const many: Report = { ...sample, files: Array.from({ length: 2000 }, () => sample.files[0]!) };
+    const pieces = streamed(many);
+    expect(pieces.length).toBeGreaterThan(3);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(formatJson(many).length / 3);
+    expect(pieces.join('')).toBe(formatJson(many));
   });
 });

@@ -316,6 +316,17 @@ describe('operations', () => {
     expect(lines('identifier-too-long', `SELECT 1;\nCREATE INDEX ${long} ON t (a);`)).toEqual([2]);
     expect(lines('identifier-too-long', `-- ${long}\nCREATE FUNCTION f() RETURNS int AS $b$ SELECT 1 AS ${long} $b$ LANGUAGE sql;`)).toEqual([]);
   });
+  it('identifier-too-long finds long names its quick pre-check must not skip', () => {
+    const spaced = Array.from({ length: 13 }, () => 'word').join(' ');
+    // Quoted with spaces, after a stray quote in a string literal; a doubled quote inside a name.
+    expect(lines('identifier-too-long', `SELECT 1;\nALTER TABLE t ADD COLUMN c text DEFAULT 'a "quote', ADD COLUMN "${spaced}" text;`)).toEqual([2]);
+    expect(lines('identifier-too-long', `ALTER TABLE t ADD COLUMN "${'a'.repeat(40)}""${'b'.repeat(30)}" text;`)).toEqual([1]);
+    // 22 three-byte characters: 66 bytes in 22 characters, quoted or not.
+    expect(lines('identifier-too-long', `ALTER TABLE t ADD COLUMN ${'€'.repeat(22)} text;`)).toEqual([1]);
+    expect(lines('identifier-too-long', `ALTER TABLE t ADD COLUMN "${'€'.repeat(22)}" text;`)).toEqual([1]);
+    // Short quoted and multi-byte names stay quiet.
+    expect(lines('identifier-too-long', `ALTER TABLE "t" ADD COLUMN "${'€'.repeat(21)}" text, ADD COLUMN "a b" int;`)).toEqual([]);
+  });
 });
 
 describe('ban-multiple-foreign-keys', () => {
