@@ -3,6 +3,7 @@
 // A failure here never fails the build: the trace then makes the snapshot on first use.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { buildSnapshotPath } from '../src/trace/replay.js';
 import { PgliteWorker } from '../src/trace/worker.js';
 
@@ -11,7 +12,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const w = await PgliteWorker.start({ memoryMb: 256 });
   try {
-    const dump = await w.dump(120_000);
+    // gzip: the package stays small; a trace unpacks it once per process, beside its parse
+    const dump = gzipSync(await w.dump(120_000), { level: 9 });
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;
     writeFileSync(tmp, dump);

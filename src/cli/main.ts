@@ -47,6 +47,9 @@ Options:
   --engines <builtin,squawk>           engines to run (default: both)
   --trace                              replay the migrations in embedded Postgres (PGlite)
   --database-url <url>                 trace against this PostgreSQL instead (implies --trace)
+  --trace-cache <dir>                  keep the schemas the trace replays in this directory, so
+                                       a later run on the same history skips the replay
+                                       (default: $DBARCH_CACHE_DIR, else none)
   --max-file-bytes <N>                 skip larger files with an info finding (default 2097152)
   --var <name=value>                   value for a template placeholder ({{ .name }}, \${name}, :name);
                                        repeatable, overrides the config's vars
@@ -72,6 +75,7 @@ const OPTIONS = {
   since: { type: 'string' },
   trace: { type: 'boolean' },
   'database-url': { type: 'string' },
+  'trace-cache': { type: 'string' },
   engines: { type: 'string' },
   'max-file-bytes': { type: 'string' },
   var: { type: 'string', multiple: true },
@@ -224,7 +228,7 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   };
   // The environment is read here, at the entry point: DATABASE_URL for a real server, DBARCH_CACHE_DIR for replays.
   const traceUrl = values['database-url'] ?? (values.trace ? process.env.DATABASE_URL : undefined);
-  const cacheDir = process.env.DBARCH_CACHE_DIR;
+  const cacheDir = values['trace-cache'] !== undefined ? resolve(cwd, values['trace-cache']) : process.env.DBARCH_CACHE_DIR;
   const traceOptions = { ...(traceUrl ? { databaseUrl: traceUrl } : {}), ...(cacheDir ? { cacheDir } : {}) };
   const trace = values.trace || traceUrl ? { trace: Object.keys(traceOptions).length > 0 ? traceOptions : (true as const) } : {};
   const historyFiles = history.map(asInput);

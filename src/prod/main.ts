@@ -215,6 +215,17 @@ export function handleSignals(handle: Pick<ProdHandle, 'stop'>, log: Pick<Logger
 export async function main(env: NodeJS.ProcessEnv = process.env, role?: Role): Promise<ProdHandle> {
   const log = createLogger(env);
   const handle = await startProd({ env, role, log });
+  // Processes that run reviews keep one PGlite instance started on the last base state, so
+  // the next review of that repository does not wait for a start (DBARCH_TRACE_WARM=false: off).
+  if (handle.role !== 'web' && env.DBARCH_TRACE_WARM !== 'false') {
+    const { keepWarmInstance } = await import('../trace/index.js');
+    keepWarmInstance(true);
+    const stop = handle.stop;
+    handle.stop = async () => {
+      await stop();
+      keepWarmInstance(false);
+    };
+  }
   handleSignals(handle, log);
   log.info({ role: handle.role, port: handle.port }, 'dbarch started');
   return handle;

@@ -61,6 +61,47 @@ function pgliteSession(w: PgliteWorker, start: { extensions: string[]; memoryMb:
   };
 }
 
+/**
+ * One PGlite instance started ahead of need on the base state the last review used, so the
+ * next review of the same repository does not wait for a start. Only long-lived processes
+ * (the App's workers) keep one: see keepWarmInstance.
+ */
+let warm: { key: string; start: string; worker: Promise<PgliteWorker> } | undefined;
+let keepWarm = false;
+
+/** Whether to keep one instance started ahead (entry points of long-lived processes turn it on). */
+export function keepWarmInstance(on: boolean): void {
+  keepWarm = on;
+  if (!on) void takeWarm(undefined, '');
+}
+
+/** The parked instance when it matches; any other is closed. */
+async function takeWarm(key: string | undefined, start: string): Promise<PgliteWorker | undefined> {
+  const parked = warm;
+  warm = undefined;
+  if (!parked) return undefined;
+  const w = await parked.worker.catch(() => undefined);
+  if (!w) return undefined;
+  if (parked.key === key && parked.start === start && w.alive) {
+    w.ref();
+    return w;
+  }
+  await w.close();
+  return undefined;
+}
+
+/** Starts a fresh instance on the state (never used: nothing of an earlier review is left in it). */
+function park(key: string, start: { extensions: string[]; memoryMb: number }, dump: Uint8Array): void {
+  void takeWarm(undefined, '');
+  const worker = PgliteWorker.start({ dump, ...start, background: true });
+  worker.catch(() => undefined);
+  warm = { key, start: startKey(start), worker };
+}
+
+function startKey(start: { extensions: string[]; memoryMb: number }): string {
+  return `${start.memoryMb}:${[...start.extensions].sort().join(',')}`;
+}
+
 async function openPgliteBackend(input: TraceFilesInput, extensions: string[], roles: string[]): Promise<Backend> {
   const { options } = input;
   const r = await baseState(
@@ -93,12 +134,14 @@ async function openPgliteBackend(input: TraceFilesInput, extensions: string[], r
         first = undefined;
         return pgliteSession(w, start);
       }
-      const w = await PgliteWorker.start({ dump: r.state.dump, ...start });
+      const w = (await takeWarm(r.state.key, startKey(start))) ?? (await PgliteWorker.start({ dump: r.state.dump, ...start }));
       if (rolesSql) await w.exec(rolesSql, 60_000);
       return pgliteSession(w, start);
     },
     async dispose() {
       await first?.close();
+      await r.saved;
+      if (keepWarm) park(r.state.key, start, r.state.dump);
     },
   };
 }
@@ -217,6 +260,8 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
   let opened: OpenedSession | undefined;
   /** The fix check in progress, closed too when the review is cancelled. */
   let checking: OpenedSession | undefined;
+  /** A session on the base state started ahead for a fix check. */
+  let spare: Promise<OpenedSession> | undefined;
   /** Targets applied so far on the current session, to restore a fresh session after a kill. */
   const applied: TraceTarget[] = [];
   const startOf = new Map<string, TraceTarget[]>();
@@ -284,7 +329,14 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
         continue;
       }
       startOf.set(target.path, [...applied]);
-      if (opened?.snapshot && input.fixes?.some((f) => f.path === target.path)) copies.set(target.path, await opened.snapshot());
+      if (input.fixes?.some((f) => f.path === target.path)) {
+        // Before the first target the schema is the base state itself: a session for its fix
+        // starts now, beside the trace, instead of a copy of this one afterwards.
+        if (applied.length === 0 && backend.engine === 'pglite') {
+          spare ??= backend.open();
+          spare.catch(() => undefined);
+        } else if (opened?.snapshot) copies.set(target.path, await opened.snapshot());
+      }
       const facts = factsOf(target);
       const down = downs.get(target.path);
       const before = down ? await snapshotSchema(session, 60_000) : undefined;
@@ -311,6 +363,7 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await opened?.close();
+    await spare?.then((x) => x.close(), () => undefined);
     await backend.dispose();
   }
   return result;
@@ -380,7 +433,9 @@ export async function traceFiles(input: TraceFilesInput): Promise<TraceFilesResu
     try {
       // from the copy taken before the target ran; else the earlier targets are replayed
       const copy = copies.get(target.path);
-      s = checking = copy ? await copy() : await backend.open();
+      const ready = !copy && prefix.length === 0 ? spare : undefined;
+      if (ready) spare = undefined;
+      s = checking = copy ? await copy() : ready ? await ready : await backend.open();
       options.signal?.throwIfAborted();
       if (!copy) for (const t of prefix) await applyQuietly(s.session, t, t.parsed, within(Math.max(options.timeoutMs, 60_000)));
       const earlier = topLevel(target.parsed).filter((st) => st.index < req.statementIndex && st.ast);

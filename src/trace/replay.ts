@@ -1,7 +1,10 @@
 // Rebuilds the schema as it was before the change (history replay or a schema dump),
 // and caches the result as a PGlite data-directory tarball keyed by a hash of the history.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -11,7 +14,8 @@ import type { Direction, ParsedFile, TransactionMode } from '../types.js';
 import type { TraceSession } from './catalog.js';
 import { applyBatched } from './batch.js';
 import { topLevel } from './run.js';
-import { BUILTIN_EXTENSIONS, PgliteWorker, availableExtensions } from './worker.js';
+import { packageInfo } from '../report/version.js';
+import { BUILTIN_EXTENSIONS, PgliteWorker, SETTINGS, availableExtensions, isGzip, sharedBytes } from './worker.js';
 
 export interface HistoryFile {
   path: string;
@@ -178,10 +182,13 @@ export interface BaseInput {
   schemaDump?: { path: string; source: string };
 }
 
-/** Key of the replayed state: PGlite version + every history file (path, mode, content) + the dump. */
+/**
+ * Key of the replayed state: dbarch and PGlite (PostgreSQL) versions, the server settings,
+ * every history file (path, mode, content) and the dump.
+ */
 export function historyKey(input: BaseInput): string {
   const h = createHash('sha256');
-  h.update(`pglite ${pgliteVersion()}\n`);
+  h.update(`dbarch ${packageInfo().version}\npglite ${pgliteVersion()}\n${SETTINGS.join('\n')}\n`);
   if (needsSupabaseStub(input.history.map((f) => f.source))) h.update('supabase\n');
   if (input.schemaDump) h.update(`dump ${input.schemaDump.path}\n${input.schemaDump.source}\n`);
   for (const f of input.history) {
@@ -244,29 +251,74 @@ export function clearReplayCache(): void {
   blank = undefined;
 }
 
+/** Replayed states kept on disk (plain tarballs of 40-60 MB each); the oldest go first. */
+const MAX_DISK_ENTRIES = 4;
+
 function readDisk(dir: string, key: string): BaseState | undefined {
   const meta = join(dir, `trace-${key}.json`);
-  const tar = join(dir, `trace-${key}.tgz`);
+  const tar = join(dir, `trace-${key}.tar`);
   if (!existsSync(meta) || !existsSync(tar)) return undefined;
   try {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as Omit<BaseState, 'dump'>;
-    return { ...m, dump: new Uint8Array(readFileSync(tar)) };
+    return { ...m, dump: readShared(tar) };
   } catch {
     return undefined;
   }
 }
 
-function writeDisk(dir: string, state: BaseState): void {
-  mkdirSync(dir, { recursive: true });
-  const { dump, ...meta } = state;
-  const tmp = `.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(join(dir, `trace-${state.key}.tgz${tmp}`), dump);
-  renameSync(join(dir, `trace-${state.key}.tgz${tmp}`), join(dir, `trace-${state.key}.tgz`));
-  writeFileSync(join(dir, `trace-${state.key}.json${tmp}`), JSON.stringify(meta));
-  renameSync(join(dir, `trace-${state.key}.json${tmp}`), join(dir, `trace-${state.key}.json`));
+/** A file read straight into shared memory (see sharedBytes). */
+function readShared(file: string): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const out = new Uint8Array(new SharedArrayBuffer(fstatSync(fd).size));
+    let at = 0;
+    while (at < out.byteLength) {
+      const n = readSync(fd, out, at, out.byteLength - at, at);
+      if (n === 0) throw new Error(`${file}: truncated`);
+      at += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
 }
 
-let blank: Uint8Array | undefined;
+/** Writes the state in the background (the trace goes on meanwhile); never fails the trace. */
+async function writeDisk(dir: string, state: BaseState): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const { dump, ...meta } = state;
+    const tmp = `.tmp-${process.pid}-${Date.now()}`;
+    const tar = join(dir, `trace-${state.key}.tar`);
+    const json = join(dir, `trace-${state.key}.json`);
+    await writeFile(`${tar}${tmp}`, dump);
+    await rename(`${tar}${tmp}`, tar);
+    await writeFile(`${json}${tmp}`, JSON.stringify(meta));
+    await rename(`${json}${tmp}`, json);
+    pruneDisk(dir);
+  } catch {
+    // the cache is an optimisation only
+  }
+}
+
+function pruneDisk(dir: string): void {
+  const entries = readdirSync(dir)
+    .filter((f) => /^trace-[0-9a-f]{64}\.(tar|tgz)$/.test(f))
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { f } of entries.slice(MAX_DISK_ENTRIES)) {
+    for (const gone of [f, f.replace(/\.(tar|tgz)$/, '.json')]) {
+      try {
+        unlinkSync(join(dir, gone));
+      } catch {
+        // removed by another process meanwhile
+      }
+    }
+  }
+}
+
+/** The blank cluster as a plain tarball (read and unpacked once per process). */
+let blank: Promise<Uint8Array | undefined> | undefined;
 
 /** The blank cluster `npm run build` dumps next to the compiled code (dist/). */
 export function buildSnapshotPath(): string {
@@ -274,7 +326,28 @@ export function buildSnapshotPath(): string {
 }
 
 function blankPath(cacheDir?: string): string {
-  return join(cacheDir ?? join(tmpdir(), 'dbarch-trace-cache'), `blank-pglite-${pgliteVersion()}.tgz`);
+  return join(cacheDir ?? join(tmpdir(), 'dbarch-trace-cache'), `blank-pglite-${pgliteVersion()}.tar`);
+}
+
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * Starts reading the blank cluster: the snapshot made at build time first, then one an
+ * earlier run saved. Unpacking runs on libuv's thread pool, beside the parse of the history.
+ */
+function loadBlank(cacheDir?: string): Promise<Uint8Array | undefined> {
+  blank ??= (async () => {
+    for (const candidate of [buildSnapshotPath(), blankPath(cacheDir)]) {
+      try {
+        const bytes = await readFile(candidate);
+        return sharedBytes(isGzip(bytes) ? await gunzipAsync(bytes) : bytes);
+      } catch {
+        // missing or unreadable: try the next one
+      }
+    }
+    return undefined;
+  })();
+  return blank;
 }
 
 /**
@@ -282,23 +355,16 @@ function blankPath(cacheDir?: string): string {
  * dumped once (memory, and disk: cacheDir or the OS temp dir) and later starts load it.
  */
 export async function startBlank(opts: { extensions: string[]; memoryMb: number }, cacheDir?: string): Promise<PgliteWorker> {
-  const file = blankPath(cacheDir);
-  // The snapshot made at build time first, then one an earlier run saved.
-  for (const candidate of [buildSnapshotPath(), file]) {
-    if (blank || !existsSync(candidate)) continue;
-    try {
-      blank = new Uint8Array(readFileSync(candidate));
-    } catch {
-      blank = undefined;
-    }
-  }
-  if (blank) return PgliteWorker.start({ ...opts, dump: blank });
+  const dump = await loadBlank(cacheDir);
+  if (dump) return PgliteWorker.start({ ...opts, dump });
   const w = await PgliteWorker.start(opts);
   try {
-    blank = await w.dump(120_000);
+    const fresh = await w.dump(120_000);
+    blank = Promise.resolve(fresh);
+    const file = blankPath(cacheDir);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-    writeFileSync(tmp, blank);
+    writeFileSync(tmp, fresh);
     renameSync(tmp, file);
   } catch {
     // the cache is an optimisation only
@@ -325,6 +391,8 @@ export interface ReplayResult {
   fromCache: 'memory' | 'disk' | false;
   /** A worker at the base state, when replay just ran in it (saves one load). */
   worker?: PgliteWorker;
+  /** The write of the state to the disk cache, still under way. */
+  saved?: Promise<void>;
 }
 
 /** The base state for the history: from the cache, or replayed (and then cached). */
@@ -340,6 +408,7 @@ export async function baseState(input: BaseInput, opts: ReplayOptions): Promise<
     }
   }
   const t0 = performance.now();
+  void loadBlank(opts.cacheDir);
   await initParser();
   const files: { file: HistoryFile; parsed: ParsedFile }[] = [];
   if (input.schemaDump) {
@@ -373,8 +442,8 @@ export async function baseState(input: BaseInput, opts: ReplayOptions): Promise<
       replayMs: Math.round(performance.now() - t0),
     };
     remember(state);
-    if (opts.cacheDir) writeDisk(opts.cacheDir, state);
-    return { state, fromCache: false, worker };
+    const saved = opts.cacheDir ? writeDisk(opts.cacheDir, state) : undefined;
+    return { state, fromCache: false, worker, ...(saved ? { saved } : {}) };
   } catch (err) {
     await worker.close();
     throw err;

@@ -15,6 +15,7 @@
 //   while the worker survives. resourceLimits caps the JS heap as well.
 // - Wall-clock limit: the main thread terminates the worker (WASM cannot be interrupted).
 import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -44,9 +45,15 @@ function errorOf(e) {
       const mod = await import(ext.url);
       extensions[ext.exportName] = mod[ext.exportName];
     }
-    const options = { dataDir: 'memory://', extensions };
+    const startParams = [...PGlite.defaultStartParams, ...workerData.settings.flatMap((s) => ['-c', s])];
+    const options = { dataDir: 'memory://', extensions, startParams };
     if (workerData.wasmModule) options.pgliteWasmModule = workerData.wasmModule;
-    if (workerData.dump) options.loadDataDir = new Blob([workerData.dump]);
+    if (workerData.dump) {
+      // PGlite reads loadDataDir with arrayBuffer() and its type only. Node 20's Blob hands
+      // a 40-60 MB tarball over in small asynchronous chunks (about 1 s on a busy machine).
+      const bytes = workerData.dump;
+      options.loadDataDir = { type: 'application/x-tar', size: bytes.byteLength, arrayBuffer: async () => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer) };
+    }
     db = await PGlite.create(options);
   } catch (e) {
     parentPort.postMessage({ type: 'init-error', error: errorOf(e) });
@@ -66,9 +73,14 @@ function errorOf(e) {
           const result = await db.query(msg.sql, msg.params || []);
           parentPort.postMessage({ id: msg.id, ok: true, rows: result.rows });
         } else if (msg.op === 'dump') {
-          const blob = await db.dumpDataDir('gzip');
-          const bytes = new Uint8Array(await blob.arrayBuffer());
-          parentPort.postMessage({ id: msg.id, ok: true, dump: bytes }, [bytes.buffer]);
+          // a checkpoint first: otherwise the next start replays all the WAL since the last one
+          await db.exec('CHECKPOINT');
+          const blob = await db.dumpDataDir('none');
+          const tar = new Uint8Array(await blob.arrayBuffer());
+          // in shared memory: every later start reads it without a copy (see sharedBytes)
+          const bytes = new Uint8Array(new SharedArrayBuffer(tar.byteLength));
+          bytes.set(tar);
+          parentPort.postMessage({ id: msg.id, ok: true, dump: bytes });
         } else if (msg.op === 'close') {
           await db.close();
           parentPort.postMessage({ id: msg.id, ok: true });
@@ -125,7 +137,7 @@ export function availableExtensions(): Map<string, string> {
 export const BUILTIN_EXTENSIONS = new Set(['plpgsql']);
 
 export interface WorkerOptions {
-  /** A gzip tarball from dumpDataDir to start from; fresh initdb when absent. */
+  /** A data directory tarball (dumpDataDir; plain or gzip) to start from; fresh initdb when absent. */
   dump?: Uint8Array;
   /** SQL extension names to load (must be in availableExtensions()). */
   extensions?: string[];
@@ -134,6 +146,8 @@ export interface WorkerOptions {
   startTimeoutMs?: number;
   /** A compiled pglite.wasm shared by all workers (compiling it is most of a cold start). */
   wasmModule?: WasmModule;
+  /** Started ahead of need: keeps the process alive neither while it starts nor after (see ref()). */
+  background?: boolean;
 }
 
 /** A compiled `WebAssembly.Module` (not in this project's TS lib, which has no DOM). */
@@ -145,6 +159,45 @@ export function pgliteWasmModule(): Promise<WasmModule> {
   wasmModule ??= readFile(join(pgliteDist, 'pglite.wasm')).then((bytes) => wasm.compile(bytes));
   return wasmModule;
 }
+
+/**
+ * Server settings of every trace instance (on top of PGlite's defaults). None changes what a
+ * statement locks, rewrites or refuses; they cut start-up and WAL work:
+ * - shared_buffers: PGlite's 128 MB are zeroed at every start (most of its boot time), and
+ *   the replayed schemas are small;
+ * - max_connections: one backend only; max_locks_per_transaction keeps the shared lock table
+ *   at least as large as with the default 100 connections;
+ * - WAL segments are not zero-filled, recycled or kept beyond two (each is 16 MB to copy
+ *   into and out of a snapshot), and full-page images are not written (fsync is off anyway).
+ */
+export const SETTINGS: readonly string[] = [
+  'shared_buffers=16MB',
+  'max_connections=5',
+  'max_locks_per_transaction=512',
+  'wal_init_zero=off',
+  'wal_recycle=off',
+  'min_wal_size=32MB',
+  'full_page_writes=off',
+];
+
+/**
+ * The tarball as plain tar in shared memory, handed to the worker thread as it is. PGlite
+ * copies each file out of it, so the bytes are never written to and a cached state serves
+ * every start without a copy (50 MB copies take most of a second on a busy machine).
+ */
+export function sharedBytes(bytes: Uint8Array): Uint8Array {
+  if (isGzip(bytes)) return sharedBytes(gunzipSync(bytes));
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  out.set(bytes);
+  return out;
+}
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+
 
 /** Smallest WASM heap PGlite starts with comfortably; lower limits would fail at startup. */
 const MIN_WASM_MB = 256;
@@ -166,17 +219,17 @@ export class PgliteWorker {
         const exportName = available.get(name)!;
         return { exportName, url: pathToFileURL(join(pgliteDist, 'contrib', `${exportName}.js`)).href };
       });
-    const dump = opts.dump ? opts.dump.slice() : undefined;
+    const dump = opts.dump ? sharedBytes(opts.dump) : undefined;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         pgliteUrl: PGLITE_URL,
         extensions,
         dump,
+        settings: SETTINGS,
         wasmModule: opts.wasmModule,
         wasmLimitBytes: Math.max(opts.memoryMb, MIN_WASM_MB) * 1024 * 1024,
       },
-      transferList: dump ? [dump.buffer as ArrayBuffer] : [],
       resourceLimits: { maxOldGenerationSizeMb: Math.max(opts.memoryMb, 128) },
       stdout: true,
       stderr: true,
@@ -189,6 +242,10 @@ export class PgliteWorker {
         this.kill(new TraceAbort('timeout', 'PGlite did not start in time'));
         reject(this.dead);
       }, opts.startTimeoutMs ?? 180_000);
+      if (opts.background) {
+        timer.unref();
+        this.worker.unref();
+      }
       this.worker.on('message', (msg: WorkerReply) => {
         if (msg.type === 'ready') {
           clearTimeout(timer);
@@ -232,6 +289,11 @@ export class PgliteWorker {
     return !this.dead;
   }
 
+  /** Keeps the process alive while the worker runs (undoes `background`). */
+  ref(): void {
+    this.worker.ref();
+  }
+
   private send(msg: Record<string, unknown>, timeoutMs: number): Promise<WorkerReply> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
@@ -268,7 +330,7 @@ export class PgliteWorker {
     return (reply.rows ?? []) as T[];
   }
 
-  /** The data directory as a gzip tarball (PGlite dumpDataDir). */
+  /** The data directory as a plain tarball (PGlite dumpDataDir), after a checkpoint. */
   async dump(timeoutMs: number): Promise<Uint8Array> {
     const reply = await this.send({ op: 'dump' }, timeoutMs);
     if (!reply.ok || !reply.dump) throw new Error(reply.error?.message ?? 'dump failed');

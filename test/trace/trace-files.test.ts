@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initParser, parseSql } from '../../src/sql/index.js';
-import { baseState, clearReplayCache, traceFiles, verifyFix, type TraceTarget } from '../../src/trace/index.js';
+import { baseState, clearReplayCache, keepWarmInstance, traceFiles, verifyFix, type TraceFilesResult, type TraceTarget } from '../../src/trace/index.js';
 import type { Fix } from '../../src/types.js';
 
 const options = { timeoutMs: 60_000, memoryMb: 512, pgVersion: 18 };
@@ -151,7 +151,7 @@ describe('traceFiles', () => {
       const t = target('db/002.sql', 'ALTER TABLE disk_cached ADD COLUMN v text;');
       const first = await traceFiles({ targets: [t], history: hist, options: { ...options, cacheDir } });
       expect(first.base.fromCache).toBe(false);
-      expect(readdirSync(cacheDir).filter((f) => f.startsWith('trace-')).sort()).toEqual([`trace-${first.base.key}.json`, `trace-${first.base.key}.tgz`]);
+      expect(readdirSync(cacheDir).filter((f) => f.startsWith('trace-')).sort()).toEqual([`trace-${first.base.key}.json`, `trace-${first.base.key}.tar`]);
       clearReplayCache(); // as in a new process
       const second = await traceFiles({ targets: [t], history: hist, options: { ...options, cacheDir } });
       expect(second.base.fromCache).toBe('disk');
@@ -160,6 +160,68 @@ describe('traceFiles', () => {
       rmSync(cacheDir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('gives the same locks, rewrites, failures and fix verdicts with and without the replay cache', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dbarch-trace-test-'));
+    const hist = [
+      ...history.filter((h) => !h.source.includes('postgis')),
+      {
+        path: 'db/003_more.sql',
+        transaction: 'transaction' as const,
+        source: `CREATE INDEX orders_customer ON orders (customer_id);
+ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);
+CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 10;
+CREATE ROLE reporting;
+GRANT SELECT ON big_orders TO reporting;`,
+      },
+    ];
+    const input = () => ({
+      targets: [
+        target('db/004_change.sql', `ALTER TABLE orders ADD COLUMN created timestamptz DEFAULT clock_timestamp();
+ALTER TABLE customers ALTER COLUMN name TYPE int USING length(name);
+CREATE INDEX orders_note ON orders (note);
+ALTER TABLE orders DROP COLUMN total;`),
+        target('db/005_next.sql', 'ALTER TABLE customers ADD COLUMN email text NOT NULL;', { transaction: 'none' }),
+      ],
+      history: hist,
+      fixes: [
+        {
+          path: 'db/004_change.sql',
+          statementIndex: 2,
+          fix: { description: 'concurrently', sql: 'CREATE INDEX CONCURRENTLY orders_note ON orders (note);', outsideTransaction: true } as Fix,
+        },
+      ],
+      options: { ...options, cacheDir },
+    });
+    // everything but timings
+    const outcome = (r: TraceFilesResult) => ({
+      statements: [...r.perStatement].map(([path, m]) => [path, [...m].map(([i, t]) => [i, { ...t, durationMs: 0 }])]),
+      findings: [...r.findings],
+      verdicts: r.fixVerdicts.map((v) => v.verdict),
+      issues: r.base.issues,
+      unavailable: r.base.unavailableExtensions,
+    });
+    try {
+      clearReplayCache();
+      const cold = await traceFiles(input());
+      clearReplayCache(); // a new process: from the disk cache
+      const disk = await traceFiles(input());
+      const memory = await traceFiles(input());
+      keepWarmInstance(true);
+      await traceFiles(input()); // leaves an instance started on the base state
+      const warm = await traceFiles(input());
+      expect([cold, disk, memory, warm].map((r) => r.base.fromCache)).toEqual([false, 'disk', 'memory', 'memory']);
+      const expected = outcome(cold);
+      // the cold run did see what the comparison is about
+      expect(cold.perStatement.get('db/004_change.sql')?.get(1)?.rewrote).toEqual(['public.customers']);
+      expect(cold.findings.get('db/004_change.sql')?.map((f) => f.rule)).toContain('trace-failed');
+      expect(cold.fixVerdicts.map((v) => v.verdict.ok)).toEqual([true]);
+      for (const r of [disk, memory, warm]) expect(outcome(r)).toEqual(expected);
+    } finally {
+      keepWarmInstance(false);
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }, 600_000);
 
   it('loads a pg_dump schema instead of replaying history', async () => {
     const dump = [
