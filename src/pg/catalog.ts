@@ -250,12 +250,17 @@ export class Catalog implements CatalogView {
           else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && cmd.def?.ColumnDef?.typeName)
             this.column(table).set(cmd.name, typeNameToString(cmd.def.ColumnDef.typeName));
           else if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
+            // an FK written without columns references the primary key (read before the column's constraints go)
+            const pk = this.primaryKeyColumns(table);
             this.column(table).set(cmd.name, '');
             // constraints on the column go with it (CASCADE also takes FKs referencing it)
             for (const [name, c] of this.constraints.get(table) ?? []) if (c.columns?.includes(cmd.name)) this.dropConstraint(table, name);
             for (const fk of this.base?.foreignKeysOf(table) ?? []) if (fk.columns?.includes(cmd.name)) this.dropConstraint(table, fk.name);
-            if (cmd.behavior === 'DROP_CASCADE')
-              for (const fk of this.foreignKeysTo(table)) if (!fk.refColumns || fk.refColumns.includes(cmd.name)) this.dropConstraint(fk.table, fk.name);
+            if (cmd.behavior === 'DROP_CASCADE') {
+              // with the primary key not known, the FK is kept
+              for (const fk of this.foreignKeysTo(table))
+                if ((fk.refColumns ?? pk)?.includes(cmd.name)) this.dropConstraint(fk.table, fk.name);
+            }
           }
           else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint)
             this.addConstraint(table, cmd.def.Constraint, searchPath, undefined);
