@@ -206,6 +206,39 @@ describe('catalog from the file and the history', () => {
   });
 });
 
+describe('session time zone', () => {
+  // timestamp <-> timestamptz skips the rewrite only when the session zone is UTC (PG 12+)
+  const change = 'ALTER TABLE t ALTER COLUMN at TYPE timestamptz;';
+  const rewrites = (sql: string, mode: TransactionMode = 'none') => {
+    const f = facts(`CREATE TABLE t (at timestamp);\nCOMMIT;\n${sql}`, mode).filter((x) => x.kind === 'ALTER TABLE');
+    return f.map((x) => x.rewrites.length > 0);
+  };
+
+  it('the server default (assumed UTC) and UTC-equivalent zones do not rewrite', () => {
+    expect(rewrites(change)).toEqual([false]);
+    expect(rewrites(`SET TIME ZONE 'UTC';\n${change}`)).toEqual([false]);
+    expect(rewrites(`SET timezone = 'Etc/UTC';\n${change}`)).toEqual([false]);
+    expect(rewrites(`SET TIME ZONE 0;\n${change}`)).toEqual([false]);
+    expect(rewrites(`SET TIME ZONE INTERVAL '+00:00' HOUR TO MINUTE;\n${change}`)).toEqual([false]);
+  });
+
+  it('another zone rewrites, until RESET / SET TIME ZONE DEFAULT / RESET ALL', () => {
+    expect(rewrites(`SET TIME ZONE 'Europe/Paris';\n${change}`)).toEqual([true]);
+    expect(rewrites(`SET timezone TO 'America/New_York';\n${change}\nRESET timezone;\n${change}`)).toEqual([true, false]);
+    expect(rewrites(`SET TIME ZONE 2;\n${change}\nSET TIME ZONE DEFAULT;\n${change}`)).toEqual([true, false]);
+    expect(rewrites(`SELECT set_config('timezone', 'Asia/Tokyo', false);\n${change}\nRESET ALL;\n${change}`)).toEqual([true, false]);
+  });
+
+  it('SET LOCAL TIME ZONE lasts until the end of its transaction', () => {
+    expect(rewrites(`BEGIN;\nSET LOCAL TIME ZONE 'Europe/Paris';\n${change}\nCOMMIT;\n${change}`)).toEqual([true, false]);
+  });
+
+  it('before PostgreSQL 12 the change always rewrites', () => {
+    const f = facts(`CREATE TABLE t (at timestamp);\nCOMMIT;\n${change}`, 'none', 11);
+    expect(f.at(-1)!.rewrites).toEqual(['public.t']);
+  });
+});
+
 describe('timeoutsBefore', () => {
   const lt = (sql: string, mode: TransactionMode = 'transaction') => timeoutsBefore(facts(sql, mode)).map((t) => t.lockTimeout);
 
