@@ -67,35 +67,40 @@ function slowness(candidates: Reason[], held: string): { why: string; severity: 
   return undefined;
 }
 
-/** One pass over the file: the first slow statement under each held ACCESS EXCLUSIVE lock. */
+/**
+ * One pass over the file: the first slow statement under each held ACCESS EXCLUSIVE lock.
+ * What is held comes from the model (`heldLocks`: locks last until COMMIT/ROLLBACK, a
+ * ROLLBACK TO SAVEPOINT gives back the later ones); this only remembers where each was taken.
+ */
 function findHits(ctx: RuleContext): Map<number, Hit> {
   const hits = new Map<number, Hit>();
   let currentTxn = -1;
-  let held = new Map<string, StatementFacts>();
+  // where each held ACCESS EXCLUSIVE lock was taken; null: on a table that has no traffic yet
+  let takenAt = new Map<string, StatementFacts | null>();
   let reported = new Set<string>();
   for (const stmt of ctx.statements) {
     const id = ctx.file.transactionBlock(stmt.stmt.index);
     if (id !== currentTxn) {
       currentTxn = id;
-      held = new Map();
+      takenAt = new Map();
       reported = new Set();
     }
     if (id === -1) continue;
-    const candidates = held.size > reported.size ? reasons(stmt, ctx) : [];
-    for (const [relation, takenAt] of candidates.length ? held : []) {
+    const exclusive = new Set(stmt.heldLocks.filter((l) => l.mode === 'ACCESS EXCLUSIVE').map((l) => l.relation));
+    for (const relation of takenAt.keys()) if (!exclusive.has(relation)) takenAt.delete(relation);
+    const held = [...takenAt].filter((e): e is [string, StatementFacts] => e[1] !== null);
+    const candidates = held.length > reported.size ? reasons(stmt, ctx) : [];
+    for (const [relation, at] of candidates.length ? held : []) {
       if (reported.has(relation)) continue;
       const slow = slowness(candidates, relation);
       if (!slow) continue;
       reported.add(relation);
-      if (!hits.has(stmt.stmt.index)) {
-        hits.set(stmt.stmt.index, { relation, line: takenAt.stmt.span.line, ...slow });
-      }
+      if (!hits.has(stmt.stmt.index)) hits.set(stmt.stmt.index, { relation, line: at.stmt.span.line, ...slow });
     }
-    for (const l of stmt.locks) {
-      if (l.mode !== 'ACCESS EXCLUSIVE' || held.has(l.relation)) continue;
-      if (stmt.drops.includes(l.relation) || stmt.creates.includes(l.relation)) continue;
-      if (ctx.createdEarlier(l.relation, stmt.stmt.index)) continue;
-      held.set(l.relation, stmt);
+    for (const relation of exclusive) {
+      if (takenAt.has(relation)) continue;
+      const fresh = stmt.drops.includes(relation) || stmt.creates.includes(relation) || ctx.createdEarlier(relation, stmt.stmt.index);
+      takenAt.set(relation, fresh ? null : stmt);
     }
   }
   return hits;
