@@ -409,15 +409,19 @@ function lockReads(e: EffectBuilder, node: unknown, ctx: DescribeContext, mode: 
 }
 
 function hasOption(options: unknown, name: string): boolean {
-  return ((options ?? []) as AnyNode[]).some((o) => {
-    if (o.DefElem?.defname !== name) return false;
-    const arg = o.DefElem.arg as AnyNode | undefined;
-    if (!arg) return true;
-    if (arg.Boolean) return arg.Boolean.boolval === true;
-    if (arg.Integer) return arg.Integer.ival !== 0 && arg.Integer.ival !== undefined;
-    const s = (arg.String?.sval ?? '').toLowerCase();
-    return !['false', 'off', '0', 'no'].includes(s);
-  });
+  return optionValue(options, name) === true;
+}
+
+/** A boolean option as PostgreSQL's defGetBoolean reads it; undefined when not written. */
+function optionValue(options: unknown, name: string): boolean | undefined {
+  const o = ((options ?? []) as AnyNode[]).find((x) => x.DefElem?.defname === name);
+  if (!o) return undefined;
+  const arg = o.DefElem.arg as AnyNode | undefined;
+  if (!arg) return true;
+  if (arg.Boolean) return arg.Boolean.boolval === true;
+  if (arg.Integer) return arg.Integer.ival !== 0 && arg.Integer.ival !== undefined;
+  const s = (arg.String?.sval ?? '').toLowerCase();
+  return !['false', 'off', '0', 'no'].includes(s);
 }
 
 function createTable(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
@@ -919,6 +923,14 @@ export function describeStatement(ast: Node, ctx: DescribeContext): StatementEff
     case 'CreateExtensionStmt':
       e.kind = 'CREATE EXTENSION';
       break;
+    case 'CreateSubscriptionStmt': {
+      e.kind = 'CREATE SUBSCRIPTION';
+      // creating the replication slot cannot run in a transaction block; create_slot defaults
+      // to true, and to false with connect = false (checked on PostgreSQL 15)
+      const connect = optionValue(n.options, 'connect') ?? true;
+      if (optionValue(n.options, 'create_slot') ?? connect) e.transactional = false;
+      break;
+    }
     case 'TransactionStmt':
       e.kind = TRANSACTION_KINDS[n.kind as string] ?? 'TRANSACTION';
       break;
