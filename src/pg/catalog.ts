@@ -204,7 +204,7 @@ export class Catalog implements CatalogView {
     if (!type || !n) return;
     switch (type) {
       case 'CreateStmt': {
-        const table = relationName(n.relation, searchPath);
+        const table = relationName(n.relation, searchPath, true);
         this.relations.add(table);
         this.dropped.delete(table);
         if (n.partspec) this.partitioned.add(table);
@@ -220,7 +220,7 @@ export class Catalog implements CatalogView {
       case 'ViewStmt': {
         const rv = type === 'ViewStmt' ? n.view : n.into?.rel;
         if (rv) {
-          const rel = relationName(rv, searchPath);
+          const rel = relationName(rv, searchPath, true);
           this.relations.add(rel);
           // a view or materialized view depends on what it reads; CREATE TABLE AS only copies it
           if (type === 'ViewStmt' || n.objtype === 'OBJECT_MATVIEW') this.reads.set(rel, [...new Set(readRelations(n.query, searchPath))]);
@@ -228,7 +228,7 @@ export class Catalog implements CatalogView {
         break;
       }
       case 'CreateSeqStmt':
-        this.sequences.add(relationName(n.sequence, searchPath));
+        this.sequences.add(relationName(n.sequence, searchPath, true));
         break;
       case 'IndexStmt': {
         const table = relationName(n.relation, searchPath);

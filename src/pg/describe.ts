@@ -426,7 +426,7 @@ function optionValue(options: unknown, name: string): boolean | undefined {
 
 function createTable(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
   e.kind = 'CREATE TABLE';
-  const table = relationName(n.relation, ctx.searchPath);
+  const table = relationName(n.relation, ctx.searchPath, true);
   e.creates.add(table);
   for (const elt of (n.tableElts ?? []) as AnyNode[]) {
     if (elt.TableLikeClause?.relation) e.lock(relationName(elt.TableLikeClause.relation, ctx.searchPath), 'ACCESS SHARE');
@@ -655,7 +655,7 @@ function selectStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
   }
   if (n.intoClause?.rel) {
     e.kind = 'SELECT INTO';
-    e.creates.add(relationName(n.intoClause.rel, ctx.searchPath));
+    e.creates.add(relationName(n.intoClause.rel, ctx.searchPath, true));
   }
 }
 
@@ -729,13 +729,13 @@ export function describeStatement(ast: Node, ctx: DescribeContext): StatementEff
     case 'CreateTableAsStmt': {
       const matview = n.objtype === 'OBJECT_MATVIEW';
       e.kind = matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS';
-      if (n.into?.rel) e.creates.add(relationName(n.into.rel, ctx.searchPath));
+      if (n.into?.rel) e.creates.add(relationName(n.into.rel, ctx.searchPath, true));
       lockReads(e, n.query, ctx);
       break;
     }
     case 'ViewStmt': {
       e.kind = 'CREATE VIEW';
-      const view = relationName(n.view, ctx.searchPath);
+      const view = relationName(n.view, ctx.searchPath, true);
       e.creates.add(view);
       lockReads(e, n.query, ctx);
       // replacing an existing view swaps its rule under ACCESS EXCLUSIVE
@@ -833,7 +833,7 @@ export function describeStatement(ast: Node, ctx: DescribeContext): StatementEff
       break;
     case 'CreateSeqStmt':
       e.kind = 'CREATE SEQUENCE';
-      e.creates.add(relationName(n.sequence, ctx.searchPath));
+      e.creates.add(relationName(n.sequence, ctx.searchPath, true));
       lockOwnedBy(e, n.options, ctx);
       break;
     case 'AlterSeqStmt':

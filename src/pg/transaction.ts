@@ -6,7 +6,7 @@ import type { LockRef, ParsedFile, StatementEffect, StatementFacts, TransactionM
 import { Catalog, type CatalogView } from './catalog.js';
 import { describeStatement } from './describe.js';
 import { lockRank, mergeLocks } from './locks.js';
-import { type AnyNode, DEFAULT_SEARCH_PATH, stringList } from './names.js';
+import { type AnyNode, DEFAULT_SEARCH_PATH, stringList, withLookup } from './names.js';
 
 export interface BuildFactsOptions {
   transaction: TransactionMode;
@@ -170,9 +170,10 @@ export function buildFacts(parsed: ParsedFile, opts: BuildFactsOptions): Stateme
   let localZone: { zone: string | undefined } | undefined;
   const effects: StatementEffect[] = [];
   const paths: string[][] = [];
+  const known = (relation: string) => catalog.isKnown(relation);
   for (const stmt of stmts) {
-    const searchPath = localPath ?? sessionPath;
-    paths.push(searchPath);
+    const searchPath = withLookup(localPath ?? sessionPath, known);
+    paths.push(localPath ?? sessionPath);
     if (!stmt.ast || stmt.error) {
       effects.push(unparsedEffect());
       continue;

@@ -123,6 +123,20 @@ describe('search_path', () => {
     ]);
   });
 
+  it('an unqualified name resolves to the first schema of the path that holds it; new relations go to the first schema', () => {
+    const history = catalogFromHistory([parseSql('CREATE TABLE users (id int);\nCREATE SCHEMA app;\nCREATE TABLE app.orders (id int);', { path: '001.sql' })]);
+    const sql = [
+      'SET search_path = app, public;',
+      'ALTER TABLE users ADD COLUMN a int;',
+      'ALTER TABLE orders ADD COLUMN a int;',
+      'CREATE TABLE users (id int);',
+      'ALTER TABLE users ADD COLUMN b int;',
+    ].join('\n');
+    const f = buildFacts(parseSql(sql, { path: '002.sql' }), { transaction: 'none', pgVersion: 15, catalog: history });
+    expect(f.slice(1).map((s) => s.locks[0]?.relation ?? s.creates[0])).toEqual(['public.users', 'app.orders', 'app.users', 'app.users']);
+    expect(f[1]!.searchPath).toEqual(['app', 'public']);
+  });
+
   it('SET LOCAL lasts until the end of the transaction', () => {
     const f = facts('BEGIN;\nSET LOCAL search_path = app;\nTRUNCATE t;\nCOMMIT;\nTRUNCATE t;', 'none');
     expect(f[2]!.locks[0]!.relation).toBe('app.t');
