@@ -44,7 +44,7 @@ export default createRule({
       const column = col.colname ?? '?';
       const name = check.conname ?? defaultConstraintName(at.relation.relname ?? '', [column], 'check');
       const text = stmtText(stmt);
-      const expr = parenAfter(text, /\bCHECK\b/i);
+      const expr = parenAfter(text, ['CHECK']);
       const single = at.replaceable && columns.length === 1 && constraintCount(col) === 1 && expr !== undefined;
       const plain = single ? text.replace(new RegExp(`\\s+(?:CONSTRAINT\\s+\\S+\\s+)?CHECK\\s*\\(${escape(expr!)}\\)`, 'i'), '') : '';
       out.push({
