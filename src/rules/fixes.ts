@@ -170,11 +170,13 @@ export interface DefaultClause {
 }
 
 /**
- * The DEFAULT clauses of the statement's column definitions, in the order they are written.
- * The parser gives where each clause starts (the constraint's location); it ends where the
- * column's next clause starts, or at the `,` / `)` that ends the column definition.
+ * The clauses of one kind (`CONSTR_DEFAULT`, `CONSTR_CHECK`, `CONSTR_FOREIGN`…) of the
+ * statement's column definitions, in the order they are written. The parser gives where each
+ * clause starts (the constraint's location, at `CONSTRAINT name` when named); it ends where the
+ * column's next clause starts, or at the `,` / `)` that ends the column definition. `expr` is
+ * the text after the clause's keyword (a DEFAULT's expression).
  */
-export function defaultClauses(text: string): DefaultClause[] {
+export function columnClauses(text: string, contype: string): DefaultClause[] {
   const ast = parseOne(text);
   const tokens = ast && codeTokens(text);
   if (!ast || !tokens) return [];
@@ -186,11 +188,11 @@ export function defaultClauses(text: string): DefaultClause[] {
       .filter((l): l is number => typeof l === 'number' && l >= 0)
       .map((l) => map.indexOfByte(l));
     for (const c of clauses) {
-      if (c.contype !== 'CONSTR_DEFAULT' || typeof c.location !== 'number') continue;
+      if (c.contype !== contype || typeof c.location !== 'number') continue;
       const start = map.indexOfByte(c.location);
       const next = Math.min(...starts.filter((x) => x > start), text.length);
       const first = tokens.findIndex((t) => t.start >= start);
-      if (first < 0 || !isWord(tokens[first], 'DEFAULT')) continue;
+      if (first < 0) continue;
       let depth = 0;
       let last = first;
       for (let i = first + 1; i < tokens.length && tokens[i]!.start < next; i++) {
@@ -205,6 +207,24 @@ export function defaultClauses(text: string): DefaultClause[] {
     }
   });
   return out.sort((x, y) => x.start - y.start);
+}
+
+/** The DEFAULT clauses of the statement's column definitions, in the order they are written. */
+export function defaultClauses(text: string): DefaultClause[] {
+  return columnClauses(text, 'CONSTR_DEFAULT');
+}
+
+/** `text` without the span and the blanks before it. */
+export function cutSpan(text: string, span: { start: number; end: number }): string {
+  let start = span.start;
+  while (start > 0 && isBlank(text.charCodeAt(start - 1))) start--;
+  return text.slice(0, start) + text.slice(span.end);
+}
+
+/** `text` without its only column clause of this kind; undefined when there is not exactly one. */
+export function withoutColumnClause(text: string, contype: string): string | undefined {
+  const clauses = columnClauses(text, contype);
+  return clauses.length === 1 ? cutSpan(text, clauses[0]!) : undefined;
 }
 
 function visitColumnDefs(node: unknown, visit: (col: ColumnDef) => void): void {
@@ -233,11 +253,7 @@ export function nthDefaultClause(text: string, n: number): DefaultClause | undef
 export function plainAddColumn(stmt: StatementFacts): string {
   let text = stmtText(stmt);
   const d = defaultClause(text);
-  if (d) {
-    let start = d.start;
-    while (start > 0 && isBlank(text.charCodeAt(start - 1))) start--;
-    text = text.slice(0, start) + text.slice(d.end);
-  }
+  if (d) text = cutSpan(text, d);
   const tokens = codeTokens(text);
   const at = tokens ? findWords(tokens, ['NOT', 'NULL']) : -1;
   return at < 0 ? text.trimEnd() : removeTokens(text, tokens!, at, at + 1).trimEnd();

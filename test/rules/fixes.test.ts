@@ -55,4 +55,23 @@ describe('fixes that used to be patterns', () => {
     expect(found[0]?.fix?.sql).toContain("at IS NOT NULL AND at < '2020-01-01'");
     expect(found[0]?.fix?.sql).not.toContain('>=');
   });
+
+  it('prefer-robust-stmts spells IF [NOT] EXISTS after the right keywords', () => {
+    const fix = (sql: string) => applyFixes(sql, runRule(getRule('prefer-robust-stmts')!, sql, { transaction: 'none', config: { rules: { 'prefer-robust-stmts': 'warning' } } }));
+    expect(fix('CREATE UNIQUE INDEX CONCURRENTLY i ON t (a);')).toBe('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);');
+    expect(fix('DROP MATERIALIZED VIEW m;')).toBe('DROP MATERIALIZED VIEW IF EXISTS m;');
+    expect(fix('ALTER TABLE t ADD a int;')).toBe('ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;');
+    expect(fix('ALTER TABLE t DROP COLUMN a;')).toBe('ALTER TABLE t DROP COLUMN IF EXISTS a;');
+  });
+
+  it('adding-column-with-check and adding-foreign-key-constraint cut the clause the AST locates', () => {
+    const check = "ALTER TABLE users ADD COLUMN a text CONSTRAINT a_len CHECK (length(a) < 10 AND a <> ')') DEFAULT 'x';";
+    const c = runRule(getRule('adding-column-with-check')!, check)[0]!;
+    expect(c.fix?.sql.split('\n')[0]).toBe("ALTER TABLE users ADD COLUMN a text DEFAULT 'x';");
+    expect(c.fix?.sql).toContain("ADD CONSTRAINT a_len CHECK (length(a) < 10 AND a <> ')') NOT VALID;");
+    // a default fills the new column: the foreign key validates every row
+    const fk = 'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 1 REFERENCES users (id) ON DELETE CASCADE NOT NULL;';
+    const f = runRule(getRule('adding-foreign-key-constraint')!, fk)[0]!;
+    expect(f.fix?.sql.split('\n')[0]).toBe('ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 1 NOT NULL;');
+  });
 });
