@@ -99,6 +99,41 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
 }
 
+/** Index of the first `word` keyword token outside parentheses at or after `from`; -1 when absent. */
+export function topLevelWord(tokens: readonly Token[], word: string, from = 0): number {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!.text;
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') depth--;
+    else if (depth === 0 && i >= from && isWord(tokens[i], word)) return i;
+  }
+  return -1;
+}
+
+/** Token ranges [first, last] between tokens[from] and tokens[to] (exclusive), split at commas outside parentheses. */
+export function topLevelItems(tokens: readonly Token[], from: number, to: number): [number, number][] {
+  const out: [number, number][] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < to; i++) {
+    const t = tokens[i]!.text;
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') depth--;
+    else if (depth === 0 && t === ',') {
+      if (i > start) out.push([start, i - 1]);
+      start = i + 1;
+    }
+  }
+  if (to > start) out.push([start, to - 1]);
+  return out;
+}
+
+/** Source text of tokens[first..last]. */
+export function tokenText(text: string, tokens: readonly Token[], first: number, last: number): string {
+  return text.slice(tokens[first]!.start, tokens[last]!.end);
+}
+
 /** Index of the `)` closing the `(` at tokens[open]; -1 when unbalanced. */
 function closingParen(tokens: readonly Token[], open: number): number {
   let depth = 0;

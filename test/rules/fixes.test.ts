@@ -74,4 +74,11 @@ describe('fixes that used to be patterns', () => {
     const f = runRule(getRule('adding-foreign-key-constraint')!, fk)[0]!;
     expect(f.fix?.sql.split('\n')[0]).toBe('ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 1 NOT NULL;');
   });
+
+  it('unbatched-data-migration splits SET and WHERE on tokens: strings and subqueries stay whole', () => {
+    const sql = "UPDATE users SET note = 'a, b WHERE c', score = greatest(score, 1) WHERE kind IN (SELECT k FROM t WHERE t.on);";
+    const f = runRule(getRule('unbatched-data-migration')!, sql)[0]!;
+    expect(f.fix?.sql).toContain("UPDATE users SET note = 'a, b WHERE c', score = greatest(score, 1)\n");
+    expect(f.fix?.sql).toContain("WHERE (kind IN (SELECT k FROM t WHERE t.on)) AND (note IS DISTINCT FROM ('a, b WHERE c') OR score IS DISTINCT FROM (greatest(score, 1))) LIMIT 1000");
+  });
 });
