@@ -46,6 +46,8 @@ export interface CatalogView {
   /** Direct children: partitions (`partition: true`) and inheritance children. */
   children(table: string): { relation: string; partition: boolean }[];
   isPartitioned(table: string): boolean;
+  /** The partitioned table this relation is a partition of, when known. */
+  partitionParent(relation: string): string | undefined;
   /** Tables with a column of this type (matched by the type's name, schema ignored). */
   tablesUsingType(typeName: string): string[];
   /** Relations (tables, views, sequences, indexes) known in a schema. */
@@ -164,6 +166,12 @@ export class Catalog implements CatalogView {
         if (!this.hidden(c.relation) && !this.unlinked.has(`${table}>${c.relation}`)) out.set(c.relation, c.partition);
     for (const [child, partition] of this.childLinks.get(table) ?? []) out.set(child, partition);
     return [...out].map(([relation, partition]) => ({ relation, partition }));
+  }
+  partitionParent(relation: string): string | undefined {
+    for (const [parent, links] of this.childLinks) if (links.get(relation) === true) return parent;
+    if (this.hidden(relation)) return undefined;
+    const parent = this.base?.partitionParent(relation);
+    return parent !== undefined && !this.hidden(parent) && !this.unlinked.has(`${parent}>${relation}`) ? parent : undefined;
   }
   isPartitioned(table: string): boolean {
     return this.partitioned.has(table) || (!this.hidden(table) && (this.base?.isPartitioned(table) ?? false));

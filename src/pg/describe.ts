@@ -490,6 +490,10 @@ function dropStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
         e.lock(ctx.catalog?.tableOfIndex(rel) ?? rel, mode);
       } else {
         e.lock(rel, 'ACCESS EXCLUSIVE');
+        // a partition leaves its parent's partition descriptor: the parent is locked too
+        // (heap_drop_with_catalog; observed on PGlite and PostgreSQL 15)
+        const parent = removeType === 'OBJECT_TABLE' ? ctx.catalog?.partitionParent(rel) : undefined;
+        if (parent) e.lock(parent, 'ACCESS EXCLUSIVE');
         // the referenced tables lose this table's FK triggers
         for (const ref of ctx.catalog?.referencedBy(rel) ?? []) if (ref !== rel) e.lock(ref, 'ACCESS EXCLUSIVE');
         // CASCADE drops the FKs of the tables referencing it, and their triggers with them
