@@ -43,13 +43,6 @@ export const EXPLANATIONS: Explanation[] = [
       'statement of the file fails, the schema is not there, and PostgreSQL resolves to the next schema of the path. Depends on the incomplete history.',
   },
   {
-    aspect: 'lock',
-    match: /^DROP TABLE: no lock → ACCESS EXCLUSIVE/,
-    why:
-      'The referenced table of a foreign key the static catalog lost track of somewhere in lemmy\'s 340-file history (the server locks ' +
-      '`comment` when `comment_like` is dropped); not explained yet, 4 statements of 16,000.',
-  },
-  {
     aspect: 'failure',
     match: /not predicted: (relation|schema|table|column|index|type|function|constraint|extension) .*does not exist|no schema has been selected|type \S+ does not exist|function \S+ does not exist/,
     why:

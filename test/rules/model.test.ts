@@ -65,6 +65,18 @@ describe('rules resolve names with the model, against the history', () => {
   });
 });
 
+describe('indexes resolve to their table through the history', () => {
+  const catalog = () => catalogFromHistory([parseSql('CREATE TABLE orders (id bigint, user_id bigint);\nCREATE INDEX orders_user_id_idx ON orders (user_id);', { path: '001.sql' })]);
+  const locks = (sql: string) =>
+    buildFacts(parseSql(sql, { path: '002.sql' }), { transaction: 'none', pgVersion: 15, catalog: catalog() })[0]!.locks.map((l) => `${l.relation}:${l.mode}`);
+
+  it('DROP INDEX takes ACCESS EXCLUSIVE on the table, CONCURRENTLY SHARE UPDATE EXCLUSIVE, REINDEX SHARE', () => {
+    expect(locks('DROP INDEX orders_user_id_idx;')).toEqual(['public.orders:ACCESS EXCLUSIVE']);
+    expect(locks('DROP INDEX CONCURRENTLY orders_user_id_idx;')).toEqual(['public.orders:SHARE UPDATE EXCLUSIVE']);
+    expect(locks('REINDEX INDEX orders_user_id_idx;')).toContain('public.orders:SHARE');
+  });
+});
+
 describe('the timeout timeline', () => {
   const sql = "BEGIN;\nSET LOCAL lock_timeout = '1s';\nCOMMIT;\nALTER TABLE users ADD COLUMN c text;";
 
