@@ -263,15 +263,9 @@ export function withoutColumnClause(text: string, contype: string): string | und
 }
 
 function visitColumnDefs(node: unknown, visit: (col: ColumnDef) => void): void {
-  if (Array.isArray(node)) {
-    for (const n of node) visitColumnDefs(n, visit);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
-  for (const [key, value] of Object.entries(node)) {
+  visitNodes(node, (key, value) => {
     if (key === 'ColumnDef') visit(value as ColumnDef);
-    visitColumnDefs(value, visit);
-  }
+  });
 }
 
 /** The first DEFAULT clause of the statement text. */
@@ -315,42 +309,54 @@ export function notNullSteps(table: string, tableName: string, column: string): 
   ].join('\n');
 }
 
-/** Where the type written after `column` is in `text`: [start, end) of the type, or undefined. */
-const TYPE_KEYWORD = /(?:SET\s+DATA\s+)?TYPE\s+/iy;
+// Words that end a column's type: the clauses that may follow it in a column definition or an
+// ALTER COLUMN … TYPE (every multi-word type name is spelled with other keywords).
+const AFTER_TYPE = new Set(['COLLATE', 'USING', 'DEFAULT', 'NOT', 'NULL', 'CONSTRAINT', 'CHECK', 'PRIMARY', 'UNIQUE', 'REFERENCES', 'GENERATED', 'DEFERRABLE', 'INITIALLY', 'COMPRESSION', 'STORAGE', 'ARRAY']);
 
 /**
- * Where the type written after `column` is in `text`: [start, end) of the type, or undefined.
- * `typePattern` must be sticky and case-insensitive (`/…/iy`): it is tried right after the name.
+ * Where the type of `column` is written in the statement (CREATE TABLE, ADD COLUMN, ALTER
+ * COLUMN … TYPE), array bounds left out: [start, end) of the statement text. The start is the
+ * parser's location of the TypeName; the type runs over its name words, `.` and `( … )`
+ * modifiers, up to the clause that follows it.
  */
-export function findColumnType(text: string, column: string, typePattern: RegExp): { start: number; end: number } | undefined {
-  const lower = text.toLowerCase();
-  const name = column.toLowerCase();
-  const isWord = (c: string | undefined) => c !== undefined && /[\w$]/.test(c);
-  for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
-    if (isWord(lower[at - 1])) continue;
-    let i = at + name.length;
-    if (text[i] === '"') i++;
-    const ws = i;
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i === ws) continue;
-    TYPE_KEYWORD.lastIndex = i;
-    if (TYPE_KEYWORD.test(text)) i = TYPE_KEYWORD.lastIndex;
-    typePattern.lastIndex = i;
-    const m = typePattern.exec(text);
-    if (m) return { start: i, end: i + m[0].length };
+export function columnTypeSpan(text: string, column: string): { start: number; end: number } | undefined {
+  const ast = parseOne(text);
+  const tokens = ast && codeTokens(text);
+  if (!ast || !tokens) return undefined;
+  let type: TypeName | undefined;
+  visitNodes(ast, (key, value) => {
+    if (type) return;
+    const v = value as { colname?: string; name?: string; typeName?: TypeName; def?: { ColumnDef?: ColumnDef }; subtype?: string };
+    if (key === 'ColumnDef' && v.colname === column && v.typeName) type = v.typeName;
+    else if (key === 'AlterTableCmd' && v.subtype === 'AT_AlterColumnType' && v.name === column) type = v.def?.ColumnDef?.typeName;
+  });
+  if (typeof type?.location !== 'number') return undefined;
+  const start = new OffsetMap(text).indexOfByte(type.location);
+  const first = tokens.findIndex((t) => t.start >= start);
+  if (first < 0) return undefined;
+  let last = first;
+  for (let i = first + 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.text === '(') {
+      const close = closingParen(tokens, i);
+      if (close < 0) break;
+      last = i = close;
+    } else if (t.text === '.' || tokens[i - 1]!.text === '.' || (t.keyword && !AFTER_TYPE.has(t.text.toUpperCase()))) last = i;
+    else break;
   }
-  return undefined;
+  return { start, end: tokens[last]!.end };
 }
 
-export function replaceColumnType(
-  text: string,
-  column: string,
-  typePattern: RegExp,
-  replace: (typeText: string) => string,
-): string | undefined {
-  const at = findColumnType(text, column, typePattern);
-  if (!at) return undefined;
-  return text.slice(0, at.start) + replace(text.slice(at.start, at.end)) + text.slice(at.end);
+function visitNodes(node: unknown, visit: (key: string, value: unknown) => void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) visitNodes(n, visit);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node)) {
+    visit(key, value);
+    visitNodes(value, visit);
+  }
 }
 
 /** Line/column span of text[start, end) of the statement (columns count code points, as Span does). */
