@@ -12,6 +12,11 @@ export function renderList(list: Node[] | undefined): string {
   return names(list).map(quoteIdent).join('.');
 }
 
+/** A string literal: quotes doubled, as standard_conforming_strings reads it. */
+export function quoteLiteral(value: string): string {
+  return `'${value.split("'").join("''")}'`;
+}
+
 /** Identifier truncated like PostgreSQL does at NAMEDATALEN-1 bytes. */
 export function pgIdent(name: string): string {
   const bytes = Buffer.from(name, 'utf8');
