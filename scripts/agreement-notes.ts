@@ -69,4 +69,28 @@ export const EXPLANATIONS: Explanation[] = [
     match: /is not available/,
     why: 'An extension PGlite does not ship.',
   },
+  {
+    aspect: 'failure',
+    match: /permission denied for table pg_index|permission denied: "…" is a system trigger/,
+    why:
+      'Only on PostgreSQL 15: the trace runs as an unprivileged scratch role (dbarch_trace_…), and lemmy updates `pg_index` and runs ' +
+      '`DISABLE TRIGGER ALL` (which includes the foreign keys\' system triggers); both need a superuser, which lemmy\'s deployments use. PGlite runs as superuser and applies them.',
+  },
+  {
+    aspect: 'failure',
+    match: /subquery in FROM must have an alias/,
+    why: 'Only on PostgreSQL 15: an unaliased subquery in FROM is accepted from PostgreSQL 16 on, the version lemmy requires.',
+  },
+  {
+    aspect: 'failure',
+    match: /role "…" does not exist/,
+    why: "musicbrainz's `ALTER … OWNER TO` names roles its deployment creates outside the migrations.",
+  },
+  {
+    aspect: 'failure',
+    match: /is in a primary key|multiple primary keys|foreign key constraint "…" cannot be implemented/,
+    why:
+      "dspace's Hibernate migration expects the old integer keys gone (the replay still has them: `ADD PRIMARY KEY (uuid)` meets the existing key); " +
+      'DSpace drops them in a Java migration, and only the `.sql` migrations are in the corpus. The history is incomplete.',
+  },
 ];

@@ -19,7 +19,7 @@ import {
 } from '../src/trace/agreement.js';
 import { EXPLANATIONS } from './agreement-notes.js';
 
-interface EngineRun {
+export interface EngineRun {
   engine: string;
   pgVersion: number;
   command: string;
@@ -84,7 +84,7 @@ function section(run: EngineRun): string {
   return lines.join('\n');
 }
 
-function render(runs: EngineRun[]): string {
+export function render(runs: EngineRun[]): string {
   return [
     '# Agreement of the static model with PostgreSQL',
     '',
