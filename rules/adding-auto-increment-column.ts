@@ -1,5 +1,5 @@
 import { addedColumns, baseType, existingAlter, findConstraint, SERIAL_TYPES } from '../src/rules/ast.js';
-import { batchedUpdate, pgIdent, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
+import { batchedUpdate, pgIdent, quoteIdent, quoteLiteral, renderRel, replaceStatement } from '../src/rules/fixes.js';
 import type { Violation } from '../src/rules/types.js';
 import { createRule } from '../src/rules/create.js';
 
@@ -47,12 +47,12 @@ export default createRule({
       const seqSql = at.relation.schemaname ? `${quoteIdent(at.relation.schemaname)}.${quoteIdent(seq)}` : quoteIdent(seq);
       const type = INT_FOR_SERIAL[base] ?? (base === 'int4' ? 'integer' : base === 'int2' ? 'smallint' : 'bigint');
       const colSql = quoteIdent(column);
-      const next = `nextval('${seqSql.replace(/'/g, "''")}')`;
+      const next = `nextval(${quoteLiteral(seqSql)})`;
       const sql = [
         `CREATE SEQUENCE ${seqSql};`,
         `ALTER TABLE ${at.table} ADD COLUMN ${colSql} ${type};`,
         `ALTER TABLE ${at.table} ALTER COLUMN ${colSql} SET DEFAULT ${next};`,
-        `ALTER SEQUENCE ${seqSql} OWNED BY ${at.table.replace(/^ONLY /, '')}.${colSql};`,
+        `ALTER SEQUENCE ${seqSql} OWNED BY ${renderRel(at.relation)}.${colSql};`,
         '-- Number existing rows in batches (repeat until no rows are updated):',
         batchedUpdate(at.table, colSql, next),
       ].join('\n');

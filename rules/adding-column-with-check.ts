@@ -1,5 +1,5 @@
 import { addedColumns, existingAlter, findConstraint } from '../src/rules/ast.js';
-import { defaultConstraintName, parenAfter, quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { defaultConstraintName, parenAfter, quoteIdent, replaceStatement, stmtText, withoutColumnClause } from '../src/rules/fixes.js';
 import type { Violation } from '../src/rules/types.js';
 import { createRule } from '../src/rules/create.js';
 
@@ -44,16 +44,16 @@ export default createRule({
       const column = col.colname ?? '?';
       const name = check.conname ?? defaultConstraintName(at.relation.relname ?? '', [column], 'check');
       const text = stmtText(stmt);
-      const expr = parenAfter(text, /\bCHECK\b/i);
+      const expr = parenAfter(text, ['CHECK']);
       const single = at.replaceable && columns.length === 1 && constraintCount(col) === 1 && expr !== undefined;
-      const plain = single ? text.replace(new RegExp(`\\s+(?:CONSTRAINT\\s+\\S+\\s+)?CHECK\\s*\\(${escape(expr!)}\\)`, 'i'), '') : '';
+      const plain = single ? withoutColumnClause(text, 'CONSTR_CHECK') : undefined;
       out.push({
         messageId: 'check',
         data: { column, relation: at.qualified },
         relation: at.qualified,
         lockMode: 'ACCESS EXCLUSIVE',
         fix:
-          single && plain !== text
+          single && plain !== undefined
             ? replaceStatement(
                 stmt,
                 'Add the column, then the constraint NOT VALID, and validate it in a separate migration.',
@@ -71,6 +71,3 @@ function constraintCount(col: { constraints?: unknown[] }): number {
   return (col.constraints ?? []).filter((c) => (c as { Constraint?: { contype?: string } }).Constraint?.contype === 'CONSTR_CHECK').length;
 }
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

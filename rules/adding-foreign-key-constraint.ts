@@ -1,5 +1,5 @@
 import { columnDef, constraintOf, existingAlter, findConstraint, names } from '../src/rules/ast.js';
-import { defaultConstraintName, quoteIdent, renderForeignKey, replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { defaultConstraintName, quoteIdent, renderForeignKey, replaceStatement, stmtText, withoutColumnClause } from '../src/rules/fixes.js';
 import type { Violation } from '../src/rules/types.js';
 import { createRule } from '../src/rules/create.js';
 
@@ -80,8 +80,7 @@ export default createRule({
         const column = col.colname ?? '?';
         const name = fk.conname ?? defaultConstraintName(at.relation.relname ?? '', [column], 'fkey');
         const referenced = ctx.qualify(fk.pktable?.relname ?? '?', fk.pktable?.schemaname, stmt.stmt.index);
-        const withoutRef = stmtText(stmt)
-          .replace(/\s+(CONSTRAINT\s+\S+\s+)?REFERENCES\s+[^\s(]+(\s*\([^)]*\))?(\s+(MATCH\s+\w+|ON\s+(DELETE|UPDATE)\s+(NO\s+ACTION|RESTRICT|CASCADE|SET\s+NULL|SET\s+DEFAULT)|(NOT\s+)?DEFERRABLE|INITIALLY\s+(DEFERRED|IMMEDIATE)))*/i, '');
+        const withoutRef = withoutColumnClause(stmtText(stmt), 'CONSTR_FOREIGN');
         const sql =
           `${withoutRef};\n` +
           `ALTER TABLE ${at.table} ADD CONSTRAINT ${quoteIdent(name)} ${renderForeignKey(fk, [column])} NOT VALID;\n` +
@@ -91,7 +90,7 @@ export default createRule({
           data: { column, relation: at.qualified, referenced },
           relation: at.qualified,
           severity: 'warning',
-          fix: at.replaceable
+          fix: at.replaceable && withoutRef !== undefined
             ? replaceStatement(stmt, 'Add the column, then the foreign key NOT VALID, and validate it later.', sql)
             : undefined,
         });

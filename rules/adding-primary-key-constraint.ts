@@ -1,5 +1,5 @@
 import { constraintOf, existingAlter, names } from '../src/rules/ast.js';
-import { pgIdent, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
+import { pgIdent, quoteIdent, renderRel, replaceStatement } from '../src/rules/fixes.js';
 import type { Violation } from '../src/rules/types.js';
 import { createRule } from '../src/rules/create.js';
 
@@ -40,7 +40,7 @@ export default createRule({
       const cols = names(con.keys);
       const name = con.conname ?? pgIdent(`${at.relation.relname}_pkey`);
       const sql =
-        `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${at.table.replace(/^ONLY /, '')} (${cols.map(quoteIdent).join(', ')});\n` +
+        `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${renderRel(at.relation)} (${cols.map(quoteIdent).join(', ')});\n` +
         `ALTER TABLE ${at.table} ADD CONSTRAINT ${quoteIdent(name)} PRIMARY KEY USING INDEX ${quoteIdent(name)};`;
       out.push({
         messageId: 'pk',

@@ -1,5 +1,5 @@
 import { addedColumns, baseType, existingAlter, findConstraint } from '../src/rules/ast.js';
-import { pgIdent, quoteIdent, renderType, replaceStatement } from '../src/rules/fixes.js';
+import { pgIdent, quoteIdent, quoteLiteral, renderRel, renderType, replaceStatement } from '../src/rules/fixes.js';
 import type { Violation } from '../src/rules/types.js';
 import { createRule } from '../src/rules/create.js';
 
@@ -54,7 +54,7 @@ export default createRule({
       const serial = base in INT_FOR_SERIAL;
       const seq = quoteIdent(pgIdent(`${table}_${column}_seq`));
       const colSql = quoteIdent(column);
-      const target = at.table.replace(/^ONLY /, '');
+      const target = renderRel(at.relation);
       const notNull = quoteIdent(pgIdent(`${table}_${column}_not_null`));
       // A serial keeps its sequence and default: new rows get ids at once, old rows are filled in batches.
       const sql = [
@@ -62,10 +62,10 @@ export default createRule({
         `ALTER TABLE ${at.table} ADD COLUMN ${colSql} ${type};`,
         ...(serial
           ? [
-              `ALTER TABLE ${at.table} ALTER COLUMN ${colSql} SET DEFAULT nextval('${seq.replace(/'/g, "''")}');`,
+              `ALTER TABLE ${at.table} ALTER COLUMN ${colSql} SET DEFAULT nextval(${quoteLiteral(seq)});`,
               `ALTER SEQUENCE ${seq} OWNED BY ${target}.${colSql};`,
               `-- Fill ${column} in batches (repeat until no rows are updated):`,
-              `UPDATE ${target} SET ${colSql} = nextval('${seq.replace(/'/g, "''")}') WHERE ctid IN (SELECT ctid FROM ${target} WHERE ${colSql} IS NULL LIMIT 10000);`,
+              `UPDATE ${target} SET ${colSql} = nextval(${quoteLiteral(seq)}) WHERE ctid IN (SELECT ctid FROM ${target} WHERE ${colSql} IS NULL LIMIT 10000);`,
             ]
           : [`-- Fill ${column} in batches, then:`]),
         `ALTER TABLE ${at.table} ADD CONSTRAINT ${notNull} CHECK (${colSql} IS NOT NULL) NOT VALID;`,

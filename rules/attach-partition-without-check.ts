@@ -1,5 +1,6 @@
-import { alterTable, as, columnDef, constraintOf, constraintsOf, qualifyRv } from '../src/rules/ast.js';
-import { parenAfter, pgIdent, quoteIdent, renderRel, replaceStatement, stmtText } from '../src/rules/fixes.js';
+import type { Node, PartitionBoundSpec } from '@pgsql/types';
+import { alterTable, as, columnDef, constraintOf, constraintsOf, names, qualifyRv } from '../src/rules/ast.js';
+import { codeTokens, parenGroupAfter, pgIdent, quoteIdent, renderRel, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import type { RuleContext, Violation } from '../src/rules/types.js';
 import type { StatementFacts } from '../src/types.js';
 import { createRule } from '../src/rules/create.js';
@@ -43,21 +44,28 @@ function partitionKey(ctx: RuleContext, parent: string, before: number): string 
   return undefined;
 }
 
-/** CHECK expression equivalent to the partition bound, from the statement text. */
-function boundCheck(text: string, key: string, strategy: string | undefined): string | undefined {
+/**
+ * CHECK expression equivalent to the partition bound: the bound values as written (their
+ * source text, found on PostgreSQL's tokens), MINVALUE / MAXVALUE read from the AST.
+ */
+function boundCheck(text: string, key: string, bound: PartitionBoundSpec | undefined): string | undefined {
   const k = quoteIdent(key);
-  if (strategy === 'l') {
-    const values = parenAfter(text, /\bFOR\s+VALUES\s+IN\b/i);
-    return values === undefined ? undefined : `${k} IS NOT NULL AND ${k} IN (${values})`;
+  const tokens = codeTokens(text);
+  if (!bound || !tokens) return undefined;
+  if (bound.strategy === 'l') {
+    const values = parenGroupAfter(text, tokens, ['FOR', 'VALUES', 'IN']);
+    return values === undefined ? undefined : `${k} IS NOT NULL AND ${k} IN (${values.inner})`;
   }
-  if (strategy === 'r') {
-    const from = parenAfter(text, /\bFOR\s+VALUES\s+FROM\b/i);
-    const toIdx = text.search(/\)\s*TO\s*\(/i);
-    const to = toIdx >= 0 ? parenAfter(text.slice(toIdx + 1), /\bTO\b/i) : undefined;
+  if (bound.strategy === 'r') {
+    const from = parenGroupAfter(text, tokens, ['FOR', 'VALUES', 'FROM']);
+    const to = from && parenGroupAfter(text, tokens, ['TO'], from.close + 1);
     if (from === undefined || to === undefined) return undefined;
+    // the raw parse tree spells MINVALUE / MAXVALUE as a bare column reference
+    const unbounded = (datums: Node[] | undefined, word: string) =>
+      datums?.length === 1 && names(as(datums[0], 'ColumnRef')?.fields).join('.') === word;
     const parts = [`${k} IS NOT NULL`];
-    if (!/^\s*minvalue\s*$/i.test(from)) parts.push(`${k} >= ${from.trim()}`);
-    if (!/^\s*maxvalue\s*$/i.test(to)) parts.push(`${k} < ${to.trim()}`);
+    if (!unbounded(bound.lowerdatums, 'minvalue')) parts.push(`${k} >= ${from.inner}`);
+    if (!unbounded(bound.upperdatums, 'maxvalue')) parts.push(`${k} < ${to.inner}`);
     return parts.join(' AND ');
   }
   return undefined;
@@ -106,7 +114,7 @@ export default createRule({
       const child = qualifyRv(ctx, pc.name, stmt.stmt.index);
       if (ctx.createdEarlier(child, stmt.stmt.index) || hasCheck(ctx, child, stmt)) continue;
       const key = partitionKey(ctx, parent, stmt.stmt.index);
-      const check = key && at.cmds.length === 1 && !stmt.stmt.nested ? boundCheck(stmtText(stmt), key, pc.bound?.strategy) : undefined;
+      const check = key && at.cmds.length === 1 && !stmt.stmt.nested ? boundCheck(stmtText(stmt), key, pc.bound) : undefined;
       let fix;
       if (check) {
         const childSql = renderRel(pc.name);

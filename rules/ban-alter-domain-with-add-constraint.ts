@@ -31,7 +31,7 @@ export default createRule({
     if (!d || d.subtype !== 'C' || !con || con.skip_validation) return [];
     const domain = renderList(d.typeName);
     const name = con.conname ?? `${names(d.typeName).pop() ?? 'domain'}_check`;
-    const expr = con.contype === 'CONSTR_CHECK' ? parenAfter(stmtText(stmt), /\bCHECK\b/i) : undefined;
+    const expr = con.contype === 'CONSTR_CHECK' ? parenAfter(stmtText(stmt), ['CHECK']) : undefined;
     const fix =
       expr !== undefined && !stmt.stmt.nested
         ? replaceStatement(

@@ -22,7 +22,6 @@ export default columnTypeRule({
     ],
   },
   matches: (col) => baseType(col.typeName) === 'bpchar',
-  typePattern: /(?:character|char|bpchar)(?!\s+varying)(?:\s*\(\s*\d+\s*\))?/,
   replace: () => 'text',
   fixDescription: 'Use text.',
 }) satisfies Rule;

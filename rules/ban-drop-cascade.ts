@@ -1,5 +1,5 @@
 import { as, existingAlter } from '../src/rules/ast.js';
-import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { removeTrailingWord, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 
 export default createRule({
@@ -28,8 +28,8 @@ export default createRule({
       what = 'ALTER TABLE … DROP';
     }
     if (!what) return [];
-    const fixed = stmtText(stmt).replace(/\s+CASCADE\s*$/i, '');
-    const canFix = !stmt.stmt.nested && fixed !== stmtText(stmt);
+    const fixed = removeTrailingWord(stmtText(stmt), 'CASCADE');
+    const canFix = !stmt.stmt.nested && fixed !== undefined;
     return [
       {
         messageId: 'cascade',

@@ -22,7 +22,6 @@ export default columnTypeRule({
     ],
   },
   matches: (col) => baseType(col.typeName) === 'money',
-  typePattern: /money/,
   replace: () => 'numeric(19, 4)',
   fixDescription: 'Use numeric.',
 }) satisfies Rule;

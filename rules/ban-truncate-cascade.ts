@@ -1,5 +1,5 @@
 import { as, qualifyRv } from '../src/rules/ast.js';
-import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { removeTrailingWord, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 
 export default createRule({
@@ -20,13 +20,13 @@ export default createRule({
     const t = as(stmt.stmt.ast, 'TruncateStmt');
     if (!t || t.behavior !== 'DROP_CASCADE') return [];
     const relation = qualifyRv(ctx, as(t.relations?.[0], 'RangeVar'), stmt.stmt.index);
-    const fixed = stmtText(stmt).replace(/\s+CASCADE\s*$/i, '');
+    const fixed = removeTrailingWord(stmtText(stmt), 'CASCADE');
     return [
       {
         messageId: 'cascade',
         data: { relation },
         relation,
-        fix: stmt.stmt.nested ? undefined : replaceStatement(stmt, 'Truncate only the named tables.', `${fixed};`),
+        fix: stmt.stmt.nested || fixed === undefined ? undefined : replaceStatement(stmt, 'Truncate only the named tables.', `${fixed};`),
       },
     ];
   },

@@ -1,5 +1,5 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
-import { quoteIdent, replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { quoteIdent, removeWords, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 
 export default createRule({
@@ -37,7 +37,7 @@ export default createRule({
       if (isNew(ctx, stmt, table)) return [];
       const schema = idx.relation?.schemaname ? `${quoteIdent(idx.relation.schemaname)}.` : '';
       const name = `${schema}${quoteIdent(idx.idxname)}`;
-      const create = stmtText(stmt).replace(/\s+IF\s+NOT\s+EXISTS\b/i, '');
+      const create = removeWords(stmtText(stmt), ['IF', 'NOT', 'EXISTS']) ?? stmtText(stmt);
       return [
         {
           messageId: 'retry',

@@ -48,7 +48,7 @@ export default createRule({
       if (cmd.subtype !== 'AT_AddConstraint' || con?.contype !== 'CONSTR_CHECK' || con.skip_validation) continue;
       if (con.is_enforced === false) continue;
       const name = con.conname ?? defaultConstraintName(at.relation.relname ?? '', [firstColumn(con.raw_expr) ?? ''].filter(Boolean), 'check');
-      const expr = parenAfter(stmtText(stmt), /\bCHECK\b/i);
+      const expr = parenAfter(stmtText(stmt), ['CHECK']);
       const sql =
         `ALTER TABLE ${at.table} ADD CONSTRAINT ${quoteIdent(name)} CHECK (${expr ?? '…'}) NOT VALID;\n` +
         `-- In a separate migration:\nALTER TABLE ${at.table} VALIDATE CONSTRAINT ${quoteIdent(name)};`;

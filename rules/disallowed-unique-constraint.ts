@@ -1,5 +1,5 @@
 import { columnDef, constraintOf, existingAlter, findConstraint, names } from '../src/rules/ast.js';
-import { defaultConstraintName, quoteIdent, replaceStatement } from '../src/rules/fixes.js';
+import { defaultConstraintName, quoteIdent, renderRel, replaceStatement } from '../src/rules/fixes.js';
 import type { Violation } from '../src/rules/types.js';
 import { createRule } from '../src/rules/create.js';
 
@@ -40,7 +40,7 @@ export default createRule({
     if (!at) return [];
     const out: Violation<'unique'>[] = [];
     const tableName = at.relation.relname ?? '';
-    const onTable = at.table.replace(/^ONLY /, '');
+    const onTable = renderRel(at.relation);
     for (const cmd of at.cmds) {
       const con = constraintOf(cmd.def);
       if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_UNIQUE' && !con.indexname) {

@@ -167,11 +167,16 @@ function slowness(candidates: Reason[], held: string): { why: string; severity: 
   return undefined;
 }
 
-/** One pass over the file: the first slow statement under each held ACCESS EXCLUSIVE lock. */
+/**
+ * One pass over the file: the first slow statement under each held ACCESS EXCLUSIVE lock.
+ * What is held comes from the model (`heldLocks`: locks last until COMMIT/ROLLBACK, a
+ * ROLLBACK TO SAVEPOINT gives back the later ones); this only remembers where each was taken.
+ */
 function findHits(ctx: RuleContext): Map<number, Hit> {
   const hits = new Map<number, Hit>();
   let currentTxn = -1;
-  let held = new Map<string, StatementFacts>();
+  // where each held ACCESS EXCLUSIVE lock was taken; null: on a table that has no traffic yet
+  let takenAt = new Map<string, StatementFacts | null>();
   let reported = new Set<string>();
   // whole-table data changes of this transaction: their row locks last until it commits
   let changed = new Map<string, { line: number; kind: 'UPDATE' | 'DELETE' }>();
@@ -179,38 +184,39 @@ function findHits(ctx: RuleContext): Map<number, Hit> {
     const id = ctx.file.transactionBlock(stmt.stmt.index);
     if (id !== currentTxn) {
       currentTxn = id;
-      held = new Map();
+      takenAt = new Map();
       reported = new Set();
       changed = new Map();
     }
     if (id === -1) continue;
+    const exclusive = new Set(stmt.heldLocks.filter((l) => l.mode === 'ACCESS EXCLUSIVE').map((l) => l.relation));
+    for (const relation of takenAt.keys()) if (!exclusive.has(relation)) takenAt.delete(relation);
+    const held = [...takenAt].filter((e): e is [string, StatementFacts] => e[1] !== null);
     const dml = isBookkeeping(stmt) ? undefined : unbatchedDml(stmt, ctx);
-    if (dml && !changed.has(dml.relation) && !held.has(dml.relation)) changed.set(dml.relation, { line: stmt.stmt.span.line, kind: dml.kind });
-    const candidates = held.size > reported.size ? reasons(stmt, ctx) : [];
-    for (const [relation, takenAt] of candidates.length ? held : []) {
+    if (dml && !changed.has(dml.relation) && !takenAt.has(dml.relation)) changed.set(dml.relation, { line: stmt.stmt.span.line, kind: dml.kind });
+    const candidates = held.length > reported.size ? reasons(stmt, ctx) : [];
+    for (const [relation, at] of candidates.length ? held : []) {
       if (reported.has(relation)) continue;
       const slow = slowness(candidates, relation);
       if (!slow) continue;
       reported.add(relation);
-      if (!hits.has(stmt.stmt.index)) {
-        hits.set(stmt.stmt.index, { relation, line: takenAt.stmt.span.line, ...slow });
-      }
+      if (!hits.has(stmt.stmt.index)) hits.set(stmt.stmt.index, { relation, line: at.stmt.span.line, ...slow });
     }
-    for (const l of stmt.locks) {
-      if (l.mode !== 'ACCESS EXCLUSIVE' || held.has(l.relation)) continue;
-      if (stmt.drops.includes(l.relation) || stmt.creates.includes(l.relation)) continue;
-      if (ctx.createdEarlier(l.relation, stmt.stmt.index)) continue;
-      held.set(l.relation, stmt);
-      const before = changed.get(l.relation);
+    for (const relation of exclusive) {
+      if (takenAt.has(relation)) continue;
+      const fresh = stmt.drops.includes(relation) || stmt.creates.includes(relation) || ctx.createdEarlier(relation, stmt.stmt.index);
+      takenAt.set(relation, fresh ? null : stmt);
+      if (fresh) continue;
+      const before = changed.get(relation);
       if (before && !hits.has(stmt.stmt.index)) {
-        reported.add(l.relation);
+        reported.add(relation);
         const verb = before.kind === 'UPDATE' ? 'updates' : 'deletes';
         hits.set(stmt.stmt.index, {
-          relation: l.relation,
+          relation,
           line: before.line,
-          why: `${verb} rows of ${l.relation}`,
+          why: `${verb} rows of ${relation}`,
           severity: 'warning',
-          work: { kind: before.kind === 'UPDATE' ? 'update' : 'delete', relations: [l.relation] },
+          work: { kind: before.kind === 'UPDATE' ? 'update' : 'delete', relations: [relation] },
           after: true,
         });
       }

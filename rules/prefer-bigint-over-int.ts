@@ -22,7 +22,6 @@ export default columnTypeRule({
     ],
   },
   matches: (col) => baseType(col.typeName) === 'int4',
-  typePattern: /(?:integer|int4|int)\b/,
   replace: () => 'bigint',
   fixDescription: 'Use bigint.',
 }) satisfies Rule;

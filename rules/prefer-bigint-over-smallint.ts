@@ -21,7 +21,6 @@ export default columnTypeRule({
     ],
   },
   matches: (col) => baseType(col.typeName) === 'int2',
-  typePattern: /(?:smallint|int2)\b/,
   replace: () => 'bigint',
   fixDescription: 'Use bigint.',
 }) satisfies Rule;

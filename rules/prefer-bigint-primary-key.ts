@@ -1,4 +1,4 @@
-import { as, baseType, constraintOf, findConstraint, names } from '../src/rules/ast.js';
+import { as, baseType, constraintOf, findConstraint, names, SERIAL_TYPES } from '../src/rules/ast.js';
 import { columnTypeRule } from '../src/rules/column-type-rule.js';
 import type { Rule } from '../src/rules/types.js';
 
@@ -36,8 +36,7 @@ export default columnTypeRule({
     // A single-column key only: composite keys of small ids are common in join tables.
     return keys.length === 1 && keys[0] === col.column;
   },
-  typePattern: /(?:serial4|serial|integer|int4|int)\b/,
-  replace: (t) => (/serial/i.test(t) ? 'bigserial' : 'bigint'),
+  replace: (col) => (SERIAL_TYPES.has(baseType(col.typeName)) ? 'bigserial' : 'bigint'),
   fixDescription: 'Use bigint.',
 }) satisfies Rule;
 

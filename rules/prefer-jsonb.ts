@@ -21,7 +21,6 @@ export default columnTypeRule({
     ],
   },
   matches: (col) => baseType(col.typeName) === 'json',
-  typePattern: /json(?!b)/,
   replace: () => 'jsonb',
   fixDescription: 'Use jsonb.',
 }) satisfies Rule;

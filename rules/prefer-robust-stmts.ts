@@ -1,12 +1,38 @@
 import { alterTable, as, columnDef } from '../src/rules/ast.js';
-import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { codeTokens, findWords, insertAfterToken, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 
-const FIXES: [RegExp, string][] = [
-  [/^(\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE)\s+/i, '$1 IF NOT EXISTS '],
-  [/^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?)\s+/i, '$1 IF NOT EXISTS '],
-  [/^(\s*DROP\s+(?:TABLE|INDEX|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|FUNCTION|SCHEMA)(?:\s+CONCURRENTLY)?)\s+/i, '$1 IF EXISTS '],
-];
+// The keywords after which IF [NOT] EXISTS goes, per statement (PostgreSQL's tokens, not patterns).
+const DROP_WORDS: Record<string, string[]> = {
+  OBJECT_TABLE: ['TABLE'],
+  OBJECT_INDEX: ['INDEX'],
+  OBJECT_VIEW: ['VIEW'],
+  OBJECT_MATVIEW: ['MATERIALIZED', 'VIEW'],
+  OBJECT_SEQUENCE: ['SEQUENCE'],
+  OBJECT_TYPE: ['TYPE'],
+  OBJECT_FUNCTION: ['FUNCTION'],
+  OBJECT_SCHEMA: ['SCHEMA'],
+};
+
+/** `text` with `clause` after `words` (and a CONCURRENTLY right after them). */
+function withClause(text: string, words: string[], clause: string): string | undefined {
+  const tokens = codeTokens(text);
+  const at = tokens ? findWords(tokens, words) : -1;
+  if (at < 0) return undefined;
+  let last = at + words.length - 1;
+  if (findWords(tokens!, ['CONCURRENTLY'], last + 1) === last + 1) last++;
+  return insertAfterToken(text, tokens![last]!, clause);
+}
+
+/** `ADD [COLUMN]` / `DROP [COLUMN]` of a one-command ALTER TABLE, spelled out with the clause. */
+function columnClause(text: string, verb: 'ADD' | 'DROP', clause: string): string | undefined {
+  const tokens = codeTokens(text);
+  // the verb after ALTER TABLE [IF EXISTS] [ONLY] name: the first one past the relation name
+  const at = tokens ? findWords(tokens, [verb], 3) : -1;
+  if (at < 0) return undefined;
+  const last = findWords(tokens!, ['COLUMN'], at + 1) === at + 1 ? at + 1 : at;
+  return `${text.slice(0, tokens![at]!.start)}${verb} COLUMN ${clause}${text.slice(tokens![last]!.end)}`;
+}
 
 export default createRule({
   meta: {
@@ -46,22 +72,17 @@ export default createRule({
       const cmd = at.cmds[0]!;
       if (cmd.subtype === 'AT_AddColumn' && columnDef(cmd.def) && !cmd.missing_ok) {
         exists = 'NOT EXISTS';
-        fixed = stmtText(stmt).replace(/\bADD\s+(?:COLUMN\s+)?/i, 'ADD COLUMN IF NOT EXISTS ');
+        fixed = columnClause(stmtText(stmt), 'ADD', 'IF NOT EXISTS');
       }
       if (cmd.subtype === 'AT_DropColumn' && !cmd.missing_ok) {
         exists = 'EXISTS';
-        fixed = stmtText(stmt).replace(/\bDROP\s+(?:COLUMN\s+)?/i, 'DROP COLUMN IF EXISTS ');
+        fixed = columnClause(stmtText(stmt), 'DROP', 'IF EXISTS');
       }
     }
     if (!exists) return [];
-    if (fixed === undefined) {
-      const text = stmtText(stmt);
-      for (const [pattern, replacement] of FIXES) {
-        if (pattern.test(text)) {
-          fixed = text.replace(pattern, replacement);
-          break;
-        }
-      }
+    if (fixed === undefined && !at) {
+      const words = create ? ['TABLE'] : index ? ['INDEX'] : drop?.removeType ? DROP_WORDS[drop.removeType] : undefined;
+      if (words) fixed = withClause(stmtText(stmt), words, `IF ${exists}`);
     }
     return [
       {

@@ -23,7 +23,6 @@ export default columnTypeRule({
     ],
   },
   matches: (col) => baseType(col.typeName) === 'varchar' && typeMods(col.typeName).length > 0,
-  typePattern: /(?:character\s+varying|varchar)\s*\(\s*\d+\s*\)/,
   replace: () => 'text',
   fixDescription: 'Use text.',
 }) satisfies Rule;

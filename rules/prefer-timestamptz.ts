@@ -1,4 +1,4 @@
-import { baseType } from '../src/rules/ast.js';
+import { baseType, typeMods } from '../src/rules/ast.js';
 import { columnTypeRule } from '../src/rules/column-type-rule.js';
 import type { Rule } from '../src/rules/types.js';
 
@@ -23,7 +23,10 @@ export default columnTypeRule({
     ],
   },
   matches: (col) => baseType(col.typeName) === 'timestamp',
-  typePattern: /timestamp(?:\s*\(\s*\d+\s*\))?(?:\s+without\s+time\s+zone)?/,
-  replace: (t) => t.replace(/\s+without\s+time\s+zone/i, '').replace(/^timestamp/i, 'timestamptz'),
+  // the precision is kept: timestamp(3) becomes timestamptz(3)
+  replace: (col) => {
+    const mods = typeMods(col.typeName);
+    return `timestamptz${mods.length ? `(${mods.join(', ')})` : ''}`;
+  },
   fixDescription: 'Use timestamptz.',
 }) satisfies Rule;

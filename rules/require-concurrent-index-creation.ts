@@ -1,5 +1,5 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
-import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { insertAfterWords, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 
 export default createRule({
@@ -32,14 +32,14 @@ export default createRule({
     if (!idx || idx.concurrent || !idx.relation) return [];
     const relation = qualifyRv(ctx, idx.relation, stmt.stmt.index);
     if (isNew(ctx, stmt, relation)) return [];
-    const fixed = stmtText(stmt).replace(/^(\s*create\s+(?:unique\s+)?index)\b/i, '$1 CONCURRENTLY');
+    const fixed = insertAfterWords(stmtText(stmt), ['INDEX'], 'CONCURRENTLY');
     return [
       {
         messageId: 'plain',
         data: { relation },
         relation,
         lockMode: 'SHARE',
-        fix: stmt.stmt.nested
+        fix: stmt.stmt.nested || fixed === undefined
           ? undefined
           : replaceStatement(stmt, 'Build the index concurrently (outside a transaction).', `${fixed};`, true),
       },

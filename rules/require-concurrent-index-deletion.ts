@@ -1,5 +1,5 @@
 import { as, isNew, qualifyList } from '../src/rules/ast.js';
-import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { insertAfterWords, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 import type { RuleContext } from '../src/rules/types.js';
 
@@ -50,14 +50,14 @@ export default createRule({
     // Dropping the table later in the same transaction takes the same lock anyway: CONCURRENTLY changes nothing.
     if (tables.length && tables.every((t) => droppedLaterInTransaction(ctx, stmt.stmt.index, t))) return [];
     const single = indexes.length === 1 && drop.behavior !== 'DROP_CASCADE' && !stmt.stmt.nested;
-    const fixed = stmtText(stmt).replace(/^(\s*drop\s+index)\b/i, '$1 CONCURRENTLY');
+    const fixed = insertAfterWords(stmtText(stmt), ['DROP', 'INDEX'], 'CONCURRENTLY');
     return [
       {
         messageId: tables.length ? 'plain' : 'unknownTable',
         data: { index: existing.join(', '), table: tables.join(', ') },
         relation: tables[0] ?? existing[0],
         lockMode: 'ACCESS EXCLUSIVE',
-        fix: single ? replaceStatement(stmt, 'Drop the index concurrently (outside a transaction).', `${fixed};`, true) : undefined,
+        fix: single && fixed !== undefined ? replaceStatement(stmt, 'Drop the index concurrently (outside a transaction).', `${fixed};`, true) : undefined,
       },
     ];
   },

@@ -1,5 +1,5 @@
 import { as, isNew, qualifyRv } from '../src/rules/ast.js';
-import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { insertAfterWords, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 
 export default createRule({
@@ -29,14 +29,14 @@ export default createRule({
     if (!r?.relation || r.concurrent || r.skipData) return [];
     const relation = qualifyRv(ctx, r.relation, stmt.stmt.index);
     if (isNew(ctx, stmt, relation)) return [];
-    const fixed = stmtText(stmt).replace(/^(\s*REFRESH\s+MATERIALIZED\s+VIEW)\b/i, '$1 CONCURRENTLY');
+    const fixed = insertAfterWords(stmtText(stmt), ['REFRESH', 'MATERIALIZED', 'VIEW'], 'CONCURRENTLY');
     return [
       {
         messageId: 'plain',
         data: { relation },
         relation,
         lockMode: 'ACCESS EXCLUSIVE',
-        fix: stmt.stmt.nested ? undefined : replaceStatement(stmt, 'Refresh concurrently (needs a unique index).', `${fixed};`),
+        fix: stmt.stmt.nested || fixed === undefined ? undefined : replaceStatement(stmt, 'Refresh concurrently (needs a unique index).', `${fixed};`),
       },
     ];
   },

@@ -1,5 +1,5 @@
 import { as } from '../src/rules/ast.js';
-import { renderList, replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { insertAfterWords, renderList, replaceStatement, stmtText } from '../src/rules/fixes.js';
 import { createRule } from '../src/rules/create.js';
 
 export default createRule({
@@ -32,13 +32,13 @@ export default createRule({
     const setsPath = options.some((d) => d?.defname === 'set' && as(d.arg, 'VariableSetStmt')?.name === 'search_path');
     if (setsPath) return [];
     const text = stmtText(stmt);
-    const fixed = text.replace(/\bSECURITY\s+DEFINER\b/i, '$& SET search_path = pg_catalog, pg_temp');
+    const fixed = insertAfterWords(text, ['SECURITY', 'DEFINER'], 'SET search_path = pg_catalog, pg_temp');
     return [
       {
         messageId: 'definer',
         data: { name: renderList(fn.funcname) },
         fix:
-          fixed !== text && !stmt.stmt.nested
+          fixed !== undefined && !stmt.stmt.nested
             ? replaceStatement(stmt, 'Pin search_path for the function.', `${fixed};`)
             : undefined,
       },

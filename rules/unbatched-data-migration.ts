@@ -2,7 +2,7 @@ import { isVolatileDefault } from '../src/pg/names.js';
 import { as, names, qualifyRv, strVal, walkTags } from '../src/rules/ast.js';
 import type { RangeVar } from '@pgsql/types';
 import type { RuleContext } from '../src/rules/types.js';
-import { replaceStatement, stmtText } from '../src/rules/fixes.js';
+import { codeTokens, replaceStatement, stmtText, tokenText, topLevelItems, topLevelWord } from '../src/rules/fixes.js';
 import type { StatementFacts } from '../src/types.js';
 import { createRule } from '../src/rules/create.js';
 
@@ -54,28 +54,6 @@ export function unbatchedDml(
   return { kind: update ? 'UPDATE' : 'DELETE', relation, where, rv };
 }
 
-/** Split at top-level commas (outside parentheses and quotes). */
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "'" || ch === '"') {
-      const close = text.indexOf(ch, i + 1);
-      if (close < 0) break;
-      i = close;
-    } else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts.map((p) => p.trim());
-}
-
 /** A DO block that runs the statement in committed batches of 1000 rows (PG 11+, outside a transaction). */
 function batchedLoop(stmt: StatementFacts, table: string): string | undefined {
   const text = stmtText(stmt);
@@ -86,19 +64,29 @@ function batchedLoop(stmt: StatementFacts, table: string): string | undefined {
   let batch: string;
   if (update) {
     if ((update.targetList ?? []).some((t) => isVolatileDefault(as(t, 'ResTarget')?.val))) return undefined;
-    const m = /\bSET\s+([\s\S]+?)(?:\s+WHERE\s+([\s\S]+))?$/i.exec(text);
-    if (!m) return undefined;
-    const assignments = splitTopLevel(m[1]!);
-    const pending = assignments.map((a) => {
-      const eq = a.indexOf('=');
-      return `${a.slice(0, eq).trim()} IS DISTINCT FROM (${a.slice(eq + 1).trim()})`;
-    });
-    if (pending.some((p) => p.startsWith('('))) return undefined; // (a, b) = (…) row assignments
-    const where = [m[2] ? `(${m[2]})` : undefined, `(${pending.join(' OR ')})`].filter(Boolean).join(' AND ');
-    batch = `UPDATE ${table} SET ${m[1]}\n      WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1000);`;
+    // SET … [WHERE …] as written, split on PostgreSQL's tokens outside parentheses
+    const tokens = codeTokens(text);
+    const set = tokens ? topLevelWord(tokens, 'SET') : -1;
+    if (set < 0) return undefined;
+    const whereAt = topLevelWord(tokens!, 'WHERE', set + 1);
+    const end = whereAt < 0 ? tokens!.length : whereAt;
+    if (end <= set + 1) return undefined;
+    const assignments = topLevelItems(tokens!, set + 1, end);
+    const pending: string[] = [];
+    for (const [first, last] of assignments) {
+      const eq = tokens!.findIndex((t, i) => i > first && i < last && t.text === '=');
+      // (a, b) = (…) row assignments are left alone
+      if (eq < 0 || tokens![first]!.text === '(') return undefined;
+      pending.push(`${tokenText(text, tokens!, first, eq - 1)} IS DISTINCT FROM (${tokenText(text, tokens!, eq + 1, last)})`);
+    }
+    const setText = tokenText(text, tokens!, set + 1, end - 1);
+    const whereText = whereAt < 0 ? undefined : text.slice(tokens![whereAt]!.end).trim();
+    const where = [whereText ? `(${whereText})` : undefined, `(${pending.join(' OR ')})`].filter(Boolean).join(' AND ');
+    batch = `UPDATE ${table} SET ${setText}\n      WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1000);`;
   } else {
-    const m = /\bWHERE\s+([\s\S]+)$/i.exec(text);
-    const where = m ? ` WHERE ${m[1]}` : '';
+    const tokens = codeTokens(text);
+    const whereAt = tokens ? topLevelWord(tokens, 'WHERE') : -1;
+    const where = whereAt < 0 ? '' : ` WHERE ${text.slice(tokens![whereAt]!.end).trim()}`;
     batch = `DELETE FROM ${table}\n      WHERE ctid IN (SELECT ctid FROM ${table}${where} LIMIT 1000);`;
   }
   return [

@@ -43,13 +43,6 @@ export const EXPLANATIONS: Explanation[] = [
       'statement of the file fails, the schema is not there, and PostgreSQL resolves to the next schema of the path. Depends on the incomplete history.',
   },
   {
-    aspect: 'lock',
-    match: /^DROP TABLE: no lock → ACCESS EXCLUSIVE/,
-    why:
-      'The referenced table of a foreign key the static catalog lost track of somewhere in lemmy\'s 340-file history (the server locks ' +
-      '`comment` when `comment_like` is dropped); not explained yet, 4 statements of 16,000.',
-  },
-  {
     aspect: 'failure',
     match: /not predicted: (relation|schema|table|column|index|type|function|constraint|extension) .*does not exist|no schema has been selected|type \S+ does not exist|function \S+ does not exist/,
     why:
@@ -75,5 +68,29 @@ export const EXPLANATIONS: Explanation[] = [
     aspect: 'failure',
     match: /is not available/,
     why: 'An extension PGlite does not ship.',
+  },
+  {
+    aspect: 'failure',
+    match: /permission denied for table pg_index|permission denied: "…" is a system trigger/,
+    why:
+      'Only on PostgreSQL 15: the trace runs as an unprivileged scratch role (dbarch_trace_…), and lemmy updates `pg_index` and runs ' +
+      '`DISABLE TRIGGER ALL` (which includes the foreign keys\' system triggers); both need a superuser, which lemmy\'s deployments use. PGlite runs as superuser and applies them.',
+  },
+  {
+    aspect: 'failure',
+    match: /subquery in FROM must have an alias/,
+    why: 'Only on PostgreSQL 15: an unaliased subquery in FROM is accepted from PostgreSQL 16 on, the version lemmy requires.',
+  },
+  {
+    aspect: 'failure',
+    match: /role "…" does not exist/,
+    why: "musicbrainz's `ALTER … OWNER TO` names roles its deployment creates outside the migrations.",
+  },
+  {
+    aspect: 'failure',
+    match: /is in a primary key|multiple primary keys|foreign key constraint "…" cannot be implemented/,
+    why:
+      "dspace's Hibernate migration expects the old integer keys gone (the replay still has them: `ADD PRIMARY KEY (uuid)` meets the existing key); " +
+      'DSpace drops them in a Java migration, and only the `.sql` migrations are in the corpus. The history is incomplete.',
   },
 ];

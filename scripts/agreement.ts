@@ -3,7 +3,7 @@
 // Results are kept per engine in .dbarch-cache/agreement-<engine>.json and docs/agreement.md
 // is written from all of them, so the PGlite run and the PostgreSQL runs share one report.
 // Usage: node dist/scripts/agreement.js [--corpus dir] [--project name]… [--database-url url]
-//        [--pg-version N] [--out docs/agreement.md]
+//        [--pg-version N] [--out docs/agreement.md] [--timeout-s 120]
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import {
 } from '../src/trace/agreement.js';
 import { EXPLANATIONS } from './agreement-notes.js';
 
-interface EngineRun {
+export interface EngineRun {
   engine: string;
   pgVersion: number;
   command: string;
@@ -84,7 +84,7 @@ function section(run: EngineRun): string {
   return lines.join('\n');
 }
 
-function render(runs: EngineRun[]): string {
+export function render(runs: EngineRun[]): string {
   return [
     '# Agreement of the static model with PostgreSQL',
     '',
@@ -114,6 +114,8 @@ async function main(): Promise<void> {
       'pg-version': { type: 'string' },
       out: { type: 'string', default: 'docs/agreement.md' },
       'max-statements': { type: 'string' },
+      // per-file trace timeout: a loaded machine needs more than the default for lago-api's one 2,700-statement file
+      'timeout-s': { type: 'string' },
     },
   });
   const dir = corpusDir([values.corpus, process.env.DBARCH_CORPUS, resolve(process.cwd(), '../shared/corpus'), '/work/shared/corpus']);
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${name}: ${project.files.length} files\n`);
     const r = await replayProject(project, {
       pgVersion,
-      timeoutMs: 120_000,
+      timeoutMs: Number(values['timeout-s'] ?? 120) * 1000,
       memoryMb: 1024,
       cacheDir: join(process.cwd(), '.dbarch-cache'),
       ...(url ? { databaseUrl: url } : {}),

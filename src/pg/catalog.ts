@@ -46,6 +46,8 @@ export interface CatalogView {
   /** Direct children: partitions (`partition: true`) and inheritance children. */
   children(table: string): { relation: string; partition: boolean }[];
   isPartitioned(table: string): boolean;
+  /** The partitioned table this relation is a partition of, when known. */
+  partitionParent(relation: string): string | undefined;
   /** Tables with a column of this type (matched by the type's name, schema ignored). */
   tablesUsingType(typeName: string): string[];
   /** Relations (tables, views, sequences, indexes) known in a schema. */
@@ -194,6 +196,12 @@ export class Catalog implements CatalogView {
     for (const [child, partition] of this.childLinks.get(table) ?? []) out.set(child, partition);
     return [...out].map(([relation, partition]) => ({ relation, partition }));
   }
+  partitionParent(relation: string): string | undefined {
+    for (const [parent, links] of this.childLinks) if (links.get(relation) === true) return parent;
+    if (this.hidden(relation)) return undefined;
+    const parent = this.base?.partitionParent(relation);
+    return parent !== undefined && !this.hidden(parent) && !this.unlinked.has(`${parent}>${relation}`) ? parent : undefined;
+  }
   isPartitioned(table: string): boolean {
     return this.partitioned.has(table) || (!this.hidden(table) && (this.base?.isPartitioned(table) ?? false));
   }
@@ -303,7 +311,7 @@ export class Catalog implements CatalogView {
     if (!type || !n) return;
     switch (type) {
       case 'CreateStmt': {
-        const table = relationName(n.relation, searchPath);
+        const table = relationName(n.relation, searchPath, true);
         this.relations.add(table);
         this.fresh.add(table);
         this.dropped.delete(table);
@@ -320,7 +328,7 @@ export class Catalog implements CatalogView {
       case 'ViewStmt': {
         const rv = type === 'ViewStmt' ? n.view : n.into?.rel;
         if (rv) {
-          const rel = relationName(rv, searchPath);
+          const rel = relationName(rv, searchPath, true);
           this.relations.add(rel);
           this.fresh.add(rel);
           // a view or materialized view depends on what it reads; CREATE TABLE AS only copies it
@@ -329,7 +337,7 @@ export class Catalog implements CatalogView {
         break;
       }
       case 'CreateSeqStmt': {
-        const seq = relationName(n.sequence, searchPath);
+        const seq = relationName(n.sequence, searchPath, true);
         this.sequences.add(seq);
         this.fresh.add(seq);
         break;
@@ -355,12 +363,17 @@ export class Catalog implements CatalogView {
           else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && cmd.def?.ColumnDef?.typeName)
             this.column(table).set(cmd.name, typeNameToString(cmd.def.ColumnDef.typeName));
           else if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
+            // an FK written without columns references the primary key (read before the column's constraints go)
+            const pk = this.primaryKeyColumns(table);
             this.column(table).set(cmd.name, '');
             // constraints on the column go with it (CASCADE also takes FKs referencing it)
             for (const [name, c] of this.constraints.get(table) ?? []) if (c.columns?.includes(cmd.name)) this.dropConstraint(table, name);
             for (const fk of this.base?.foreignKeysOf(table) ?? []) if (fk.columns?.includes(cmd.name)) this.dropConstraint(table, fk.name);
-            if (cmd.behavior === 'DROP_CASCADE')
-              for (const fk of this.foreignKeysTo(table)) if (!fk.refColumns || fk.refColumns.includes(cmd.name)) this.dropConstraint(fk.table, fk.name);
+            if (cmd.behavior === 'DROP_CASCADE') {
+              // with the primary key not known, the FK is kept
+              for (const fk of this.foreignKeysTo(table))
+                if ((fk.refColumns ?? pk)?.includes(cmd.name)) this.dropConstraint(fk.table, fk.name);
+            }
           }
           else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint)
             this.addConstraint(table, cmd.def.Constraint, searchPath, undefined);

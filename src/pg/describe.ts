@@ -452,20 +452,24 @@ function lockReads(e: EffectBuilder, node: unknown, ctx: DescribeContext, mode: 
 }
 
 function hasOption(options: unknown, name: string): boolean {
-  return ((options ?? []) as AnyNode[]).some((o) => {
-    if (o.DefElem?.defname !== name) return false;
-    const arg = o.DefElem.arg as AnyNode | undefined;
-    if (!arg) return true;
-    if (arg.Boolean) return arg.Boolean.boolval === true;
-    if (arg.Integer) return arg.Integer.ival !== 0 && arg.Integer.ival !== undefined;
-    const s = (arg.String?.sval ?? '').toLowerCase();
-    return !['false', 'off', '0', 'no'].includes(s);
-  });
+  return optionValue(options, name) === true;
+}
+
+/** A boolean option as PostgreSQL's defGetBoolean reads it; undefined when not written. */
+function optionValue(options: unknown, name: string): boolean | undefined {
+  const o = ((options ?? []) as AnyNode[]).find((x) => x.DefElem?.defname === name);
+  if (!o) return undefined;
+  const arg = o.DefElem.arg as AnyNode | undefined;
+  if (!arg) return true;
+  if (arg.Boolean) return arg.Boolean.boolval === true;
+  if (arg.Integer) return arg.Integer.ival !== 0 && arg.Integer.ival !== undefined;
+  const s = (arg.String?.sval ?? '').toLowerCase();
+  return !['false', 'off', '0', 'no'].includes(s);
 }
 
 function createTable(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
   e.kind = 'CREATE TABLE';
-  const table = relationName(n.relation, ctx.searchPath);
+  const table = relationName(n.relation, ctx.searchPath, true);
   e.creates.add(table);
   for (const elt of (n.tableElts ?? []) as AnyNode[]) {
     if (elt.TableLikeClause?.relation) e.lock(relationName(elt.TableLikeClause.relation, ctx.searchPath), 'ACCESS SHARE');
@@ -532,6 +536,10 @@ function dropStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
         if (owner && identity?.kind === 'index' && identity.index === rel) loseIdentity(e, owner, 'identity-index', rel, 'catalog', ctx);
       } else {
         e.lock(rel, 'ACCESS EXCLUSIVE');
+        // a partition leaves its parent's partition descriptor: the parent is locked too
+        // (heap_drop_with_catalog; observed on PGlite and PostgreSQL 15)
+        const parent = removeType === 'OBJECT_TABLE' ? ctx.catalog?.partitionParent(rel) : undefined;
+        if (parent) e.lock(parent, 'ACCESS EXCLUSIVE');
         // the referenced tables lose this table's FK triggers
         for (const ref of ctx.catalog?.referencedBy(rel) ?? []) if (ref !== rel) e.lock(ref, 'ACCESS EXCLUSIVE');
         // CASCADE drops the FKs of the tables referencing it, and their triggers with them
@@ -697,7 +705,7 @@ function selectStmt(e: EffectBuilder, n: AnyNode, ctx: DescribeContext): void {
   }
   if (n.intoClause?.rel) {
     e.kind = 'SELECT INTO';
-    e.creates.add(relationName(n.intoClause.rel, ctx.searchPath));
+    e.creates.add(relationName(n.intoClause.rel, ctx.searchPath, true));
   }
 }
 
@@ -771,13 +779,13 @@ export function describeStatement(ast: Node, ctx: DescribeContext): StatementEff
     case 'CreateTableAsStmt': {
       const matview = n.objtype === 'OBJECT_MATVIEW';
       e.kind = matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS';
-      if (n.into?.rel) e.creates.add(relationName(n.into.rel, ctx.searchPath));
+      if (n.into?.rel) e.creates.add(relationName(n.into.rel, ctx.searchPath, true));
       lockReads(e, n.query, ctx);
       break;
     }
     case 'ViewStmt': {
       e.kind = 'CREATE VIEW';
-      const view = relationName(n.view, ctx.searchPath);
+      const view = relationName(n.view, ctx.searchPath, true);
       e.creates.add(view);
       lockReads(e, n.query, ctx);
       // replacing an existing view swaps its rule under ACCESS EXCLUSIVE
@@ -875,7 +883,7 @@ export function describeStatement(ast: Node, ctx: DescribeContext): StatementEff
       break;
     case 'CreateSeqStmt':
       e.kind = 'CREATE SEQUENCE';
-      e.creates.add(relationName(n.sequence, ctx.searchPath));
+      e.creates.add(relationName(n.sequence, ctx.searchPath, true));
       lockOwnedBy(e, n.options, ctx);
       break;
     case 'AlterSeqStmt':
@@ -965,6 +973,14 @@ export function describeStatement(ast: Node, ctx: DescribeContext): StatementEff
     case 'CreateExtensionStmt':
       e.kind = 'CREATE EXTENSION';
       break;
+    case 'CreateSubscriptionStmt': {
+      e.kind = 'CREATE SUBSCRIPTION';
+      // creating the replication slot cannot run in a transaction block; create_slot defaults
+      // to true, and to false with connect = false (checked on PostgreSQL 15)
+      const connect = optionValue(n.options, 'connect') ?? true;
+      if (optionValue(n.options, 'create_slot') ?? connect) e.transactional = false;
+      break;
+    }
     case 'TransactionStmt':
       e.kind = TRANSACTION_KINDS[n.kind as string] ?? 'TRANSACTION';
       break;

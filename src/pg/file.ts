@@ -4,7 +4,7 @@
 // transaction blocks.
 import type { ColumnDef, Constraint, Node } from '@pgsql/types';
 import type { StatementFacts, TransactionMode } from '../types.js';
-import { type AnyNode, qualifyName, relationName, SERIAL_TYPES, stringList } from './names.js';
+import { type AnyNode, qualifyName, relationName, SERIAL_TYPES, stringList, withLookup } from './names.js';
 import { type TimeoutState, timeoutsBefore } from './transaction.js';
 
 /** Why a table is known to hold no rows at a statement. */
@@ -243,7 +243,13 @@ export function buildFileFacts(
     },
     validatedNotNullCheck: (relation, column, beforeIndex) => validatedNotNullCheck(statements, relation, column, beforeIndex),
     statement: (index) => byIndex.get(index),
-    qualify: (name, schema, atIndex) => qualifyName(name, schema, byIndex.get(atIndex)?.searchPath ?? ['public']),
+    qualify: (name, schema, atIndex) => {
+      const stmt = byIndex.get(atIndex);
+      if (!stmt) return qualifyName(name, schema, ['public']);
+      // the schema the model resolved this statement's relation to (the first of the path that has it)
+      const touched = (r: string) => stmt.locks.some((l) => l.relation === r) || stmt.creates.includes(r) || stmt.drops.includes(r);
+      return qualifyName(name, schema, withLookup(stmt.searchPath, touched));
+    },
     timeoutsBefore: (index) => {
       const p = position.get(index);
       return (p === undefined ? undefined : timeouts[p]) ?? { lockTimeout: false, statementTimeout: false };

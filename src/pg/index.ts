@@ -25,6 +25,8 @@ export {
   walk,
   SERIAL_TYPES,
   DEFAULT_SEARCH_PATH,
+  withLookup,
+  type SearchPath,
   type AnyNode,
 } from './names.js';
 
@@ -32,7 +34,7 @@ import type { Node } from '@pgsql/types';
 import type { ParsedFile } from '../types.js';
 import { Catalog } from './catalog.js';
 import { searchPathChange } from './transaction.js';
-import { DEFAULT_SEARCH_PATH } from './names.js';
+import { DEFAULT_SEARCH_PATH, withLookup } from './names.js';
 
 /**
  * A catalog of the schema built by earlier migrations (oldest first), for
@@ -41,9 +43,10 @@ import { DEFAULT_SEARCH_PATH } from './names.js';
 export function catalogFromHistory(files: readonly ParsedFile[], catalog: Catalog = new Catalog()): Catalog {
   for (const file of files) {
     let path: string[] = [...DEFAULT_SEARCH_PATH];
+    const known = (relation: string) => catalog.isKnown(relation);
     for (const stmt of file.statements) {
       if (!stmt.ast || stmt.error) continue;
-      catalog.observe(stmt.ast as Node, path);
+      catalog.observe(stmt.ast as Node, withLookup(path, known));
       const change = searchPathChange(stmt.ast);
       if (change && !change.local) path = change.path;
     }

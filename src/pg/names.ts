@@ -9,21 +9,46 @@ export type AnyNode = Record<string, any>;
 
 export const DEFAULT_SEARCH_PATH: readonly string[] = ['public'];
 
-/** Schema where unqualified names are created/resolved: the first real entry of the path. */
+/**
+ * A search_path, optionally able to tell whether a relation exists: PostgreSQL resolves an
+ * unqualified name that is read (ALTER, DROP, SELECT…) to the first schema of the path that
+ * holds it, and creates new relations in the first schema of the path.
+ */
+export type SearchPath = readonly string[] & { readonly has?: (relation: string) => boolean };
+
+/** The path with a lookup of existing relations (e.g. the catalog's `isKnown`). */
+export function withLookup(path: readonly string[], has: (relation: string) => boolean): SearchPath {
+  return Object.assign([...path], { has });
+}
+
+/**
+ * Schema where unqualified names are created: the first real entry of the path. `$user` is
+ * skipped: a schema named after the role the migration runs as is not known here.
+ */
 export function currentSchema(searchPath: readonly string[]): string {
   for (const s of searchPath) if (s !== '$user' && s !== '' && s !== 'pg_catalog') return s;
   return 'public';
 }
 
-/** `schema.name`; an unqualified name resolves to the first schema of the search_path. */
-export function qualifyName(name: string, schema: string | undefined, searchPath: readonly string[]): string {
-  return `${schema || currentSchema(searchPath)}.${name}`;
+/**
+ * `schema.name`. An unqualified name resolves to the first schema of the path where the
+ * relation is known to exist, else to the schema it would be created in.
+ */
+export function qualifyName(name: string, schema: string | undefined, searchPath: SearchPath): string {
+  if (schema) return `${schema}.${name}`;
+  const has = searchPath.has;
+  if (has && searchPath.length > 1)
+    for (const s of searchPath) if (s !== '$user' && s !== '' && has(`${s}.${name}`)) return `${s}.${name}`;
+  return `${currentSchema(searchPath)}.${name}`;
 }
 
-/** Schema-qualified name of a RangeVar (temporary relations live in `pg_temp`). */
-export function relationName(rv: RangeVar, searchPath: readonly string[]): string {
+/**
+ * Schema-qualified name of a RangeVar (temporary relations live in `pg_temp`). With
+ * `creating`, the name of a relation the statement creates: the first schema of the path.
+ */
+export function relationName(rv: RangeVar, searchPath: SearchPath, creating = false): string {
   const schema = rv.schemaname ?? (rv.relpersistence === 't' ? 'pg_temp' : undefined);
-  return qualifyName(rv.relname ?? '?', schema, searchPath);
+  return qualifyName(rv.relname ?? '?', schema, creating ? [...searchPath] : searchPath);
 }
 
 /** Strings of a `[{String:{sval}}]` list (names, qualified names). */

@@ -6,7 +6,7 @@ import type { LockRef, ParsedFile, StatementEffect, StatementFacts, TransactionM
 import { Catalog, type CatalogView } from './catalog.js';
 import { describeStatement } from './describe.js';
 import { lockRank, mergeLocks } from './locks.js';
-import { type AnyNode, DEFAULT_SEARCH_PATH, stringList } from './names.js';
+import { type AnyNode, DEFAULT_SEARCH_PATH, stringList, withLookup } from './names.js';
 
 export interface BuildFactsOptions {
   transaction: TransactionMode;
@@ -65,6 +65,47 @@ export function searchPathChange(ast: Node | undefined): { path: string[]; local
     return { path: parseSearchPath(value.A_Const.sval.sval), local: isLocal?.A_Const?.boolval?.boolval === true };
   }
   return undefined;
+}
+
+/**
+ * The session time zone a statement sets (`SET TIME ZONE …`, `SET timezone = …`,
+ * `set_config('timezone', …)`), or undefined if it does not touch it. `zone: undefined` is the
+ * server default (RESET, DEFAULT, LOCAL); a value the model cannot read is kept as written, so
+ * it never counts as UTC.
+ */
+export function timeZoneChange(ast: Node | undefined): { zone: string | undefined; local: boolean } | undefined {
+  if (!ast) return undefined;
+  const a = ast as AnyNode;
+  const set = a.VariableSetStmt as AnyNode | undefined;
+  if (set) {
+    const local = set.is_local === true;
+    if (set.kind === 'VAR_RESET_ALL') return { zone: undefined, local };
+    if (set.name !== 'timezone') return undefined;
+    if (set.kind === 'VAR_SET_DEFAULT' || set.kind === 'VAR_RESET') return { zone: undefined, local };
+    if (set.kind !== 'VAR_SET_VALUE') return undefined;
+    return { zone: zoneValue(set.args?.[0] as AnyNode | undefined), local };
+  }
+  const sel = a.SelectStmt as AnyNode | undefined;
+  if (!sel || sel.fromClause) return undefined;
+  for (const t of (sel.targetList ?? []) as AnyNode[]) {
+    const fc = t.ResTarget?.val?.FuncCall as AnyNode | undefined;
+    if (!fc || stringList(fc.funcname).at(-1) !== 'set_config') continue;
+    const [name, value, isLocal] = (fc.args ?? []) as AnyNode[];
+    if (name?.A_Const?.sval?.sval?.toLowerCase() !== 'timezone') continue;
+    return { zone: zoneValue(value), local: isLocal?.A_Const?.boolval?.boolval === true };
+  }
+  return undefined;
+}
+
+/** A zone as PostgreSQL reads it: a name, a number of hours, or an interval (`INTERVAL '+00:00' HOUR TO MINUTE`). */
+function zoneValue(arg: AnyNode | undefined): string {
+  const c = (arg?.A_Const ?? arg?.TypeCast?.arg?.A_Const) as AnyNode | undefined;
+  if (!c) return '(expression)';
+  if (c.sval) return String(c.sval.sval ?? '');
+  // libpg_query leaves a zero out of the JSON: `{ ival: {} }` is 0
+  if (c.ival) return String(c.ival.ival ?? 0);
+  if (c.fval) return Number(c.fval.fval) === 0 ? '0' : String(c.fval.fval);
+  return '(expression)';
 }
 
 function unparsedEffect(): StatementEffect {
@@ -130,16 +171,21 @@ export function buildFacts(parsed: ParsedFile, opts: BuildFactsOptions): Stateme
   // Pass 1: effects in source order, tracking search_path and the catalog.
   let sessionPath: string[] = [...DEFAULT_SEARCH_PATH];
   let localPath: string[] | undefined;
+  // the session time zone decides whether timestamp <-> timestamptz rewrites; undefined: server default
+  let sessionZone: string | undefined;
+  let localZone: { zone: string | undefined } | undefined;
   const effects: StatementEffect[] = [];
   const paths: string[][] = [];
+  const known = (relation: string) => catalog.isKnown(relation);
   for (const stmt of stmts) {
-    const searchPath = localPath ?? sessionPath;
-    paths.push(searchPath);
+    const searchPath = withLookup(localPath ?? sessionPath, known);
+    paths.push(localPath ?? sessionPath);
     if (!stmt.ast || stmt.error) {
       effects.push(unparsedEffect());
       continue;
     }
-    effects.push(describeStatement(stmt.ast, { searchPath, pgVersion: opts.pgVersion, catalog: catalog as CatalogView }));
+    const timeZone = localZone ? localZone.zone : sessionZone;
+    effects.push(describeStatement(stmt.ast, { searchPath, pgVersion: opts.pgVersion, catalog: catalog as CatalogView, ...(timeZone !== undefined ? { timeZone } : {}) }));
     catalog.observe(stmt.ast, searchPath);
     const change = searchPathChange(stmt.ast);
     if (change) {
@@ -149,8 +195,19 @@ export function buildFacts(parsed: ParsedFile, opts: BuildFactsOptions): Stateme
         localPath = undefined;
       }
     }
+    const zone = timeZoneChange(stmt.ast);
+    if (zone) {
+      if (zone.local) localZone = { zone: zone.zone };
+      else {
+        sessionZone = zone.zone;
+        localZone = undefined;
+      }
+    }
     const tx = (stmt.ast as AnyNode).TransactionStmt?.kind as string | undefined;
-    if (tx === 'TRANS_STMT_COMMIT' || tx === 'TRANS_STMT_ROLLBACK' || tx === 'TRANS_STMT_PREPARE') localPath = undefined;
+    if (tx === 'TRANS_STMT_COMMIT' || tx === 'TRANS_STMT_ROLLBACK' || tx === 'TRANS_STMT_PREPARE') {
+      localPath = undefined;
+      localZone = undefined;
+    }
   }
 
   // DO statements carry the union of their nested statements' effects.

@@ -65,8 +65,8 @@ export interface TypeChangeContext {
 /** Zones PostgreSQL treats as a fixed zero offset (pg_get_timezone_offset = 0). */
 function isUtc(zone: string | undefined): boolean {
   if (zone === undefined) return true;
-  const z = zone.trim().replace(/^'|'$/g, '').toLowerCase();
-  return ['utc', 'gmt', 'uct', 'zulu', 'etc/utc', 'etc/gmt', 'etc/uct', 'etc/zulu', 'etc/universal', 'universal', 'greenwich', 'etc/greenwich', 'gmt0', 'etc/gmt0', 'etc/gmt+0', 'etc/gmt-0', '0', '+00:00', '00:00', 'z'].includes(z);
+  const z = zone.trim().toLowerCase();
+  return ['utc', 'gmt', 'uct', 'zulu', 'etc/utc', 'etc/gmt', 'etc/uct', 'etc/zulu', 'etc/universal', 'universal', 'greenwich', 'etc/greenwich', 'gmt0', 'etc/gmt0', 'etc/gmt+0', 'etc/gmt-0', '0', '+0', '-0', '+00', '00', '+00:00', '-00:00', '00:00', 'z'].includes(z);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Factory for the data-modelling rules that judge a column's declared type.
 import { type DefinedColumn, definedColumns } from './ast.js';
-import { findColumnType, renderType, replaceColumnType, replaceStatement, spanInStatement, stmtText } from './fixes.js';
+import { columnTypeSpan, renderType, replaceStatement, spanInStatement, stmtText } from './fixes.js';
 import { createRule } from './create.js';
 import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
 import type { StatementFacts } from '../types.js';
@@ -8,29 +8,27 @@ import type { StatementFacts } from '../types.js';
 export interface ColumnTypeRuleSpec {
   meta: RuleMeta;
   matches(col: DefinedColumn, stmt: StatementFacts, ctx: RuleContext): boolean;
-  /** The type as written in SQL, to rewrite in the fix. */
-  typePattern?: RegExp;
-  replace?: (typeText: string, col: DefinedColumn) => string;
+  /** The replacement of the type as written (array bounds kept); no fix without it. */
+  replace?: (col: DefinedColumn) => string;
   fixDescription?: string;
 }
 
 export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
-  // tried right after each column name
-  const typeAt = spec.typePattern && new RegExp(spec.typePattern.source, 'iy');
   return createRule({
     meta: spec.meta,
     check(stmt, ctx) {
       const hits = definedColumns(stmt, ctx).filter((c) => spec.matches(c, stmt, ctx));
       if (!hits.length) return [];
-      let fixed: string | undefined = stmtText(stmt);
-      if (spec.typePattern && spec.replace && !stmt.stmt.nested) {
-        for (const col of hits) {
-          fixed = fixed && replaceColumnType(fixed, col.column, typeAt!, (t) => spec.replace!(t, col));
-        }
+      const text = stmtText(stmt);
+      // where each column's type is written: the AST's TypeName location, PostgreSQL's tokens
+      const spans = hits.map((col) => columnTypeSpan(text, col.column));
+      let fixed: string | undefined = text;
+      if (spec.replace && !stmt.stmt.nested && spans.every((x) => x !== undefined)) {
+        const edits = hits.map((col, i) => ({ ...spans[i]!, sql: spec.replace!(col) })).sort((x, y) => y.start - x.start);
+        for (const e of edits) fixed = fixed.slice(0, e.start) + e.sql + fixed.slice(e.end);
       } else {
         fixed = undefined;
       }
-      const original = stmt.stmt.text;
       return hits.map((col, i): Violation => {
         const v: Violation = {
           messageId: 'type',
@@ -38,7 +36,7 @@ export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
           relation: col.relation,
         };
         // Point at the type in the statement, so a long CREATE TABLE gets the right line.
-        const at = typeAt && findColumnType(original, col.column, typeAt);
+        const at = spans[i];
         if (at) v.span = spanInStatement(stmt, at.start, at.end);
         if (i === 0 && fixed !== undefined) {
           v.fix = replaceStatement(stmt, spec.fixDescription ?? 'Use the recommended type.', `${fixed};`);

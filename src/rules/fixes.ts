@@ -1,7 +1,8 @@
 // Fix builders: the SQL of suggested rewrites, quoted and rendered from the AST, and the spans
 // they replace. Only fixes edit statement text; detection reads the model's facts.
-import type { Constraint, Node, RangeVar, TypeName } from '@pgsql/types';
+import type { ColumnDef, Constraint, Node, RangeVar, TypeName } from '@pgsql/types';
 import type { Fix, StatementFacts } from '../types.js';
+import { OffsetMap, parseOne, scanTokens, type Token } from '../sql/index.js';
 import { baseType, isArrayType, names, typeMods } from './ast.js';
 import { quoteIdent, renderRel } from './ident.js';
 
@@ -9,6 +10,11 @@ export { quoteIdent, renderRel } from './ident.js';
 
 export function renderList(list: Node[] | undefined): string {
   return names(list).map(quoteIdent).join('.');
+}
+
+/** A string literal: quotes doubled, as standard_conforming_strings reads it. */
+export function quoteLiteral(value: string): string {
+  return `'${value.split("'").join("''")}'`;
 }
 
 /** Identifier truncated like PostgreSQL does at NAMEDATALEN-1 bytes. */
@@ -39,10 +45,126 @@ export function replaceStatement(
 
 /** Statement text with a trailing `;` stripped (the parser already strips it; be safe). */
 export function stmtText(stmt: StatementFacts): string {
-  const text = stmt.stmt.text;
-  let end = text.length;
-  while (end > 0 && /\s/.test(text[end - 1]!)) end--;
-  return text[end - 1] === ';' ? text.slice(0, end - 1) : text.slice(0, end);
+  const text = stmt.stmt.text.trimEnd();
+  return text.endsWith(';') ? text.slice(0, -1) : text;
+}
+
+// ---------------------------------------------------------------- edits on PostgreSQL's tokens
+// Fixes edit the statement as written (comments, layout and quoting kept), so they need spans.
+// Spans come from PostgreSQL's own scanner (keywords, quotes, dollar-quoted bodies and comments
+// are told apart exactly as the server does) and from AST node locations; never from patterns.
+
+/** The statement's tokens, comments left out; undefined when it cannot be scanned. */
+export function codeTokens(text: string): Token[] | undefined {
+  return scanTokens(text)?.filter((t) => t.name !== 'C_COMMENT' && t.name !== 'SQL_COMMENT');
+}
+
+const isWord = (t: Token | undefined, word: string) => t !== undefined && t.keyword && t.text.toUpperCase() === word;
+
+/** Index of the first run of keyword tokens spelling `words` at or after `from`; -1 when absent. */
+export function findWords(tokens: readonly Token[], words: readonly string[], from = 0): number {
+  for (let i = Math.max(from, 0); i + words.length <= tokens.length; i++) if (words.every((w, k) => isWord(tokens[i + k], w))) return i;
+  return -1;
+}
+
+/** `text` with `insert` written after the token (one space before it). */
+export function insertAfterToken(text: string, token: Token, insert: string): string {
+  return `${text.slice(0, token.end)} ${insert}${text.slice(token.end)}`;
+}
+
+/** `text` with `insert` after the first run of `words`; undefined when the words are not there. */
+export function insertAfterWords(text: string, words: readonly string[], insert: string): string | undefined {
+  const tokens = codeTokens(text);
+  const at = tokens ? findWords(tokens, words) : -1;
+  return at < 0 ? undefined : insertAfterToken(text, tokens![at + words.length - 1]!, insert);
+}
+
+/** `text` without tokens[first..last] and the blanks before them. */
+export function removeTokens(text: string, tokens: readonly Token[], first: number, last: number): string {
+  let start = tokens[first]!.start;
+  while (start > 0 && isBlank(text.charCodeAt(start - 1))) start--;
+  return text.slice(0, start) + text.slice(tokens[last]!.end);
+}
+
+/** `text` without the first run of `words`; undefined when they are not there. */
+export function removeWords(text: string, words: readonly string[]): string | undefined {
+  const tokens = codeTokens(text);
+  const at = tokens ? findWords(tokens, words) : -1;
+  return at < 0 ? undefined : removeTokens(text, tokens!, at, at + words.length - 1);
+}
+
+/** `text` without its last token when that is the keyword `word` (a trailing CASCADE); undefined otherwise. */
+export function removeTrailingWord(text: string, word: string): string | undefined {
+  const tokens = codeTokens(text);
+  const last = tokens ? tokens.length - 1 : -1;
+  return last >= 0 && isWord(tokens![last], word) ? removeTokens(text, tokens!, last, last) : undefined;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+/** Index of the first `word` keyword token outside parentheses at or after `from`; -1 when absent. */
+export function topLevelWord(tokens: readonly Token[], word: string, from = 0): number {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!.text;
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') depth--;
+    else if (depth === 0 && i >= from && isWord(tokens[i], word)) return i;
+  }
+  return -1;
+}
+
+/** Token ranges [first, last] between tokens[from] and tokens[to] (exclusive), split at commas outside parentheses. */
+export function topLevelItems(tokens: readonly Token[], from: number, to: number): [number, number][] {
+  const out: [number, number][] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < to; i++) {
+    const t = tokens[i]!.text;
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') depth--;
+    else if (depth === 0 && t === ',') {
+      if (i > start) out.push([start, i - 1]);
+      start = i + 1;
+    }
+  }
+  if (to > start) out.push([start, to - 1]);
+  return out;
+}
+
+/** Source text of tokens[first..last]. */
+export function tokenText(text: string, tokens: readonly Token[], first: number, last: number): string {
+  return text.slice(tokens[first]!.start, tokens[last]!.end);
+}
+
+/** Index of the `)` closing the `(` at tokens[open]; -1 when unbalanced. */
+function closingParen(tokens: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    if (tokens[i]!.text === '(') depth++;
+    else if (tokens[i]!.text === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Source text inside the first `( … )` group after the first run of `words` at or after token
+ * `from` (e.g. `CHECK (…)`, `FOR VALUES IN (…)`), with the token index of its `)`.
+ */
+export function parenGroupAfter(text: string, tokens: readonly Token[], words: readonly string[], from = 0): { inner: string; close: number } | undefined {
+  const at = findWords(tokens, words, from);
+  const open = at < 0 ? -1 : at + words.length;
+  if (open < 0 || tokens[open]?.text !== '(') return undefined;
+  const close = closingParen(tokens, open);
+  return close < 0 ? undefined : { inner: text.slice(tokens[open]!.end, tokens[close]!.start).trim(), close };
+}
+
+/** Text inside the first `( … )` after the keywords `words` in `text`. */
+export function parenAfter(text: string, words: readonly string[]): string | undefined {
+  const tokens = codeTokens(text);
+  return tokens && parenGroupAfter(text, tokens, words)?.inner;
 }
 
 export function renderType(tn: TypeName | undefined): string {
@@ -57,31 +179,6 @@ export function renderType(tn: TypeName | undefined): string {
   };
   const mods = typeMods(tn);
   return `${display[base] ?? base}${mods.length ? `(${mods.join(', ')})` : ''}${isArrayType(tn) ? '[]' : ''}`;
-}
-
-/** Text of the first balanced `( … )` group after `keyword` (case-insensitive) in `text`, skipping quotes. */
-export function parenAfter(text: string, keyword: RegExp): string | undefined {
-  const m = keyword.exec(text);
-  if (!m) return undefined;
-  let i = m.index + m[0].length;
-  while (i < text.length && text[i] !== '(') i++;
-  const start = i;
-  let depth = 0;
-  for (; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "'" || ch === '"') {
-      const close = text.indexOf(ch, i + 1);
-      if (close < 0) return undefined;
-      i = close;
-      continue;
-    }
-    if (ch === '(') depth++;
-    if (ch === ')') {
-      depth--;
-      if (depth === 0) return text.slice(start + 1, i);
-    }
-  }
-  return undefined;
 }
 
 const FK_ACTIONS: Record<string, string> = {
@@ -105,51 +202,95 @@ export function renderForeignKey(con: Constraint, fkColumns: string[]): string {
   return sql;
 }
 
-const CLAUSE_END =
-  /^(not\s+null|null|check|references|unique|primary|constraint|collate|generated|deferrable|initially)\b/i;
+/** A DEFAULT clause of a column definition: [clause start, clause end) in the statement text, and its expression. */
+export interface DefaultClause {
+  start: number;
+  end: number;
+  expr: string;
+}
 
-/** Source text of the `DEFAULT <expr>` clause in a column definition: [clause start, clause end, expr]. */
-export function defaultClause(text: string): { start: number; end: number; expr: string } | undefined {
-  const m = /\bDEFAULT\s+/i.exec(text);
-  if (!m) return undefined;
-  let i = m.index + m[0].length;
-  let depth = 0;
-  for (; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === "'" || ch === '"') {
-      const close = text.indexOf(ch, i + 1);
-      if (close < 0) break;
-      i = close;
-      continue;
+/**
+ * The clauses of one kind (`CONSTR_DEFAULT`, `CONSTR_CHECK`, `CONSTR_FOREIGN`…) of the
+ * statement's column definitions, in the order they are written. The parser gives where each
+ * clause starts (the constraint's location, at `CONSTRAINT name` when named); it ends where the
+ * column's next clause starts, or at the `,` / `)` that ends the column definition. `expr` is
+ * the text after the clause's keyword (a DEFAULT's expression).
+ */
+export function columnClauses(text: string, contype: string): DefaultClause[] {
+  const ast = parseOne(text);
+  const tokens = ast && codeTokens(text);
+  if (!ast || !tokens) return [];
+  const map = new OffsetMap(text);
+  const out: DefaultClause[] = [];
+  visitColumnDefs(ast, (col) => {
+    const clauses = ((col.constraints ?? []) as Node[]).flatMap((c) => ('Constraint' in c && c.Constraint ? [c.Constraint] : []));
+    const starts = [...clauses.map((c) => c.location), col.collClause?.location]
+      .filter((l): l is number => typeof l === 'number' && l >= 0)
+      .map((l) => map.indexOfByte(l));
+    for (const c of clauses) {
+      if (c.contype !== contype || typeof c.location !== 'number') continue;
+      const start = map.indexOfByte(c.location);
+      const next = Math.min(...starts.filter((x) => x > start), text.length);
+      const first = tokens.findIndex((t) => t.start >= start);
+      if (first < 0) continue;
+      let depth = 0;
+      let last = first;
+      for (let i = first + 1; i < tokens.length && tokens[i]!.start < next; i++) {
+        const t = tokens[i]!.text;
+        if (t === '(') depth++;
+        else if (t === ')' && depth-- === 0) break;
+        else if (depth === 0 && (t === ',' || t === ';')) break;
+        last = i;
+      }
+      const end = tokens[last]!.end;
+      out.push({ start, end, expr: text.slice(tokens[first]!.end, end).trim() });
     }
-    if (ch === '(') depth++;
-    else if (ch === ')') {
-      if (depth === 0) break;
-      depth--;
-    } else if (depth === 0 && (ch === ',' || ch === ';')) break;
-    else if (depth === 0 && /\s/.test(ch) && CLAUSE_END.test(text.slice(i + 1).trimStart())) break;
-  }
-  const expr = text.slice(m.index + m[0].length, i).trim();
-  return { start: m.index, end: i, expr };
+  });
+  return out.sort((x, y) => x.start - y.start);
+}
+
+/** The DEFAULT clauses of the statement's column definitions, in the order they are written. */
+export function defaultClauses(text: string): DefaultClause[] {
+  return columnClauses(text, 'CONSTR_DEFAULT');
+}
+
+/** `text` without the span and the blanks before it. */
+export function cutSpan(text: string, span: { start: number; end: number }): string {
+  let start = span.start;
+  while (start > 0 && isBlank(text.charCodeAt(start - 1))) start--;
+  return text.slice(0, start) + text.slice(span.end);
+}
+
+/** `text` without its only column clause of this kind; undefined when there is not exactly one. */
+export function withoutColumnClause(text: string, contype: string): string | undefined {
+  const clauses = columnClauses(text, contype);
+  return clauses.length === 1 ? cutSpan(text, clauses[0]!) : undefined;
+}
+
+function visitColumnDefs(node: unknown, visit: (col: ColumnDef) => void): void {
+  visitNodes(node, (key, value) => {
+    if (key === 'ColumnDef') visit(value as ColumnDef);
+  });
+}
+
+/** The first DEFAULT clause of the statement text. */
+export function defaultClause(text: string): DefaultClause | undefined {
+  return defaultClauses(text)[0];
 }
 
 /** The `n`-th (0-based) DEFAULT clause of the statement text, in the order the clauses are written. */
-export function nthDefaultClause(text: string, n: number): { start: number; end: number; expr: string } | undefined {
-  let from = 0;
-  for (let k = 0; ; k++) {
-    const clause = defaultClause(text.slice(from));
-    if (!clause) return undefined;
-    if (k === n) return { start: from + clause.start, end: from + clause.end, expr: clause.expr };
-    from += clause.end;
-  }
+export function nthDefaultClause(text: string, n: number): DefaultClause | undefined {
+  return defaultClauses(text)[n];
 }
 
 /** Statement text of a single `ADD COLUMN` with the DEFAULT and NOT NULL clauses removed. */
 export function plainAddColumn(stmt: StatementFacts): string {
   let text = stmtText(stmt);
   const d = defaultClause(text);
-  if (d) text = text.slice(0, d.start) + text.slice(d.end);
-  return text.replace(/\s+NOT\s+NULL\b/i, '').replace(/\s+$/, '').replace(/\s{2,}/g, ' ');
+  if (d) text = cutSpan(text, d);
+  const tokens = codeTokens(text);
+  const at = tokens ? findWords(tokens, ['NOT', 'NULL']) : -1;
+  return at < 0 ? text.trimEnd() : removeTokens(text, tokens!, at, at + 1).trimEnd();
 }
 
 /** Batched backfill: one batch per statement; repeat until it updates 0 rows. */
@@ -173,42 +314,54 @@ export function notNullSteps(table: string, tableName: string, column: string): 
   ].join('\n');
 }
 
-/** Where the type written after `column` is in `text`: [start, end) of the type, or undefined. */
-const TYPE_KEYWORD = /(?:SET\s+DATA\s+)?TYPE\s+/iy;
+// Words that end a column's type: the clauses that may follow it in a column definition or an
+// ALTER COLUMN … TYPE (every multi-word type name is spelled with other keywords).
+const AFTER_TYPE = new Set(['COLLATE', 'USING', 'DEFAULT', 'NOT', 'NULL', 'CONSTRAINT', 'CHECK', 'PRIMARY', 'UNIQUE', 'REFERENCES', 'GENERATED', 'DEFERRABLE', 'INITIALLY', 'COMPRESSION', 'STORAGE', 'ARRAY']);
 
 /**
- * Where the type written after `column` is in `text`: [start, end) of the type, or undefined.
- * `typePattern` must be sticky and case-insensitive (`/…/iy`): it is tried right after the name.
+ * Where the type of `column` is written in the statement (CREATE TABLE, ADD COLUMN, ALTER
+ * COLUMN … TYPE), array bounds left out: [start, end) of the statement text. The start is the
+ * parser's location of the TypeName; the type runs over its name words, `.` and `( … )`
+ * modifiers, up to the clause that follows it.
  */
-export function findColumnType(text: string, column: string, typePattern: RegExp): { start: number; end: number } | undefined {
-  const lower = text.toLowerCase();
-  const name = column.toLowerCase();
-  const isWord = (c: string | undefined) => c !== undefined && /[\w$]/.test(c);
-  for (let at = lower.indexOf(name); at >= 0; at = lower.indexOf(name, at + 1)) {
-    if (isWord(lower[at - 1])) continue;
-    let i = at + name.length;
-    if (text[i] === '"') i++;
-    const ws = i;
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i === ws) continue;
-    TYPE_KEYWORD.lastIndex = i;
-    if (TYPE_KEYWORD.test(text)) i = TYPE_KEYWORD.lastIndex;
-    typePattern.lastIndex = i;
-    const m = typePattern.exec(text);
-    if (m) return { start: i, end: i + m[0].length };
+export function columnTypeSpan(text: string, column: string): { start: number; end: number } | undefined {
+  const ast = parseOne(text);
+  const tokens = ast && codeTokens(text);
+  if (!ast || !tokens) return undefined;
+  let type: TypeName | undefined;
+  visitNodes(ast, (key, value) => {
+    if (type) return;
+    const v = value as { colname?: string; name?: string; typeName?: TypeName; def?: { ColumnDef?: ColumnDef }; subtype?: string };
+    if (key === 'ColumnDef' && v.colname === column && v.typeName) type = v.typeName;
+    else if (key === 'AlterTableCmd' && v.subtype === 'AT_AlterColumnType' && v.name === column) type = v.def?.ColumnDef?.typeName;
+  });
+  if (typeof type?.location !== 'number') return undefined;
+  const start = new OffsetMap(text).indexOfByte(type.location);
+  const first = tokens.findIndex((t) => t.start >= start);
+  if (first < 0) return undefined;
+  let last = first;
+  for (let i = first + 1; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.text === '(') {
+      const close = closingParen(tokens, i);
+      if (close < 0) break;
+      last = i = close;
+    } else if (t.text === '.' || tokens[i - 1]!.text === '.' || (t.keyword && !AFTER_TYPE.has(t.text.toUpperCase()))) last = i;
+    else break;
   }
-  return undefined;
+  return { start, end: tokens[last]!.end };
 }
 
-export function replaceColumnType(
-  text: string,
-  column: string,
-  typePattern: RegExp,
-  replace: (typeText: string) => string,
-): string | undefined {
-  const at = findColumnType(text, column, typePattern);
-  if (!at) return undefined;
-  return text.slice(0, at.start) + replace(text.slice(at.start, at.end)) + text.slice(at.end);
+function visitNodes(node: unknown, visit: (key: string, value: unknown) => void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) visitNodes(n, visit);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node)) {
+    visit(key, value);
+    visitNodes(value, visit);
+  }
 }
 
 /** Line/column span of text[start, end) of the statement (columns count code points, as Span does). */

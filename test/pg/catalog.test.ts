@@ -71,6 +71,19 @@ describe('Catalog', () => {
     expect(c.columnType('public.orders', 'user_id')).toBeUndefined();
   });
 
+  it('DROP COLUMN … CASCADE takes only the foreign keys that reference that column', () => {
+    // the referencing FKs name no column: they reference the primary key (id), not parent_id
+    const sql = `CREATE TABLE comment (id serial PRIMARY KEY, parent_id int REFERENCES comment);
+      CREATE TABLE comment_like (id serial, comment_id int REFERENCES comment);
+      CREATE TABLE comment_pin (id serial, parent int REFERENCES comment (parent_id));`;
+    for (const c of [catalogOf(`${sql} ALTER TABLE comment DROP COLUMN parent_id CASCADE;`), layered(catalogOf(sql), 'ALTER TABLE comment DROP COLUMN parent_id CASCADE;')]) {
+      expect(c.foreignKeysOf('public.comment')).toEqual([]);
+      expect(c.referencing('public.comment')).toEqual(['public.comment_like']);
+    }
+    const byId = layered(catalogOf(sql), 'ALTER TABLE comment DROP COLUMN id CASCADE;');
+    expect(byId.referencing('public.comment')).toEqual(['public.comment_pin']);
+  });
+
   it('follows renames of tables, columns and indexes', () => {
     const c = layered(
       catalogOf('CREATE TABLE a (x int); CREATE INDEX a_x ON a (x);'),

@@ -228,6 +228,12 @@ describe('scans and transactional', () => {
     ['CLUSTER', 15, false],
     ['CLUSTER t USING i', 15, true],
     ['CREATE INDEX i ON t (a)', 15, true],
+    // create_slot defaults to true (and to false with connect = false); observed on PostgreSQL 15
+    ["CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p", 15, false],
+    ["CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (create_slot = true, slot_name = 's')", 15, false],
+    ["CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (create_slot = false)", 15, true],
+    ["CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (create_slot = 'off')", 15, true],
+    ["CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (connect = false)", 15, true],
   ] as const)('%s on PG %i: transactional=%s', (sql, pgVersion, transactional) => {
     expect(describe1(sql, { pgVersion }).transactional).toBe(transactional);
   });

@@ -123,6 +123,20 @@ describe('search_path', () => {
     ]);
   });
 
+  it('an unqualified name resolves to the first schema of the path that holds it; new relations go to the first schema', () => {
+    const history = catalogFromHistory([parseSql('CREATE TABLE users (id int);\nCREATE SCHEMA app;\nCREATE TABLE app.orders (id int);', { path: '001.sql' })]);
+    const sql = [
+      'SET search_path = app, public;',
+      'ALTER TABLE users ADD COLUMN a int;',
+      'ALTER TABLE orders ADD COLUMN a int;',
+      'CREATE TABLE users (id int);',
+      'ALTER TABLE users ADD COLUMN b int;',
+    ].join('\n');
+    const f = buildFacts(parseSql(sql, { path: '002.sql' }), { transaction: 'none', pgVersion: 15, catalog: history });
+    expect(f.slice(1).map((s) => s.locks[0]?.relation ?? s.creates[0])).toEqual(['public.users', 'app.orders', 'app.users', 'app.users']);
+    expect(f[1]!.searchPath).toEqual(['app', 'public']);
+  });
+
   it('SET LOCAL lasts until the end of the transaction', () => {
     const f = facts('BEGIN;\nSET LOCAL search_path = app;\nTRUNCATE t;\nCOMMIT;\nTRUNCATE t;', 'none');
     expect(f[2]!.locks[0]!.relation).toBe('app.t');
@@ -203,6 +217,39 @@ describe('catalog from the file and the history', () => {
     // buildFacts works on a copy: the history still says varchar(100), so 150 is a widening
     const after = parseSql('ALTER TABLE users ALTER COLUMN email TYPE varchar(150);', { path: '003.sql' });
     expect(buildFacts(after, { transaction: 'transaction', pgVersion: 15, catalog })[0]!.rewrites).toEqual([]);
+  });
+});
+
+describe('session time zone', () => {
+  // timestamp <-> timestamptz skips the rewrite only when the session zone is UTC (PG 12+)
+  const change = 'ALTER TABLE t ALTER COLUMN at TYPE timestamptz;';
+  const rewrites = (sql: string, mode: TransactionMode = 'none') => {
+    const f = facts(`CREATE TABLE t (at timestamp);\nCOMMIT;\n${sql}`, mode).filter((x) => x.kind === 'ALTER TABLE');
+    return f.map((x) => x.rewrites.length > 0);
+  };
+
+  it('the server default (assumed UTC) and UTC-equivalent zones do not rewrite', () => {
+    expect(rewrites(change)).toEqual([false]);
+    expect(rewrites(`SET TIME ZONE 'UTC';\n${change}`)).toEqual([false]);
+    expect(rewrites(`SET timezone = 'Etc/UTC';\n${change}`)).toEqual([false]);
+    expect(rewrites(`SET TIME ZONE 0;\n${change}`)).toEqual([false]);
+    expect(rewrites(`SET TIME ZONE INTERVAL '+00:00' HOUR TO MINUTE;\n${change}`)).toEqual([false]);
+  });
+
+  it('another zone rewrites, until RESET / SET TIME ZONE DEFAULT / RESET ALL', () => {
+    expect(rewrites(`SET TIME ZONE 'Europe/Paris';\n${change}`)).toEqual([true]);
+    expect(rewrites(`SET timezone TO 'America/New_York';\n${change}\nRESET timezone;\n${change}`)).toEqual([true, false]);
+    expect(rewrites(`SET TIME ZONE 2;\n${change}\nSET TIME ZONE DEFAULT;\n${change}`)).toEqual([true, false]);
+    expect(rewrites(`SELECT set_config('timezone', 'Asia/Tokyo', false);\n${change}\nRESET ALL;\n${change}`)).toEqual([true, false]);
+  });
+
+  it('SET LOCAL TIME ZONE lasts until the end of its transaction', () => {
+    expect(rewrites(`BEGIN;\nSET LOCAL TIME ZONE 'Europe/Paris';\n${change}\nCOMMIT;\n${change}`)).toEqual([true, false]);
+  });
+
+  it('before PostgreSQL 12 the change always rewrites', () => {
+    const f = facts(`CREATE TABLE t (at timestamp);\nCOMMIT;\n${change}`, 'none', 11);
+    expect(f.at(-1)!.rewrites).toEqual(['public.t']);
   });
 });
 

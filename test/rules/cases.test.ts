@@ -142,6 +142,14 @@ describe('transaction model rules', () => {
     expect(lines(id, autocommit, { transaction: 'none' })).toEqual([]);
   });
 
+  it('hold-access-exclusive-lock reads the held locks from the model: ROLLBACK TO SAVEPOINT gives them back', () => {
+    const id = 'hold-access-exclusive-lock';
+    const undone = "SAVEPOINT s;\nALTER TABLE users ADD COLUMN a text;\nROLLBACK TO SAVEPOINT s;\nUPDATE users SET email = 'x';";
+    expect(lines(id, undone)).toEqual([]);
+    const kept = "SAVEPOINT s;\nALTER TABLE users ADD COLUMN a text;\nRELEASE SAVEPOINT s;\nUPDATE users SET email = 'x';";
+    expect(first(id, kept)).toMatchObject({ line: 4, relation: 'public.users', severity: 'error' });
+  });
+
   it('require-timeout-settings reports the first statement only, and not for new tables', () => {
     const id = 'require-timeout-settings';
     expect(lines(id, 'SELECT 1;\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;')).toEqual([2]);

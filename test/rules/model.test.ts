@@ -2,9 +2,9 @@
 // their own copies (volatility, name resolution, timeouts, table state) they must agree.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
-import { buildFacts } from '../../src/pg/index.js';
+import { buildFacts, catalogFromHistory } from '../../src/pg/index.js';
 import { buildFileFacts } from '../../src/pg/file.js';
-import { lintSql } from '../../src/rules/engine.js';
+import { lintFacts, lintSql } from '../../src/rules/engine.js';
 import { getRule } from '../../src/rules/registry.js';
 import { initParser, parseSql } from '../../src/sql/index.js';
 import type { Finding, StatementFacts, TransactionMode } from '../../src/types.js';
@@ -50,6 +50,30 @@ describe('rules resolve names with the model', () => {
   it('a schema-qualified search_path resolves unqualified names there', () => {
     const found = runRule(rule('ban-drop-column'), "SET search_path TO app, public;\nALTER TABLE users DROP COLUMN x;");
     expect(at(found)).toEqual(['2:app.users:ACCESS EXCLUSIVE']);
+  });
+});
+
+describe('rules resolve names with the model, against the history', () => {
+  it('SET search_path = app, public: a table the history has only in public is public.users for the model and the rule', () => {
+    const catalog = catalogFromHistory([parseSql('CREATE SCHEMA app;\nCREATE TABLE users (id int, legacy text);', { path: '001.sql' })]);
+    const parsed = parseSql('SET search_path = app, public;\nALTER TABLE users DROP COLUMN legacy;', { path: '002.sql' });
+    const f = buildFacts(parsed, { transaction: 'transaction', pgVersion: 15, catalog });
+    expect(f[1]!.locks).toEqual([{ relation: 'public.users', mode: 'ACCESS EXCLUSIVE' }]);
+    const found = lintFacts(f, { path: '002.sql', config: defaultConfig(), rules: [rule('ban-drop-column')], directives: parsed.directives, pgVersion: 15, transaction: 'transaction' });
+    expect(at(found)).toEqual(['2:public.users:ACCESS EXCLUSIVE']);
+    expect(found[0]!.message).toContain('public.users.legacy');
+  });
+});
+
+describe('indexes resolve to their table through the history', () => {
+  const catalog = () => catalogFromHistory([parseSql('CREATE TABLE orders (id bigint, user_id bigint);\nCREATE INDEX orders_user_id_idx ON orders (user_id);', { path: '001.sql' })]);
+  const locks = (sql: string) =>
+    buildFacts(parseSql(sql, { path: '002.sql' }), { transaction: 'none', pgVersion: 15, catalog: catalog() })[0]!.locks.map((l) => `${l.relation}:${l.mode}`);
+
+  it('DROP INDEX takes ACCESS EXCLUSIVE on the table, CONCURRENTLY SHARE UPDATE EXCLUSIVE, REINDEX SHARE', () => {
+    expect(locks('DROP INDEX orders_user_id_idx;')).toEqual(['public.orders:ACCESS EXCLUSIVE']);
+    expect(locks('DROP INDEX CONCURRENTLY orders_user_id_idx;')).toEqual(['public.orders:SHARE UPDATE EXCLUSIVE']);
+    expect(locks('REINDEX INDEX orders_user_id_idx;')).toContain('public.orders:SHARE');
   });
 });
 
