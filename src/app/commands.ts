@@ -124,7 +124,7 @@ export const HELP_TEXT = [
   '**dbarch commands** (start a line with the command; write access required):',
   '',
   '- `/dbarch review`: re-run the full review of the current head now.',
-  '- `/dbarch redesign [instructions]`: an expand/contract plan for this pull request’s migrations, every step linted.',
+  '- `/dbarch redesign [instructions]`: an expand/contract plan for this pull request’s migrations, every step linted and traced, the plan proven to reach the migration’s schema.',
   '- `/dbarch explain <rule>`: what a rule guards against and its safe rewrite.',
   '- `/dbarch approve <reason>`: mark the `dbarch` check of the current head as passing (maintainers); the approver and reason are recorded, and a new push re-evaluates.',
   '- `/dbarch help`: this list.',

@@ -98,7 +98,7 @@ describe('/dbarch redesign in the App', () => {
     const body = normalise(posted[0]!);
     expect(body).not.toContain('SELECT 1;');
     expect(body).toContain(
-      "> **The model's plan was not posted:** the model's plan failed the equivalence proof after one revision (column public.users.email_verified is missing; index public.users_email_verified_idx is missing).",
+      "> **The model's plan was not posted:** the model's plan failed the equivalence proof after one revision (column public.users.email_verified is missing; constraint public.users.email_verified (not null) is missing; constraint-validity public.users.email_verified (not null) is missing).",
     );
     expect(body).toContain('✅ **Proven:** run step by step on the replayed base schema, the plan reaches the same schema as the original migration.');
     expect(body).toContain(
@@ -107,21 +107,23 @@ describe('/dbarch redesign in the App', () => {
         '|---|---|---|---|---|---|---|---|---|',
         '| 1 | expand | before the app change | inside | ACCESS EXCLUSIVE on public.users | ✅ | ACCESS EXCLUSIVE on public.users | no | N ms |',
         '| 2 | expand | before the app change | inside | ACCESS EXCLUSIVE on public.users | ✅ | ACCESS EXCLUSIVE on public.users | no | N ms |',
-        '| 3 | expand | before the app change | outside | SHARE UPDATE EXCLUSIVE on public.users | ✅ | SHARE UPDATE EXCLUSIVE on public.users | no | N ms |',
+        '| 3 | expand | before the app change | outside | SHARE UPDATE EXCLUSIVE on public.users | ✅ | SHARE UPDATE EXCLUSIVE on public.users (documented) | no | N ms |',
         '| 4 | backfill (batched) | before the app change | outside | ROW EXCLUSIVE on public.users | ✅ | ROW EXCLUSIVE on public.users | no | N ms |',
         '| 5 | contract | after the app change | inside | SHARE UPDATE EXCLUSIVE on public.users | ✅ | SHARE UPDATE EXCLUSIVE on public.users | no | N ms |',
         '| 6 | contract | after the app change | inside | ACCESS EXCLUSIVE on public.users | ✅ | ACCESS EXCLUSIVE on public.users | no | N ms |',
+        '| 7 | contract | after the app change | inside | ACCESS EXCLUSIVE on public.users | ✅ | ACCESS EXCLUSIVE on public.users | no | N ms |',
       ].join('\n'),
     );
     expect(body).toContain('CREATE INDEX CONCURRENTLY users_email_verified_idx ON users (email_verified)');
     expect(body).toContain('_Every step was linted and traced on PGlite by dbarch._');
-  }, 180_000);
+    expect(body).toMatchSnapshot('fallback redesign comment');
+  }, 400_000);
 
   it('a correct model plan is proven on its first submission and posted with its traced locks', async () => {
     const { h, tasks } = await redesignApp();
     const posted = github(h);
     const { scope, reply } = anthropicScope();
-    reply('redesign-plan-revised');
+    reply('redesign-plan-proven');
     await h.receive('issue_comment', comment(), 'd-redesign-2');
     await Promise.all(tasks);
     expect(h.unmatched).toEqual([]);
@@ -131,8 +133,9 @@ describe('/dbarch redesign in the App', () => {
     expect(body).not.toContain('was not posted');
     expect(body).not.toContain('unavailable');
     expect(body).toContain('✅ **Proven:**');
-    expect(body).toMatch(/\| 2 \| expand \| before the app change \| outside \| SHARE UPDATE EXCLUSIVE on public\.users \| ✅ \| SHARE UPDATE EXCLUSIVE on public\.users \| no \| N ms \|/);
+    expect(body).toContain('✅ **Proven:** run step by step on the replayed base schema, the plan reaches the same schema as the original migration, apart from 1 difference(s) the plan declares.');
+    expect(body).toMatch(/\| 2 \| expand \| before the app change \| outside \| SHARE UPDATE EXCLUSIVE on public\.users \| ✅ \| SHARE UPDATE EXCLUSIVE on public\.users \(documented\) \| no \| N ms \|/);
     expect(body).toContain('_Every step was linted and traced on PGlite by dbarch; model `claude-sonnet-4-6`');
-  }, 180_000);
+  }, 400_000);
 });
 
