@@ -1,6 +1,8 @@
 // The proof of a redesign: two copies of the replayed base schema, the original migrations applied
 // on one and the plan's steps (each in its stated transaction mode, traced) on the other; the
 // catalogs must match, or every difference must be declared in the plan.
+import type { SourceFile } from '../analyze.js';
+import type { DbarchConfig } from '../config/schema.js';
 import type { LockMode, LockRef, TransactionMode } from '../types.js';
 import { LOCK_MODES } from '../types.js';
 import { initParser, parseSql } from '../sql/index.js';
@@ -191,6 +193,27 @@ export function createPlanProver(input: ProverInput): PlanProver {
       await w.close();
     }
   };
+}
+
+/**
+ * The prover for a pull request: the base branch's migrations and the changed ones, read as the
+ * analyzer reads them (framework, ORM DSL, transaction mode), in apply order.
+ */
+export function createSourceProver(input: { history: SourceFile[]; files: SourceFile[]; config: DbarchConfig }): PlanProver {
+  let inner: Promise<PlanProver> | undefined;
+  const build = async (): Promise<PlanProver> => {
+    // Loaded on first use: the App receives webhooks without the analyzer.
+    const { analysisUnits, upInApplyOrder } = await import('../analyze.js');
+    const { prepareOrm } = await import('../orm/index.js');
+    await prepareOrm([...input.files, ...input.history].map((f) => f.path));
+    const ups = (files: SourceFile[]) => (files.length ? upInApplyOrder(analysisUnits(files, input.config)) : []);
+    return createPlanProver({
+      history: ups(input.history).map((u) => ({ path: u.file.path, source: u.sql, transaction: u.transaction, partial: u.file.language !== 'sql' && !u.orm })),
+      migrations: ups(input.files).map((u) => ({ path: u.file.path, source: u.sql, transaction: u.transaction })),
+      options: { timeoutMs: input.config.trace.timeoutSeconds * 1000, memoryMb: input.config.trace.memoryMb, pgVersion: input.config.pgVersion },
+    });
+  };
+  return async (plan) => (await (inner ??= build()))(plan);
 }
 
 /** The feedback for a revision: what failed the proof, capped. */

@@ -8,7 +8,9 @@ import type { Report } from '../types.js';
 import type { AgentDeps } from '../agent/architect.js';
 import { runRedesign, renderRedesign, REDESIGN_MARKER } from '../agent/redesign.js';
 import { codeBlock, codeSpan, capBody, inline, neutralize, REVIEW_MARKER } from '../agent/render.js';
+import { createSourceProver } from '../agent/prove.js';
 import { githubRepoAccess } from '../agent/repo.js';
+import type { SourceFile } from '../analyze.js';
 import type { MigrationInput, SnippetLinter } from '../agent/types.js';
 import { CHECK_NAME } from './github.js';
 import type { BotIdentity } from './identity.js';
@@ -82,6 +84,8 @@ export interface CommandRequest {
   repo: string;
   pullNumber: number;
   headSha: string;
+  /** The pull request's base commit (absent before the pull request is fetched). */
+  baseSha?: string;
   sender: string;
   installationId?: number;
 }
@@ -91,8 +95,11 @@ export interface CommandDeps {
   review(req: CommandRequest): Promise<void>;
   /** The repository config (the App's loader; the default branch's `.github/dbarch.yml`). */
   loadConfig(req: CommandRequest): Promise<DbarchConfig>;
-  /** The analyzer report and migration texts at head, for `/dbarch redesign`. */
-  analyzePull(req: CommandRequest, config: DbarchConfig): Promise<{ report: Report; files: MigrationInput[] }>;
+  /**
+   * The analyzer report and migration texts at head, for `/dbarch redesign`; with the base
+   * branch's earlier migrations (`history`), every plan is proven against the migration on PGlite.
+   */
+  analyzePull(req: CommandRequest, config: DbarchConfig): Promise<{ report: Report; files: MigrationInput[]; history?: SourceFile[] }>;
   /** Rule metadata: `/dbarch explain` and the agent's catalog. */
   rules: readonly RuleMeta[];
   /** Analyzer on a snippet, per config (the redesign lints every step with it). */
@@ -117,7 +124,7 @@ export const HELP_TEXT = [
   '**dbarch commands** (start a line with the command; write access required):',
   '',
   '- `/dbarch review`: re-run the full review of the current head now.',
-  '- `/dbarch redesign [instructions]`: an expand/contract plan for this pull request’s migrations, every step linted.',
+  '- `/dbarch redesign [instructions]`: an expand/contract plan for this pull request’s migrations, every step linted and traced, the plan proven to reach the migration’s schema.',
   '- `/dbarch explain <rule>`: what a rule guards against and its safe rewrite.',
   '- `/dbarch approve <reason>`: mark the `dbarch` check of the current head as passing (maintainers); the approver and reason are recorded, and a new push re-evaluates.',
   '- `/dbarch help`: this list.',
@@ -255,7 +262,7 @@ async function approve(req: CommandRequest, reason: string, now: Date, appId: nu
 
 async function redesign(req: CommandRequest, deps: CommandDeps, instructions: string): Promise<string> {
   const config = await deps.loadConfig(req);
-  const { report, files } = await deps.analyzePull(req, config);
+  const { report, files, history } = await deps.analyzePull(req, config);
   if (report.files.length === 0) return 'This pull request changes no migration files: there is nothing to redesign.';
   const pr = req.context.payload.issue;
   const outcome = await runRedesign(
@@ -264,10 +271,11 @@ async function redesign(req: CommandRequest, deps: CommandDeps, instructions: st
       ...deps.agent,
       rules: deps.rules,
       lint: deps.linter?.(config),
+      ...(history ? { prove: createSourceProver({ history, files: files.map(({ path, content }) => ({ path, content })), config }) } : {}),
       repo: githubRepoAccess(req.context.octokit, { owner: req.owner, repo: req.repo, sha: req.headSha }),
     },
   );
-  req.context.log.info({ source: outcome.source, usage: outcome.usage, costUsd: outcome.costUsd, reason: outcome.unavailableReason }, 'redesign finished');
+  req.context.log.info({ source: outcome.source, attempt: outcome.attempt, proven: outcome.proof?.proven, usage: outcome.usage, costUsd: outcome.costUsd, reason: outcome.unavailableReason }, 'redesign finished');
   return renderRedesign(outcome);
 }
 
@@ -355,7 +363,7 @@ export async function handleComment(
     authorised = true;
     await react(provisional, 'eyes');
     const pull = await context.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: base.pullNumber });
-    const req: CommandRequest = { ...base, headSha: pull.data.head.sha };
+    const req: CommandRequest = { ...base, headSha: pull.data.head.sha, ...(pull.data.base?.sha ? { baseSha: pull.data.base.sha } : {}) };
     context.log.info({ sender: base.sender, command: command.name, sha: req.headSha }, 'dbarch command');
     switch (command.name) {
       case 'help':

@@ -4,7 +4,8 @@ import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from 'pr
 import type { JobQueue, JobRunner, ReviewJob } from './queue.js';
 import { InProcessQueue } from './queue.js';
 import type { AnalyzeFn, ReviewDeps, ReviewOutcome } from './review.js';
-import { listMigrations, runReview } from './review.js';
+import { apiReviewSource, listMigrations, runReview } from './review.js';
+import type { RenderNotes } from './render.js';
 import type { Selector } from './select.js';
 import { discoverySelector } from './select.js';
 import { CHECK_NAME, fetchFiles } from './github.js';
@@ -196,15 +197,22 @@ function commandDeps(deps: AppDeps, enqueue: Enqueue, app: Probot): CommandDeps 
     analyzePull: async (req, config) => {
       const octokit = req.context.octokit;
       const ref = { owner: req.owner, repo: req.repo };
-      const { migrationFiles } = await listMigrations(octokit, deps, { ...ref, pull: { number: req.pullNumber, headSha: req.headSha }, config });
+      const { files: changed, migrationFiles } = await listMigrations(octokit, deps, { ...ref, pull: { number: req.pullNumber, headSha: req.headSha }, config });
       const contents = await fetchFiles(octokit, { ...ref, sha: req.headSha, paths: migrationFiles.map((f) => f.filename), maxBytes: config.maxFileBytes });
       const files = migrationFiles.flatMap((f) => {
         const c = contents.get(f.filename)?.content;
         if (c === undefined) return [];
         return [{ path: f.filename, content: typeof c === 'string' ? c : new TextDecoder().decode(c), patch: f.patch }];
       });
-      const report = await deps.analyze({ files: files.map(({ path, content }) => ({ path, content })), config, trace: false });
-      return { report, files };
+      // The earlier migrations at the base commit: the schema every plan is proven on.
+      const notes: RenderNotes = { skipped: [] };
+      const history =
+        req.baseSha && files.length
+          ? await apiReviewSource(octokit, deps, ref).fetchHistory({ baseSha: req.baseSha, changed, migrations: migrationFiles.map((f) => f.filename), config, notes })
+          : undefined;
+      if (notes.skipped?.length) req.context.log.warn({ skipped: notes.skipped }, 'redesign proof: history capped');
+      const report = await deps.analyze({ files: files.map(({ path, content }) => ({ path, content })), history, config, trace: false });
+      return { report, files, ...(history ? { history } : {}) };
     },
     rules: RULES.map((r) => r.meta),
     linter: (config) => createSnippetLinter(deps.analyze, config),
