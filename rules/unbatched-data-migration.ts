@@ -5,6 +5,7 @@ import type { RuleContext } from '../src/rules/types.js';
 import { codeTokens, replaceStatement, stmtText, tokenText, topLevelItems, topLevelWord } from '../src/rules/fixes.js';
 import type { StatementFacts } from '../src/types.js';
 import { createRule } from '../src/rules/create.js';
+import { renderRel } from '../src/rules/ident.js';
 
 const KEY_COLUMN = /^(id|uuid|key|code|slug|name)$|_(id|uuid|key|code|slug)$/i;
 
@@ -133,7 +134,7 @@ export default createRule({
     const dml = unbatchedDml(stmt, ctx);
     if (!dml) return [];
     const only = dml.rv.inh === false ? 'ONLY ' : '';
-    const table = `${only}${stmtText(stmt).match(/^\s*(?:UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?([^\s(]+)/i)?.[1] ?? dml.relation}`;
+    const table = `${only}${renderRel(dml.rv)}`;
     const loop = stmt.stmt.nested || dml.rv.alias ? undefined : batchedLoop(stmt, table);
     return [
       {
