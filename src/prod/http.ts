@@ -125,6 +125,8 @@ export function instrumentWebhooks(server: HttpServer, m: Metrics = defaultMetri
 
 /** GitHub caps webhook payloads at 25 MB; nothing larger is a real delivery. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+/** How long a refused upload is drained before its connection is cut. */
+const REFUSED_LINGER_MS = 500;
 
 export interface WebhookGuardOptions {
   path?: string;
@@ -149,11 +151,17 @@ export function guardWebhookBodies(server: HttpServer, opts: WebhookGuardOptions
     for (const l of inner) l.call(server, req, res);
   };
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, error: string) => {
-    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error }));
-    // Stop reading: the rest of the body is never buffered.
+    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+    // Stop buffering: the rest of the body is read and dropped. Closing a socket that still has
+    // unread bytes sends a TCP reset, which can discard the answer before the sender reads it, so
+    // the connection is cut a moment after the answer is out.
     req.unpipe();
     req.resume();
-    res.once('finish', () => req.destroy());
+    res.once('finish', () => {
+      const cut = setTimeout(() => req.destroy(), REFUSED_LINGER_MS);
+      cut.unref();
+      req.socket.once('close', () => clearTimeout(cut));
+    });
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || pathOf(req) !== path) return pass(req, res);
