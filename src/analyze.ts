@@ -409,8 +409,12 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
   await initParser();
   await prepareOrm([...(input.context ?? []), ...input.files, ...(input.history ?? [])].map((f) => f.path));
+  // The earlier migrations are translated first, into the model state the PR's own ORM
+  // migrations then start from: AlterField / change_column know the old type.
+  const ormHistory = new ModelHistory();
+  const historyUnits = input.history?.length ? upInApplyOrder(analysisUnits(input.history, config, undefined, input.readFile, ormHistory)) : [];
   const context = input.context ?? [];
-  const all = analysisUnits([...context, ...input.files], config, input.migrations, input.readFile);
+  const all = analysisUnits([...context, ...input.files], config, input.migrations, input.readFile, ormHistory);
   const contextPaths = new Set(context.map((f) => f.path));
   for (const u of all) if (contextPaths.has(u.file.path)) u.contextOnly = true;
   const units = all.filter((u) => !u.contextOnly);
@@ -430,7 +434,6 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
       )
     : undefined;
 
-  const historyUnits = upInApplyOrder(analysisUnits(input.history ?? [], config, undefined, input.readFile));
   const catalog = historyCatalog(historyUnits, config);
   const keepUnits = !!input.trace;
   const analyzed: AnalyzedUnit[] = [];

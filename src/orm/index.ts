@@ -55,6 +55,15 @@ function fileLanguage(t: Translator, path: string): OrmLanguage {
   return t.typescript && /\.[cm]?ts$/i.test(path) ? 'typescript' : t.language;
 }
 
+/**
+ * Whether these migrations are translated from an ORM's DSL: their review then needs the
+ * earlier migrations (the model state), even when the trace is off.
+ */
+export function needsOrmHistory(paths: string[]): boolean {
+  const translated = new Set<OrmLanguage>(Object.values(TRANSLATORS).flatMap((t) => (t.typescript ? [t.language, 'typescript' as const] : [t.language])));
+  return paths.some((p) => EXTENSIONS.some(([re, language]) => re.test(p) && translated.has(language)));
+}
+
 /** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
 export async function prepareOrm(paths: string[]): Promise<void> {
   const needed = new Set<OrmLanguage>();
