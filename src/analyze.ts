@@ -177,9 +177,15 @@ function translateOrmFiles(
   history: ModelHistory,
 ): Map<number, ReturnType<typeof ormUnits> & object> {
   const out = new Map<number, ReturnType<typeof ormUnits> & object>();
+  // Files a migration refers to (Liquibase sqlFile, Scenic views) may be among the inputs.
+  const given = new Map(files.map((f) => [f.path, f]));
+  const read = (p: string) => {
+    const f = given.get(p);
+    return f ? asText(f.content) : readFile?.(p);
+  };
   const order = classified.map((f, i) => ({ f, i })).sort((a, b) => (a.f.set < b.f.set ? -1 : a.f.set > b.f.set ? 1 : a.f.orderKey < b.f.orderKey ? -1 : a.f.orderKey > b.f.orderKey ? 1 : 0));
   for (const { f, i } of order) {
-    const units = ormUnits(f, asText(files[i]!.content), history, readFile ? { readFile } : {});
+    const units = ormUnits(f, asText(files[i]!.content), history, { readFile: read });
     if (units) out.set(i, units);
   }
   return out;
