@@ -288,3 +288,10 @@ describe('Liquibase translation', () => {
     expect(shape(json)).toEqual(shape(xml));
   });
 });
+
+describe('Liquibase in the App selection', () => {
+  it('reads XML/YAML/JSON files of database folders to tell changelogs, and only those', async () => {
+    const { needsContent } = await import('../../src/app/select.js');
+    expect(needsContent(['db/changes/v1.yaml', 'config/app.yaml', 'package.json', 'db/changelog/master.xml'], config)).toEqual(['db/changes/v1.yaml']);
+  });
+});
