@@ -191,11 +191,13 @@ function layout(base: string, stmts: TranslatedStatement[]): { sql: string; entr
   for (let i = 0; i < parts.length; i += 2) {
     const line = parts[i]!;
     const list = added.get(i / 2);
-    if (!list) out += line;
+    // Lines without SQL are left empty (only the line breaks keep the file's line numbers): the
+    // parser and lexer then read the statements, not a file's worth of blanks.
+    if (!list) out += (i === 0 && bom) || /\S/.test(line) ? line : '';
     else {
-      let text = line.trimEnd();
+      let text = (i === 0 && bom) || /\S/.test(line) ? line.trimEnd() : '';
       for (const s of list) {
-        text += text.trim() === '' ? ' '.repeat(Math.max(0, s.span.column - 1 - text.length)) : ' ';
+        if (text !== '') text += ' ';
         const offset = out.length + text.length - bom;
         const column = text.length + 1;
         text += s.sql;
