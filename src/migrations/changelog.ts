@@ -1,7 +1,20 @@
 // Liquibase changelogs (XML, YAML, JSON) read into one element tree with source offsets, so
 // discovery (includes, apply order) and the translator (changes at their lines) share a reader.
-import { SaxesParser } from 'saxes';
-import { isMap, isScalar, isSeq, parseDocument, Scalar, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
+import type { Node as YamlNode, Pair, Scalar, YAMLMap } from 'yaml';
+
+// The readers load only when changelogs are linted: a SQL-only run (and the CLI's start-up) never
+// pays for them. Discovery without them orders changelogs by path.
+let readers: { yaml: typeof import('yaml'); saxes: typeof import('saxes') } | undefined;
+
+export async function loadChangelogReaders(): Promise<void> {
+  if (readers) return;
+  const [yaml, saxes] = await Promise.all([import('yaml'), import('saxes')]);
+  readers = { yaml, saxes };
+}
+
+export function isChangelogPath(path: string): boolean {
+  return changelogFormat(path) !== undefined;
+}
 
 export type ChangelogFormat = 'xml' | 'yaml' | 'json';
 
@@ -47,6 +60,7 @@ export function parseChangelog(source: string, format: ChangelogFormat): Changel
   const key = `${format}\0${source}`;
   const hit = cache.get(key);
   if (hit) return hit;
+  if (!readers) return { error: 'the changelog readers were not loaded', offset: 0 };
   const parsed = format === 'xml' ? parseXml(source) : parseYaml(source);
   if (cache.size >= 16) cache.delete(cache.keys().next().value!);
   cache.set(key, parsed);
@@ -61,7 +75,7 @@ function lineStarts(source: string): number[] {
 
 function parseXml(source: string): ChangelogParse {
   const starts = lineStarts(source);
-  const parser = new SaxesParser({ position: true });
+  const parser = new readers!.saxes.SaxesParser({ position: true });
   const offset = () => (starts[parser.line - 1] ?? 0) + parser.columnIndex;
   const local = (name: string) => name.slice(name.indexOf(':') + 1);
   const stack: ChangelogNode[] = [];
@@ -110,7 +124,8 @@ function parseXml(source: string): ChangelogParse {
 const FLATTENED = new Set(['changes', 'columns']);
 
 function parseYaml(source: string): ChangelogParse {
-  const doc = parseDocument(source, { uniqueKeys: false });
+  const { isMap, isScalar } = readers!.yaml;
+  const doc = readers!.yaml.parseDocument(source, { uniqueKeys: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     return { error: e.message.split('\n')[0]!, offset: e.pos[0] };
@@ -144,8 +159,8 @@ function element(tag: string, pair: Pair, source: string): ChangelogNode {
 function scalarAt(s: Scalar, source: string): number | undefined {
   const r = rangeOf(s);
   if (!r) return undefined;
-  if (s.type === Scalar.BLOCK_LITERAL) return source.indexOf('\n', r[0]) + 1;
-  if (s.type === Scalar.BLOCK_FOLDED) return undefined;
+  if (s.type === 'BLOCK_LITERAL') return source.indexOf('\n', r[0]) + 1;
+  if (s.type === 'BLOCK_FOLDED') return undefined;
   return source.slice(r[0], r[1]).includes('\n') ? undefined : r[0];
 }
 
@@ -154,6 +169,7 @@ function scalarText(s: Scalar): string {
 }
 
 function fill(node: ChangelogNode, value: YamlNode | null, source: string): void {
+  const { isMap, isScalar, isSeq } = readers!.yaml;
   if (value === null || value === undefined) return;
   if (isScalar(value)) {
     if (value.value !== null) {
@@ -187,6 +203,7 @@ function fill(node: ChangelogNode, value: YamlNode | null, source: string): void
 
 /** A list item `- createTable: {…}` is the element `createTable`. */
 function addItem(parent: ChangelogNode, item: YamlNode | null, source: string): void {
+  const { isMap, isScalar } = readers!.yaml;
   if (isMap(item)) {
     for (const p of item.items) if (isScalar(p.key)) parent.children.push(element(scalarText(p.key), p, source));
   } else if (isScalar(item) && item.value !== null) {

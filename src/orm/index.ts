@@ -3,6 +3,7 @@
 import type { Direction, Finding, Framework, ParsedFile, Span, TransactionMode } from '../types.js';
 import type { MigrationFile } from '../migrations/types.js';
 import { extractSql } from '../migrations/index.js';
+import { loadChangelogReaders } from '../migrations/changelog.js';
 import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
 import type { ModelState } from './model.js';
@@ -81,6 +82,7 @@ export async function prepareOrm(paths: string[]): Promise<void> {
   const frameworks = (Object.entries(TRANSLATORS) as [Framework, Translator][]).filter(([, t]) => languages.includes(t.language) || (t.typescript && languages.includes('typescript')));
   await Promise.all([
     loadLanguages(languages.filter((l): l is OrmLanguage => l !== 'changelog')),
+    ...(languages.includes('changelog') ? [loadChangelogReaders()] : []),
     ...frameworks.map(async ([framework, t]) => {
       if ('loadText' in t) {
         if (!loadedTextTranslators.has(framework)) loadedTextTranslators.set(framework, await t.loadText());

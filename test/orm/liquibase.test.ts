@@ -3,11 +3,11 @@
 // as a Liquibase change.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
 import { configSchema } from '../../src/config/schema.js';
 import { discover } from '../../src/migrations/index.js';
-import { parseChangelog } from '../../src/migrations/changelog.js';
+import { loadChangelogReaders, parseChangelog } from '../../src/migrations/changelog.js';
 import { ModelState } from '../../src/orm/model.js';
 import { pgType, runsOnPostgres, translateChangelog } from '../../src/orm/liquibase.js';
 import type { FileReport } from '../../src/types.js';
@@ -25,6 +25,9 @@ const PATHS = [
   `${DIR}/changes/sql/backfill.sql`,
 ];
 const config = configSchema.parse({ engines: ['builtin'] });
+
+// As the CLI and analyze() do when changelogs are given.
+beforeAll(loadChangelogReaders);
 const readFile = (p: string) => {
   try {
     return readFileSync(join(root, p), 'utf8');
