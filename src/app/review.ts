@@ -205,7 +205,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     const analysed = collect(contents, notes);
 
     let history: AnalyzeInput['history'];
-    if (config.trace.enabled || needsOrmHistory(migrationFiles.map((f) => f.filename))) {
+    if (config.trace.enabled || needsOrmHistory(analysed, config)) {
       stage = 'fetching earlier migrations';
       history = await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes });
     }

@@ -2,7 +2,8 @@
 // generated SQL like any migration, and every statement is then moved back to its DSL call.
 import type { Direction, Finding, Framework, ParsedFile, Span, TransactionMode } from '../types.js';
 import type { MigrationFile } from '../migrations/types.js';
-import { extractSql } from '../migrations/index.js';
+import { discover, extractSql } from '../migrations/index.js';
+import type { DbarchConfig } from '../config/schema.js';
 import { loadChangelogReaders } from '../migrations/changelog.js';
 import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
@@ -65,11 +66,12 @@ function fileLanguage(t: Translator & { language: OrmLanguage }, path: string): 
 
 /**
  * Whether these migrations are translated from an ORM's DSL: their review then needs the
- * earlier migrations (the model state), even when the trace is off.
+ * earlier migrations (the model state), even when the trace is off. Discovery (with the
+ * files' content) tells the framework: a TypeORM `.ts` file is not translated, a Knex one is.
  */
-export function needsOrmHistory(paths: string[]): boolean {
-  const translated = new Set<OrmLanguage | 'changelog'>(Object.values(TRANSLATORS).flatMap((t) => (t.typescript ? [t.language, 'typescript' as const] : [t.language])));
-  return paths.some((p) => EXTENSIONS.some(([re, language]) => re.test(p) && translated.has(language)));
+export function needsOrmHistory(files: { path: string; content: string | Uint8Array }[], config: DbarchConfig): boolean {
+  const text = new Map(files.map((f) => [f.path, typeof f.content === 'string' ? f.content : new TextDecoder().decode(f.content)]));
+  return discover({ paths: [...text.keys()], config, readFile: (p) => text.get(p) }).migrations.some((m) => TRANSLATORS[m.framework] !== undefined);
 }
 
 /** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
