@@ -3,6 +3,7 @@
 // lint cost per statement of the ORM corpus against the SQL corpus, in one process, interleaved.
 // Run: node dist/scripts/bench.js orm   or   node dist/scripts/orm-count.js (share only)
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyze, type SourceFile } from '../src/analyze.js';
 import { configSchema } from '../src/config/schema.js';
@@ -56,23 +57,29 @@ export async function run(): Promise<string> {
     inputs.push({ name: 'SQL corpus (all projects)', files: all });
   }
   const times = new Map<string, number[]>(inputs.map((i) => [i.name, []]));
+  const cpu = new Map<string, number[]>(inputs.map((i) => [i.name, []]));
   const statements = new Map<string, number>();
-  for (const i of inputs) await analyze({ files: i.files.slice(0, 5), config }); // warm-up: parsers loaded
+  // Both serial: the SQL corpus would otherwise be spread over worker threads and the ORM corpus
+  // (whose source maps stay in the main thread) not, which compares threads rather than work.
+  for (const i of inputs) await analyze({ files: i.files.slice(0, 5), config, parallel: false }); // warm-up: parsers loaded
   for (let r = 0; r < RUNS; r++) {
     for (const i of inputs) {
       const t0 = performance.now();
-      const report = await analyze({ files: i.files, config });
+      const c0 = process.cpuUsage();
+      const report = await analyze({ files: i.files, config, parallel: false });
+      const c = process.cpuUsage(c0);
       times.get(i.name)!.push(performance.now() - t0);
+      cpu.get(i.name)!.push((c.user + c.system) / 1000);
       statements.set(i.name, report.summary.statements);
     }
   }
-  lines.push('', `Lint cost per statement (in-process \`analyze()\`, built-in engine, median of ${RUNS} interleaved runs; the ORM figures include parsing the Ruby/Elixir and translating):`, '');
-  lines.push('| input | files | statements | median ms | µs per statement | vs SQL |', '|---|---:|---:|---:|---:|---:|');
+  lines.push('', `Lint cost per statement (in-process \`analyze()\`, built-in engine, serial, median of ${RUNS} interleaved runs; CPU time = user + system of the process; the ORM figures include parsing the Ruby/Python/Elixir and translating). Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`, '');
+  lines.push('| input | files | statements | median ms | median CPU ms | µs CPU per statement | vs SQL (CPU) |', '|---|---:|---:|---:|---:|---:|---:|');
   const sqlName = 'SQL corpus (all projects)';
-  const perStmt = (name: string) => (1000 * median(times.get(name)!)) / Math.max(1, statements.get(name)!);
+  const perStmt = (name: string) => (1000 * median(cpu.get(name)!)) / Math.max(1, statements.get(name)!);
   for (const i of inputs) {
     const ratio = times.has(sqlName) ? `${(perStmt(i.name) / perStmt(sqlName)).toFixed(2)}×` : 'n/a';
-    lines.push(`| ${i.name} | ${i.files.length} | ${statements.get(i.name)} | ${median(times.get(i.name)!).toFixed(0)} | ${perStmt(i.name).toFixed(1)} | ${ratio} |`);
+    lines.push(`| ${i.name} | ${i.files.length} | ${statements.get(i.name)} | ${median(times.get(i.name)!).toFixed(0)} | ${median(cpu.get(i.name)!).toFixed(0)} | ${perStmt(i.name).toFixed(1)} | ${ratio} |`);
   }
   return lines.join('\n');
 }

@@ -177,9 +177,15 @@ function translateOrmFiles(
   history: ModelHistory,
 ): Map<number, ReturnType<typeof ormUnits> & object> {
   const out = new Map<number, ReturnType<typeof ormUnits> & object>();
+  // Files a migration refers to (Liquibase sqlFile, Scenic views) may be among the inputs.
+  const given = new Map(files.map((f) => [f.path, f]));
+  const read = (p: string) => {
+    const f = given.get(p);
+    return f ? asText(f.content) : readFile?.(p);
+  };
   const order = classified.map((f, i) => ({ f, i })).sort((a, b) => (a.f.set < b.f.set ? -1 : a.f.set > b.f.set ? 1 : a.f.orderKey < b.f.orderKey ? -1 : a.f.orderKey > b.f.orderKey ? 1 : 0));
   for (const { f, i } of order) {
-    const units = ormUnits(f, asText(files[i]!.content), history, readFile ? { readFile } : {});
+    const units = ormUnits(f, asText(files[i]!.content), history, { readFile: read });
     if (units) out.set(i, units);
   }
   return out;
@@ -409,8 +415,12 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
   await initParser();
   await prepareOrm([...(input.context ?? []), ...input.files, ...(input.history ?? [])].map((f) => f.path));
+  // The earlier migrations are translated first, into the model state the PR's own ORM
+  // migrations then start from: AlterField / change_column know the old type.
+  const ormHistory = new ModelHistory();
+  const historyUnits = input.history?.length ? upInApplyOrder(analysisUnits(input.history, config, undefined, input.readFile, ormHistory)) : [];
   const context = input.context ?? [];
-  const all = analysisUnits([...context, ...input.files], config, input.migrations, input.readFile);
+  const all = analysisUnits([...context, ...input.files], config, input.migrations, input.readFile, ormHistory);
   const contextPaths = new Set(context.map((f) => f.path));
   for (const u of all) if (contextPaths.has(u.file.path)) u.contextOnly = true;
   const units = all.filter((u) => !u.contextOnly);
@@ -430,7 +440,6 @@ export async function analyze(input: AnalyzeInput): Promise<Report> {
       )
     : undefined;
 
-  const historyUnits = upInApplyOrder(analysisUnits(input.history ?? [], config, undefined, input.readFile));
   const catalog = historyCatalog(historyUnits, config);
   const keepUnits = !!input.trace;
   const analyzed: AnalyzedUnit[] = [];

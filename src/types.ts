@@ -73,6 +73,7 @@ export const FRAMEWORKS = [
   'typeorm',
   'sequelize',
   'ecto',
+  'liquibase',
   'generic',
   'sql',
 ] as const;

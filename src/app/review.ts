@@ -38,6 +38,7 @@ import {
 } from './render.js';
 import type { Selector } from './select.js';
 import { historyDirsOf, needsContent } from './select.js';
+import { needsOrmHistory } from '../orm/index.js';
 
 export type { AnalyzeInput } from '../analyze.js';
 export type AnalyzeFn = (input: AnalyzeInput) => Promise<Report>;
@@ -204,8 +205,8 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     const analysed = collect(contents, notes);
 
     let history: AnalyzeInput['history'];
-    if (config.trace.enabled) {
-      stage = 'fetching earlier migrations for the trace';
+    if (config.trace.enabled || needsOrmHistory(analysed, config)) {
+      stage = 'fetching earlier migrations';
       history = await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes });
     }
 
@@ -379,7 +380,7 @@ async function fetchHistory(
   // Replay needs the oldest first; a cut keeps the start and says so.
   const picked = candidates.slice(0, deps.maxHistoryFiles);
   if (candidates.length > picked.length) {
-    ref.notes.skipped!.push({ path: dirs.join(', '), reason: `history capped at ${deps.maxHistoryFiles} earlier migrations for the trace` });
+    ref.notes.skipped!.push({ path: dirs.join(', '), reason: `history capped at ${deps.maxHistoryFiles} earlier migrations for the trace and the ORM model state` });
   }
   if (picked.length === 0) return [];
   const contents = await fetchFiles(octokit, { owner: ref.owner, repo: ref.repo, sha: ref.baseSha, paths: picked, maxBytes: ref.config.maxFileBytes });

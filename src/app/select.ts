@@ -17,8 +17,15 @@ const SCRIPT = /\.(js|cjs|mjs|ts|cts|mts|py|rb)$/;
 
 /** Scripts discovery could not place from the path alone (e.g. TypeORM/Knex files in any folder): worth reading. */
 export function needsContent(paths: readonly string[], config: DbarchConfig): string[] {
-  return discover({ paths: [...paths], config, readFile: () => undefined }).ignored.filter((p) => SCRIPT.test(p));
+  const found = discover({ paths: [...paths], config, readFile: () => undefined });
+  const selected = new Set(found.migrations.map((m) => m.path));
+  // Liquibase changelogs are told by their root element: XML/YAML/JSON in a database folder.
+  const changelogs = paths.filter((p) => CHANGELOG.test(p) && !selected.has(p) && p.split('/').slice(0, -1).some((d) => DB_DIR.test(d)));
+  return [...found.ignored.filter((p) => SCRIPT.test(p)), ...changelogs];
 }
+
+const CHANGELOG = /\.(xml|ya?ml|json)$/i;
+const DB_DIR = /^(db|database|liquibase|migrations?|changelogs?|changesets?)$/i;
 
 /** Per-migration folder layouts (`<dir>/<version>_name/up.sql`) look one level higher for siblings. */
 const FOLDER_FILE = /^(up|down|migration|change|revert|deploy|verify)\.sql$/i;

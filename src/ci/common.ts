@@ -15,6 +15,7 @@ import type { AnalyzeFn, ReviewSource } from '../app/review.js';
 import type { PullInfo } from '../app/queue.js';
 import type { Report } from '../types.js';
 import { resolveSquawkBinary } from '../engines/squawk.js';
+import { needsOrmHistory } from '../orm/index.js';
 
 export interface CiIo {
   /** The job log. */
@@ -68,7 +69,7 @@ export async function analysePull(
     const text = typeof blob.content === 'string' ? blob.content : new TextDecoder().decode(blob.content);
     reviewFiles.set(f.filename, { path: f.filename, source: text.replace(/^\uFEFF/, ''), hunks: parsePatchHunks(f.patch) });
   }
-  const history = config.trace.enabled
+  const history = config.trace.enabled || needsOrmHistory(analysed, config)
     ? await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes })
     : undefined;
   const report = await analyze({ files: analysed, history, config, trace: config.trace.enabled });

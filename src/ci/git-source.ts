@@ -202,7 +202,7 @@ export function gitReviewSource(opts: GitSourceOptions): ReviewSource {
       const changedSet = new Set(changed.map((f) => f.filename));
       const candidates = (await opts.select(atBase, config)).filter((p) => !changedSet.has(p)).sort();
       const picked = candidates.slice(0, opts.maxHistoryFiles);
-      if (candidates.length > picked.length) notes.skipped!.push({ path: dirs.join(', '), reason: `history capped at ${opts.maxHistoryFiles} earlier migrations for the trace` });
+      if (candidates.length > picked.length) notes.skipped!.push({ path: dirs.join(', '), reason: `history capped at ${opts.maxHistoryFiles} earlier migrations for the trace and the ORM model state` });
       const contents = readBlobs(cwd, baseSha, picked, config.maxFileBytes);
       return [...contents.values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! }));
     },

@@ -171,6 +171,8 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
     }
     return readCache.get(key);
   };
+  // Liquibase's include order needs the changelog readers; they load only when changelogs are given.
+  if ([...candidates.byKey.keys()].some((k) => /\.(xml|ya?ml|json)$/i.test(k))) await (await import('../migrations/changelog.js')).loadChangelogReaders();
   const found = discover({
     paths: [...candidates.byKey.keys()],
     config,

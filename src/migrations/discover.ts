@@ -6,6 +6,8 @@ import { flywayVersionKey, leadingVersionKey, makeOrderKey, naturalKey, sortMigr
 import { parseSqitchPlan, type SqitchPlan } from './sqitch.js';
 import { orderDjango } from './django-order.js';
 import { isJsMigrationConfig, jsMigrationDirs } from './js-config.js';
+import { changelogFormat, looksLikeChangelog } from './changelog.js';
+import { orderLiquibase } from './liquibase-order.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile, MigrationKind, MigrationLanguage } from './types.js';
 
 const SCHEMA_DUMPS = new Set(['schema.sql', 'structure.sql', 'schema.rb', 'schema.prisma']);
@@ -119,6 +121,18 @@ export function discover(input: DiscoverInput): DiscoveryResult {
       if (!exclude(path)) schemas.push(path);
       continue;
     }
+    const changelog = changelogFormat(path);
+    if (changelog) {
+      // Liquibase changelogs: only files whose root is databaseChangeLog (or that the config names).
+      const auto = config.migrations.length === 0 || configured || included;
+      const text = read(path);
+      const detected = auto && (text === undefined ? /changelog/i.test(path) : looksLikeChangelog(text, changelog));
+      const fw = forced ?? configured?.framework ?? (detected ? 'liquibase' : undefined);
+      if (fw !== 'liquibase') continue;
+      if (exclude(path)) ignored.push(path);
+      else migrations.push(describe(path, fw, ctx, configured));
+      continue;
+    }
     if (!SCRIPT_EXT.test(path) || base.endsWith('.d.ts')) {
       if (configured || included || forced) ignored.push(path);
       continue;
@@ -147,6 +161,7 @@ export function discover(input: DiscoverInput): DiscoveryResult {
   const kept = dropShadowedDialectFiles(migrations, ignored);
   orderAlembic(kept, ctx);
   orderDjango(kept, (p) => ctx.read(p));
+  orderLiquibase(kept, (p) => ctx.read(p));
   return { migrations: sortMigrations(kept), schemas: schemas.sort(), ignored: ignored.sort() };
 }
 
@@ -180,7 +195,7 @@ function languageOf(path: string): MigrationLanguage {
   if (path.endsWith('.py')) return 'python';
   if (/\.[cm]?ts$/.test(path)) return 'typescript';
   if (/\.[cm]?js$/.test(path)) return 'javascript';
-  return 'sql';
+  return changelogFormat(path) ?? 'sql';
 }
 
 function inMigrationDir(path: string): boolean {
@@ -447,6 +462,10 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
       if (/\btransaction\s*(:\s*\w+\s*)?=\s*false\b/.test(text)) return { up: 'none', reason: 'transaction = false' };
       return { up: 'transaction', reason: 'TypeORM runs migrations in a transaction by default' };
     }
+    case 'liquibase':
+      // Each changeset is its own transaction (or none with runInTransaction: false): the
+      // translation writes the BEGIN/COMMIT around each changeset.
+      return { up: 'none', reason: 'Liquibase commits each changeset on its own; the translation writes its transactions' };
     case 'sequelize':
       return { up: 'none', reason: 'Sequelize adds no transaction unless the migration opens one' };
     case 'sqitch':

@@ -13,11 +13,20 @@ interface Node {
 
 /** The `(app, name)` pairs of the `dependencies = [...]` assignment (swappable ones are skipped). */
 export function djangoDependencies(source: string): [string, string][] {
+  // Lexing a whole migration is the costly part of ordering a large history: start at the line
+  // that assigns `dependencies` (the whole file when that finds none).
+  const at = /^[ \t]*dependencies[ \t]*[=:]/m.exec(source)?.index;
+  return (at ? dependenciesIn(source.slice(at)) : undefined) ?? dependenciesIn(source) ?? [];
+}
+
+function dependenciesIn(source: string): [string, string][] | undefined {
   const toks = lexPython(source);
   const out: [string, string][] = [];
+  let found = false;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
     if (t.type !== 'ident' || t.text !== 'dependencies' || punct(toks[i + 1]) !== '=' || !['[', '('].includes(punct(toks[i + 2]) ?? '')) continue;
+    found = true;
     let depth = 0;
     for (let k = i + 2; k < toks.length; k++) {
       const p = punct(toks[k]);
@@ -35,7 +44,7 @@ export function djangoDependencies(source: string): [string, string][] {
     }
     break;
   }
-  return out;
+  return found ? out : undefined;
 }
 
 function punct(t: Tok | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import type { Direction, Framework, TransactionMode } from '../types.js';
 import type { RuleSetting } from '../config/schema.js';
 
-export type MigrationLanguage = 'sql' | 'ruby' | 'python' | 'javascript' | 'typescript' | 'elixir';
+export type MigrationLanguage = 'sql' | 'ruby' | 'python' | 'javascript' | 'typescript' | 'elixir' | 'xml' | 'yaml' | 'json';
 /** `schema`: a schema dump (pg_dump output, Rails `structure.sql`), loaded into an empty database rather than run on a live one. */
 export type MigrationKind = 'migration' | 'repeatable' | 'verify' | 'schema';
 

@@ -14,9 +14,10 @@ export function dslFix(framework: Framework, finding: Finding, stmt: TranslatedS
     : framework === 'alembic' ? alembicRewrite(finding.rule, stmt)
     : framework === 'knex' ? knexRewrite(finding, stmt)
     : framework === 'sequelize' ? sequelizeRewrite(finding, stmt)
+    : framework === 'liquibase' ? liquibaseRewrite(finding, stmt)
     : undefined;
   if (!rewrite) return undefined;
-  const language = framework === 'rails' ? 'ruby' : framework === 'ecto' ? 'elixir' : framework === 'knex' || framework === 'sequelize' ? 'javascript' : 'python';
+  const language = framework === 'rails' ? 'ruby' : framework === 'ecto' ? 'elixir' : framework === 'knex' || framework === 'sequelize' ? 'javascript' : framework === 'liquibase' ? (stmt.call.facts['format'] ?? 'xml') : 'python';
   const at = rewrite.span ?? stmt.span;
   const fix: Fix = { ...finding.fix, description: rewrite.description, dsl: { language, code: indentRest(rewrite.code, at.column - 1) } };
   if (rewrite.replaces) fix.replaces = { ...at };
@@ -336,4 +337,102 @@ function sequelizeRewrite(finding: Finding, stmt: TranslatedStatement): Rewrite 
     default:
       return undefined;
   }
+}
+
+type ChangelogFormat = 'xml' | 'yaml' | 'json';
+
+/** A Liquibase `sql` change in the changelog's own format. */
+export function liquibaseSqlChange(format: ChangelogFormat, sql: string): string {
+  const one = sql.replace(/\s*;\s*$/, '');
+  if (format === 'xml') return `<sql splitStatements="false">${one.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</sql>`;
+  if (format === 'json') return `"sql": { "sql": ${JSON.stringify(one)}, "splitStatements": false }`;
+  return `sql:\n  sql: ${JSON.stringify(one)}\n  splitStatements: false`;
+}
+
+/** The change with one attribute set (XML attribute, YAML key, JSON member). */
+function setAttribute(format: ChangelogFormat, text: string, key: string, value: string): string | undefined {
+  if (format === 'xml') {
+    const existing = new RegExp(`(\\s${key}\\s*=\\s*)(["'])[^"']*\\2`);
+    if (existing.test(text)) return text.replace(existing, `$1$2${value}$2`);
+    // The start tag ends at the first `>` outside quotes.
+    let quote = '';
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '>') {
+        const at = text[i - 1] === '/' ? i - 1 : i;
+        return `${text.slice(0, at).trimEnd()} ${key}="${value}"${text.slice(at)}`;
+      }
+    }
+    return undefined;
+  }
+  if (format === 'json') {
+    const existing = new RegExp(`("${key}"\\s*:\\s*)("[^"]*"|true|false)`);
+    if (existing.test(text)) return text.replace(existing, `$1${value}`);
+    const brace = text.indexOf('{');
+    return brace < 0 ? undefined : `${text.slice(0, brace + 1)} "${key}": ${value},${text.slice(brace + 1)}`;
+  }
+  const lines = text.split('\n');
+  const at = lines.findIndex((l, i) => i > 0 && new RegExp(`^\\s*${key}\\s*:`).test(l));
+  if (at > 0) {
+    lines[at] = lines[at]!.replace(/:.*$/, `: ${value}`);
+    return lines.join('\n');
+  }
+  const indent = /^\s*/.exec(lines[1] ?? '')![0] || '  ';
+  lines.splice(1, 0, `${indent}${key}: ${value}`);
+  return lines.join('\n');
+}
+
+function liquibaseRewrite(finding: Finding, stmt: TranslatedStatement): Rewrite | undefined {
+  const call = stmt.call!;
+  const format = (call.facts['format'] ?? 'xml') as ChangelogFormat;
+  const text = relative(call.text, stmt.span.column);
+  const { table, constraint, column } = call.facts;
+  const noTx = call.facts['runInTransaction'] === 'false';
+  const switchOff = format === 'xml' ? 'runInTransaction="false"' : format === 'json' ? '"runInTransaction": false' : 'runInTransaction: false';
+  const ownChangeSet = noTx ? '' : ` in a changeset of its own with \`${switchOff}\` (PostgreSQL refuses CONCURRENTLY inside the changeset's transaction)`;
+  const later = (sql: string) => `a \`sql\` change in a later changeset: \`${sql}\``;
+  switch (finding.rule) {
+    case 'require-concurrent-index-creation':
+      if (stmt.op !== 'createIndex') return undefined;
+      return {
+        code: liquibaseSqlChange(format, stmt.sql.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')),
+        description: `Liquibase's \`createIndex\` has no concurrent option: build the index with a \`sql\` change${ownChangeSet}`,
+        replaces: true,
+      };
+    case 'require-concurrent-index-deletion':
+      if (stmt.op !== 'dropIndex') return undefined;
+      return { code: liquibaseSqlChange(format, stmt.sql.replace(/^DROP INDEX /, 'DROP INDEX CONCURRENTLY ')), description: `Drop the index with a \`sql\` change${ownChangeSet}`, replaces: true };
+    case 'ban-concurrent-index-creation-in-transaction':
+    case 'non-transactional-statement-in-transaction':
+      return { code: switchOff, description: `Set \`${switchOff}\` on the changeset (Liquibase then runs it outside a transaction; keep the statement alone in its changeset)`, replaces: false };
+    case 'adding-foreign-key-constraint': {
+      if (stmt.op !== 'addForeignKeyConstraint' || !table || !constraint) return undefined;
+      const code = setAttribute(format, text, 'validate', format === 'xml' ? 'false' : 'false');
+      if (!code) return undefined;
+      return { code, description: `Add the foreign key without validating existing rows (\`validate: false\`, Liquibase 4.19+, NOT VALID), then run ${later(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}`)}`, replaces: true };
+    }
+    case 'adding-not-nullable-field': {
+      if (stmt.op !== 'addNotNullConstraint' || !table || !column) return undefined;
+      const name = `${table}_${column}_not_null`;
+      const check = `ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${column} IS NOT NULL) NOT VALID`;
+      return {
+        code: liquibaseSqlChange(format, check),
+        description: `Add a NOT VALID check constraint first; in a later changeset run \`ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}\`, then this \`addNotNullConstraint\` (SET NOT NULL then uses the validated check and skips the scan) and drop the check`,
+        replaces: true,
+      };
+    }
+    default:
+      // A statement of a `sql` change alone on its line: the SQL fix replaces it there.
+      if ((stmt.op === 'sql' || stmt.op === 'rollback') && finding.fix?.sql && stmt.span.line === stmt.span.endLine && singleLineStatement(call.text, stmt)) {
+        return { code: finding.fix.sql, description: finding.fix.description, replaces: true };
+      }
+      return undefined;
+  }
+}
+
+function singleLineStatement(text: string, stmt: TranslatedStatement): boolean {
+  return text.split('\n').some((l) => l.trim().replace(/;$/, '').replace(/\s+/g, ' ') === stmt.sql.replace(/\s+/g, ' '));
 }

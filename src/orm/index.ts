@@ -2,7 +2,9 @@
 // generated SQL like any migration, and every statement is then moved back to its DSL call.
 import type { Direction, Finding, Framework, ParsedFile, Span, TransactionMode } from '../types.js';
 import type { MigrationFile } from '../migrations/types.js';
-import { extractSql } from '../migrations/index.js';
+import { discover, extractSql } from '../migrations/index.js';
+import type { DbarchConfig } from '../config/schema.js';
+import { loadChangelogReaders } from '../migrations/changelog.js';
 import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
 import type { ModelState } from './model.js';
@@ -18,14 +20,18 @@ export interface TranslateOptions {
 }
 
 type TranslateFn = (root: Node, source: string, state: ModelState, opts: TranslateOptions & { path: string }) => Translation;
+/** Translators of data formats (Liquibase changelogs) read the text themselves, without tree-sitter. */
+type TextTranslateFn = (source: string, state: ModelState, opts: TranslateOptions & { path: string; vars?: Record<string, string> }) => Translation;
 
-interface Translator {
-  /** The grammar; JavaScript frameworks take TypeScript's for `.ts` files. */
-  language: OrmLanguage;
-  typescript?: boolean;
-  /** Translators load with their grammar, so a SQL-only lint never loads them. */
-  load(): Promise<TranslateFn>;
-}
+type Translator =
+  | {
+      /** The grammar; JavaScript frameworks take TypeScript's for `.ts` files. */
+      language: OrmLanguage;
+      typescript?: boolean;
+      /** Translators load with their grammar, so a SQL-only lint never loads them. */
+      load(): Promise<TranslateFn>;
+    }
+  | { language: 'changelog'; typescript?: undefined; loadText(): Promise<TextTranslateFn> };
 
 /** One translator per framework; a framework listed here has its DSL reviewed. */
 const TRANSLATORS: Partial<Record<Framework, Translator>> = {
@@ -35,38 +41,54 @@ const TRANSLATORS: Partial<Record<Framework, Translator>> = {
   alembic: { language: 'python', load: async () => (await import('./alembic.js')).translateAlembic },
   knex: { language: 'javascript', typescript: true, load: async () => (await import('./knex.js')).translateKnex },
   sequelize: { language: 'javascript', typescript: true, load: async () => (await import('./sequelize.js')).translateSequelize },
+  liquibase: { language: 'changelog', loadText: async () => (await import('./liquibase.js')).translateChangelog },
 };
 const loadedTranslators = new Map<Framework, TranslateFn>();
+const loadedTextTranslators = new Map<Framework, TextTranslateFn>();
 
-export function translatorLanguage(framework: Framework): OrmLanguage | undefined {
+export function translatorLanguage(framework: Framework): OrmLanguage | 'changelog' | undefined {
   return TRANSLATORS[framework]?.language;
 }
 
-const EXTENSIONS: [RegExp, OrmLanguage][] = [
+const EXTENSIONS: [RegExp, OrmLanguage | 'changelog'][] = [
   [/\.rb$/i, 'ruby'],
   [/\.exs?$/i, 'elixir'],
   [/\.py$/i, 'python'],
   [/\.[cm]?js$/i, 'javascript'],
   [/\.[cm]?ts$/i, 'typescript'],
+  [/\.(xml|ya?ml|json)$/i, 'changelog'],
 ];
 
 /** The grammar a file of this framework is parsed with. */
-function fileLanguage(t: Translator, path: string): OrmLanguage {
+function fileLanguage(t: Translator & { language: OrmLanguage }, path: string): OrmLanguage {
   return t.typescript && /\.[cm]?ts$/i.test(path) ? 'typescript' : t.language;
+}
+
+/**
+ * Whether these migrations are translated from an ORM's DSL: their review then needs the
+ * earlier migrations (the model state), even when the trace is off. Discovery (with the
+ * files' content) tells the framework: a TypeORM `.ts` file is not translated, a Knex one is.
+ */
+export function needsOrmHistory(files: { path: string; content: string | Uint8Array }[], config: DbarchConfig): boolean {
+  const text = new Map(files.map((f) => [f.path, typeof f.content === 'string' ? f.content : new TextDecoder().decode(f.content)]));
+  return discover({ paths: [...text.keys()], config, readFile: (p) => text.get(p) }).migrations.some((m) => TRANSLATORS[m.framework] !== undefined);
 }
 
 /** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
 export async function prepareOrm(paths: string[]): Promise<void> {
-  const needed = new Set<OrmLanguage>();
+  const needed = new Set<OrmLanguage | 'changelog'>();
   for (const p of paths) for (const [re, language] of EXTENSIONS) if (re.test(p)) needed.add(language);
   const translated = new Set(Object.values(TRANSLATORS).flatMap((t) => (t.typescript ? [t.language, 'typescript' as const] : [t.language])));
   const languages = [...needed].filter((l) => translated.has(l));
   if (languages.length === 0) return;
   const frameworks = (Object.entries(TRANSLATORS) as [Framework, Translator][]).filter(([, t]) => languages.includes(t.language) || (t.typescript && languages.includes('typescript')));
   await Promise.all([
-    loadLanguages(languages),
+    loadLanguages(languages.filter((l): l is OrmLanguage => l !== 'changelog')),
+    ...(languages.includes('changelog') ? [loadChangelogReaders()] : []),
     ...frameworks.map(async ([framework, t]) => {
-      if (!loadedTranslators.has(framework)) loadedTranslators.set(framework, await t.load());
+      if ('loadText' in t) {
+        if (!loadedTextTranslators.has(framework)) loadedTextTranslators.set(framework, await t.loadText());
+      } else if (!loadedTranslators.has(framework)) loadedTranslators.set(framework, await t.load());
     }),
   ]);
 }
@@ -94,10 +116,17 @@ export interface OrmUnit {
 export function ormUnits(file: MigrationFile, content: string, history: ModelHistory, opts: TranslateOptions = {}): OrmUnit[] | undefined {
   const translator = TRANSLATORS[file.framework];
   if (!translator || file.kind !== 'migration') return undefined;
+  let translation: Translation;
+  if ('loadText' in translator) {
+    const translateText = loadedTextTranslators.get(file.framework);
+    translation = translateText
+      ? translateText(content, history.state(file.set), { ...opts, path: file.path, ...(file.vars ? { vars: file.vars } : {}) })
+      : { statements: [], ignores: [], embeddedSql: false, notices: [{ span: FILE_START, message: `not analysed: the ${file.framework} translator was not loaded` }] };
+    return unitsOf(file, content, translation);
+  }
   const translate = loadedTranslators.get(file.framework);
   const language = fileLanguage(translator, file.path);
   const parsed = translate ? parseSource(language, content) : { error: `the ${file.framework} translator was not loaded` };
-  let translation: Translation;
   if (!translate || 'error' in parsed) {
     const why = 'error' in parsed ? parsed.error : 'not loaded';
     translation = { statements: [], ignores: [], embeddedSql: true, notices: [{ span: FILE_START, message: `not analysed: the ${language} parser is unavailable (${why}); only embedded SQL was reviewed` }] };
@@ -108,6 +137,10 @@ export function ormUnits(file: MigrationFile, content: string, history: ModelHis
       parsed.tree.delete();
     }
   }
+  return unitsOf(file, content, translation);
+}
+
+function unitsOf(file: MigrationFile, content: string, translation: Translation): OrmUnit[] {
   const extracted = translation.embeddedSql ? extractSql(file, content) : { up: blank(content) };
   const units: OrmUnit[] = [];
   for (const direction of ['up', 'down'] as const) {
@@ -162,11 +195,13 @@ function layout(base: string, stmts: TranslatedStatement[]): { sql: string; entr
   for (let i = 0; i < parts.length; i += 2) {
     const line = parts[i]!;
     const list = added.get(i / 2);
-    if (!list) out += line;
+    // Lines without SQL are left empty (only the line breaks keep the file's line numbers): the
+    // parser and lexer then read the statements, not a file's worth of blanks.
+    if (!list) out += (i === 0 && bom) || /\S/.test(line) ? line : '';
     else {
-      let text = line.trimEnd();
+      let text = (i === 0 && bom) || /\S/.test(line) ? line.trimEnd() : '';
       for (const s of list) {
-        text += text.trim() === '' ? ' '.repeat(Math.max(0, s.span.column - 1 - text.length)) : ' ';
+        if (text !== '') text += ' ';
         const offset = out.length + text.length - bom;
         const column = text.length + 1;
         text += s.sql;

@@ -29,6 +29,8 @@ export interface ModelTable {
 export class ModelState {
   readonly tables = new Map<string, ModelTable>();
   private readonly djangoModels = new Map<string, DjangoModel>();
+  /** Liquibase changelog properties (`${name}`), set by the first changelog that defines them. */
+  readonly properties = new Map<string, string>();
 
   djangoModel(app: string, model: string): DjangoModel | undefined {
     return this.djangoModels.get(`${app}.${model}`.toLowerCase());

@@ -49,6 +49,9 @@ export function blocksTraffic(mode: LockMode): boolean {
  * 63 bytes): the AST already holds them truncated, so they are read from the scanner's tokens.
  */
 export function longIdentifiers(stmt: StatementFacts): string[] {
+  // Scanning every statement is costly; a text without a long enough run of identifier
+  // characters (or a long quoted run) cannot hold one, so the scanner is skipped.
+  if (!mayHoldLongIdentifier(stmt.stmt.text)) return [];
   const tokens = scanTokens(stmt.stmt.text) ?? [];
   const out = new Set<string>();
   for (const t of tokens) {
@@ -57,4 +60,11 @@ export function longIdentifiers(stmt: StatementFacts): string[] {
     if (Buffer.byteLength(name, 'utf8') > 63) out.add(name);
   }
   return [...out];
+}
+
+/** Conservative: false only when no identifier in `text` can exceed 63 bytes. */
+function mayHoldLongIdentifier(text: string): boolean {
+  if (text.length < 16) return false;
+  for (const m of text.matchAll(/[A-Za-z0-9_$\u0080-\uffff]{16,}|"(?:[^"]|""){16,}/g)) if (Buffer.byteLength(m[0], 'utf8') > 63) return true;
+  return false;
 }

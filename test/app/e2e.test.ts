@@ -66,3 +66,52 @@ describe('real analyze with the trace (default config)', () => {
     expect(done.conclusion).toBe('failure');
   }, 120_000);
 });
+
+describe('real analyze of an ORM migration (trace off)', () => {
+  it('fetches the earlier migrations at the base so the model state knows the altered field', async () => {
+    const h = await setup({});
+    const path = 'shop/migrations/0002_order_created_text.py';
+    const source = [
+      'from django.db import migrations, models',
+      '',
+      '',
+      'class Migration(migrations.Migration):',
+      '    dependencies = [("shop", "0001_initial")]',
+      '',
+      '    operations = [',
+      '        migrations.AlterField(model_name="order", name="created_at", field=models.CharField(max_length=40)),',
+      '    ]',
+      '',
+    ].join('\n');
+    const initial = [
+      'from django.db import migrations, models',
+      '',
+      '',
+      'class Migration(migrations.Migration):',
+      '    initial = True',
+      '    operations = [',
+      '        migrations.CreateModel(name="Order", fields=[("id", models.BigAutoField(primary_key=True)), ("created_at", models.DateTimeField())]),',
+      '    ]',
+      '',
+    ].join('\n');
+    checkCreated(h.api);
+    configYaml(h.api, 'trace:\n  enabled: false\n');
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
+    graphqlBlobs(h.api, { [path]: source });
+    h.api.post('/graphql').reply(200, (_u, body: any) => {
+      expect(body.variables.d0).toBe(`${BASE}:shop/migrations`);
+      return { data: { repository: { d0: { entries: [{ name: '0001_initial.py', type: 'blob', object: {} }] } } } };
+    });
+    graphqlBlobs(h.api, { 'shop/migrations/0001_initial.py': initial });
+    firstCommentAndReview(h.api);
+    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
+    await h.receive('pull_request', fixture('pull_request.opened'));
+    await h.idle();
+    expect(h.unmatched).toEqual([]);
+    expect(h.api.isDone()).toBe(true);
+    const done = lastCheckUpdate(h);
+    const annotation = done.output.annotations.find((a: any) => a.title === 'changing-column-type');
+    expect(annotation).toMatchObject({ path, start_line: 8, end_line: 8, annotation_level: 'failure' });
+    expect(done.output.annotations.find((a: any) => a.title === 'orm-not-analysed')).toBeUndefined();
+  }, 120_000);
+});

@@ -33,11 +33,23 @@ const EXPECTED_REPLAY_ISSUES: Record<string, string[]> = {
   django: ['shop/migrations/0003_order_note.py:17: column "x_" does not exist'],
   // the fixture's hazard: addIndex with concurrently: true inside sequelize.transaction()
   'sequelize-dsl': ['db/migrations/20240301090000-index-in-transaction.js:7: CREATE INDEX CONCURRENTLY cannot run inside a transaction block'],
+  // The hazards changelog builds an index CONCURRENTLY inside a changeset's transaction (a real
+  // failure); the replay then retries the file's statements one by one, which meet what the first
+  // attempt had already created.
+  liquibase: [
+    'db/changelog/changes/002-hazards.xml:5: column "account_id" of relation "users" already exists',
+    'db/changelog/changes/002-hazards.xml:8: relation "idx_users_email" already exists',
+    'db/changelog/changes/002-hazards.xml:11: constraint "fk_users_account" for relation "users" already exists',
+    'db/changelog/changes/002-hazards.xml:20: CREATE INDEX CONCURRENTLY cannot run inside a transaction block',
+    'db/changelog/changes/003-hazards.yaml:6: relation "idx_accounts_name" already exists',
+    'db/changelog/changes/003-hazards.yaml:13: constraint "fk_users_account_2" for relation "users" already exists',
+    'db/changelog/changes/003-hazards.yaml:19: index "idx_users_email" does not exist',
+  ],
 };
 
 beforeAll(async () => {
   await initParser();
-  await prepareOrm(['x.rb', 'x.exs', 'x.py', 'x.js', 'x.ts']);
+  await prepareOrm(['x.rb', 'x.exs', 'x.py', 'x.js', 'x.ts', 'x.xml']);
 });
 
 describe('replay of the fixture projects', () => {
