@@ -2,7 +2,7 @@ import { isVolatileDefault } from '../src/pg/names.js';
 import { as, names, qualifyRv, strVal, walkTags } from '../src/rules/ast.js';
 import type { RangeVar } from '@pgsql/types';
 import type { RuleContext } from '../src/rules/types.js';
-import { codeTokens, replaceStatement, stmtText, tokenText, topLevelItems, topLevelWord } from '../src/rules/fixes.js';
+import { replaceStatement, stmtText, stmtTokens, tokenText, topLevelItems, topLevelWord } from '../src/rules/fixes.js';
 import type { StatementFacts } from '../src/types.js';
 import { createRule } from '../src/rules/create.js';
 import { renderRel } from '../src/rules/ident.js';
@@ -66,7 +66,7 @@ function batchedLoop(stmt: StatementFacts, table: string): string | undefined {
   if (update) {
     if ((update.targetList ?? []).some((t) => isVolatileDefault(as(t, 'ResTarget')?.val))) return undefined;
     // SET … [WHERE …] as written, split on PostgreSQL's tokens outside parentheses
-    const tokens = codeTokens(text);
+    const tokens = stmtTokens(stmt);
     const set = tokens ? topLevelWord(tokens, 'SET') : -1;
     if (set < 0) return undefined;
     const whereAt = topLevelWord(tokens!, 'WHERE', set + 1);
@@ -85,7 +85,7 @@ function batchedLoop(stmt: StatementFacts, table: string): string | undefined {
     const where = [whereText ? `(${whereText})` : undefined, `(${pending.join(' OR ')})`].filter(Boolean).join(' AND ');
     batch = `UPDATE ${table} SET ${setText}\n      WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1000);`;
   } else {
-    const tokens = codeTokens(text);
+    const tokens = stmtTokens(stmt);
     const whereAt = tokens ? topLevelWord(tokens, 'WHERE') : -1;
     const where = whereAt < 0 ? '' : ` WHERE ${text.slice(tokens![whereAt]!.end).trim()}`;
     batch = `DELETE FROM ${table}\n      WHERE ctid IN (SELECT ctid FROM ${table}${where} LIMIT 1000);`;

@@ -1,6 +1,6 @@
 // Factory for the data-modelling rules that judge a column's declared type.
 import { type DefinedColumn, definedColumns } from './ast.js';
-import { columnTypeSpan, renderType, replaceStatement, spanInStatement, stmtText } from './fixes.js';
+import { columnTypeSpans, renderType, replaceStatement, spanInStatement, stmtText } from './fixes.js';
 import { createRule } from './create.js';
 import type { Rule, RuleContext, RuleMeta, Violation } from './types.js';
 import type { StatementFacts } from '../types.js';
@@ -21,7 +21,7 @@ export function columnTypeRule(spec: ColumnTypeRuleSpec): Rule {
       if (!hits.length) return [];
       const text = stmtText(stmt);
       // where each column's type is written: the AST's TypeName location, PostgreSQL's tokens
-      const spans = hits.map((col) => columnTypeSpan(text, col.column));
+      const spans = columnTypeSpans(stmt, hits.map((col) => col.column));
       let fixed: string | undefined = text;
       if (spec.replace && !stmt.stmt.nested && spans.every((x) => x !== undefined)) {
         const edits = hits.map((col, i) => ({ ...spans[i]!, sql: spec.replace!(col) })).sort((x, y) => y.start - x.start);

@@ -59,6 +59,63 @@ export function codeTokens(text: string): Token[] | undefined {
   return scanTokens(text)?.filter((t) => t.name !== 'C_COMMENT' && t.name !== 'SQL_COMMENT');
 }
 
+/**
+ * Code tokens of `text` from index `from` (a token boundary) on, scanned in growing windows until
+ * `enough` holds; the rest of the text when it never does. A window may cut its last token, so
+ * that one is left out: the scanner starts each window in its initial state, and every token
+ * before the cut is the token the whole text has there. Fix builders mostly need a few tokens at
+ * the start of a long statement; scanning all of it cost more than parsing it.
+ */
+export function tokensUntil(
+  text: string,
+  from: number,
+  enough: (tokens: readonly Token[]) => boolean,
+): Token[] | undefined {
+  for (let size = 192; ; size *= 4) {
+    const end = from + size;
+    const window = codeTokens(end >= text.length ? text.slice(from) : text.slice(from, end));
+    if (end >= text.length) return window && shiftTokens(window, from);
+    if (!window) continue;
+    window.pop();
+    const shifted = shiftTokens(window, from);
+    if (enough(shifted)) return shifted;
+  }
+}
+
+function shiftTokens(tokens: Token[], by: number): Token[] {
+  if (by !== 0) for (const t of tokens) (t.start += by), (t.end += by);
+  return tokens;
+}
+
+/** Tokens from the start of `text` up to the first run of `words` at least. */
+function tokensThroughWords(text: string, words: readonly string[]): Token[] | undefined {
+  return tokensUntil(text, 0, (tokens) => findWords(tokens, words) >= 0);
+}
+
+// Several rules' fixes read the same statement: its tokens and its parse on its own are made once,
+// and live as long as the statement's facts.
+const syntaxOf = new WeakMap<StatementFacts, { tokens?: Token[] | null; ast?: Node | null }>();
+
+function syntax(stmt: StatementFacts): { tokens?: Token[] | null; ast?: Node | null } {
+  let s = syntaxOf.get(stmt);
+  if (!s) syntaxOf.set(stmt, (s = {}));
+  return s;
+}
+
+/** codeTokens of stmtText(stmt), made once per statement; callers must not change the array. */
+export function stmtTokens(stmt: StatementFacts): readonly Token[] | undefined {
+  const s = syntax(stmt);
+  if (s.tokens === undefined) s.tokens = codeTokens(stmtText(stmt)) ?? null;
+  return s.tokens ?? undefined;
+}
+
+/** parseOne of stmtText(stmt), made once per statement. */
+function stmtAst(stmt: StatementFacts): Node | undefined {
+  const s = syntax(stmt);
+  if (s.ast === undefined) s.ast = parseOne(stmtText(stmt)) ?? null;
+  return s.ast ?? undefined;
+}
+
 const isWord = (t: Token | undefined, word: string) => t !== undefined && t.keyword && t.text.toUpperCase() === word;
 
 /** Index of the first run of keyword tokens spelling `words` at or after `from`; -1 when absent. */
@@ -74,7 +131,7 @@ export function insertAfterToken(text: string, token: Token, insert: string): st
 
 /** `text` with `insert` after the first run of `words`; undefined when the words are not there. */
 export function insertAfterWords(text: string, words: readonly string[], insert: string): string | undefined {
-  const tokens = codeTokens(text);
+  const tokens = tokensThroughWords(text, words);
   const at = tokens ? findWords(tokens, words) : -1;
   return at < 0 ? undefined : insertAfterToken(text, tokens![at + words.length - 1]!, insert);
 }
@@ -88,7 +145,7 @@ export function removeTokens(text: string, tokens: readonly Token[], first: numb
 
 /** `text` without the first run of `words`; undefined when they are not there. */
 export function removeWords(text: string, words: readonly string[]): string | undefined {
-  const tokens = codeTokens(text);
+  const tokens = tokensThroughWords(text, words);
   const at = tokens ? findWords(tokens, words) : -1;
   return at < 0 ? undefined : removeTokens(text, tokens!, at, at + words.length - 1);
 }
@@ -163,7 +220,11 @@ export function parenGroupAfter(text: string, tokens: readonly Token[], words: r
 
 /** Text inside the first `( … )` after the keywords `words` in `text`. */
 export function parenAfter(text: string, words: readonly string[]): string | undefined {
-  const tokens = codeTokens(text);
+  const tokens = tokensUntil(text, 0, (ts) => {
+    const at = findWords(ts, words);
+    const open = at < 0 ? undefined : ts[at + words.length];
+    return open !== undefined && (open.text !== '(' || closingParen(ts, at + words.length) >= 0);
+  });
   return tokens && parenGroupAfter(text, tokens, words)?.inner;
 }
 
@@ -319,37 +380,50 @@ export function notNullSteps(table: string, tableName: string, column: string): 
 const AFTER_TYPE = new Set(['COLLATE', 'USING', 'DEFAULT', 'NOT', 'NULL', 'CONSTRAINT', 'CHECK', 'PRIMARY', 'UNIQUE', 'REFERENCES', 'GENERATED', 'DEFERRABLE', 'INITIALLY', 'COMPRESSION', 'STORAGE', 'ARRAY']);
 
 /**
- * Where the type of `column` is written in the statement (CREATE TABLE, ADD COLUMN, ALTER
+ * Where the type of each of `columns` is written in the statement (CREATE TABLE, ADD COLUMN, ALTER
  * COLUMN … TYPE), array bounds left out: [start, end) of the statement text. The start is the
  * parser's location of the TypeName; the type runs over its name words, `.` and `( … )`
  * modifiers, up to the clause that follows it.
  */
-export function columnTypeSpan(text: string, column: string): { start: number; end: number } | undefined {
-  const ast = parseOne(text);
-  const tokens = ast && codeTokens(text);
-  if (!ast || !tokens) return undefined;
-  let type: TypeName | undefined;
+export function columnTypeSpans(stmt: StatementFacts, columns: readonly string[]): ({ start: number; end: number } | undefined)[] {
+  // One parse serves every column and every type rule: a wide CREATE TABLE has dozens of hits.
+  const ast = stmtAst(stmt);
+  if (!ast) return columns.map(() => undefined);
+  const text = stmtText(stmt);
+  const wanted = new Set(columns);
+  const types = new Map<string, TypeName>();
   visitNodes(ast, (key, value) => {
-    if (type) return;
     const v = value as { colname?: string; name?: string; typeName?: TypeName; def?: { ColumnDef?: ColumnDef }; subtype?: string };
-    if (key === 'ColumnDef' && v.colname === column && v.typeName) type = v.typeName;
-    else if (key === 'AlterTableCmd' && v.subtype === 'AT_AlterColumnType' && v.name === column) type = v.def?.ColumnDef?.typeName;
+    let name: string | undefined;
+    let type: TypeName | undefined;
+    if (key === 'ColumnDef' && v.colname !== undefined && v.typeName) [name, type] = [v.colname, v.typeName];
+    else if (key === 'AlterTableCmd' && v.subtype === 'AT_AlterColumnType' && v.name !== undefined) [name, type] = [v.name, v.def?.ColumnDef?.typeName];
+    if (name !== undefined && type && wanted.has(name) && !types.has(name)) types.set(name, type);
   });
-  if (typeof type?.location !== 'number') return undefined;
-  const start = new OffsetMap(text).indexOfByte(type.location);
-  const first = tokens.findIndex((t) => t.start >= start);
-  if (first < 0) return undefined;
-  let last = first;
-  for (let i = first + 1; i < tokens.length; i++) {
+  const map = new OffsetMap(text);
+  return columns.map((column) => {
+    const type = types.get(column);
+    if (typeof type?.location !== 'number') return undefined;
+    const start = map.indexOfByte(type.location);
+    const tokens = tokensUntil(text, start, (ts) => typeExtent(ts).ended);
+    if (!tokens?.length) return undefined;
+    return { start, end: tokens[typeExtent(tokens).last]!.end };
+  });
+}
+
+/** The type written at tokens[0]: its last token, and whether a token after it shows where it ends. */
+function typeExtent(tokens: readonly Token[]): { last: number; ended: boolean } {
+  let last = 0;
+  for (let i = 1; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.text === '(') {
       const close = closingParen(tokens, i);
-      if (close < 0) break;
+      if (close < 0) return { last, ended: false };
       last = i = close;
     } else if (t.text === '.' || tokens[i - 1]!.text === '.' || (t.keyword && !AFTER_TYPE.has(t.text.toUpperCase()))) last = i;
-    else break;
+    else return { last, ended: true };
   }
-  return { start, end: tokens[last]!.end };
+  return { last, ended: false };
 }
 
 function visitNodes(node: unknown, visit: (key: string, value: unknown) => void): void {
