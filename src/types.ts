@@ -99,6 +99,11 @@ export interface SqlStatement {
   nested?: { parentIndex: number; via: 'static' | 'execute' };
   /** The statement as parsed and run, when template placeholders in `text` were substituted. */
   rendered?: string;
+  /**
+   * Subtract from a `location` in `ast` to get a UTF-8 byte offset into `text`; set when the
+   * AST was parsed from `text` as written (not for templates, blanked psql lines or DO bodies).
+   */
+  astLocation?: number;
 }
 
 export interface IgnoreDirectives {

@@ -51,45 +51,13 @@ export function stmtText(stmt: StatementFacts): string {
 
 // ---------------------------------------------------------------- edits on PostgreSQL's tokens
 // Fixes edit the statement as written (comments, layout and quoting kept), so they need spans.
-// Spans come from PostgreSQL's own scanner (keywords, quotes, dollar-quoted bodies and comments
-// are told apart exactly as the server does) and from AST node locations; never from patterns.
+// Spans come from PostgreSQL's lexical rules (src/sql/tokens.ts, checked against the server's own
+// scanner: keywords, quotes, dollar-quoted bodies and comments are told apart as the server does)
+// and from AST node locations; never from patterns.
 
 /** The statement's tokens, comments left out; undefined when it cannot be scanned. */
 export function codeTokens(text: string): Token[] | undefined {
   return scanTokens(text)?.filter((t) => t.name !== 'C_COMMENT' && t.name !== 'SQL_COMMENT');
-}
-
-/**
- * Code tokens of `text` from index `from` (a token boundary) on, scanned in growing windows until
- * `enough` holds; the rest of the text when it never does. A window may cut its last token, so
- * that one is left out: the scanner starts each window in its initial state, and every token
- * before the cut is the token the whole text has there. Fix builders mostly need a few tokens at
- * the start of a long statement; scanning all of it cost more than parsing it.
- */
-export function tokensUntil(
-  text: string,
-  from: number,
-  enough: (tokens: readonly Token[]) => boolean,
-): Token[] | undefined {
-  for (let size = 192; ; size *= 4) {
-    const end = from + size;
-    const window = codeTokens(end >= text.length ? text.slice(from) : text.slice(from, end));
-    if (end >= text.length) return window && shiftTokens(window, from);
-    if (!window) continue;
-    window.pop();
-    const shifted = shiftTokens(window, from);
-    if (enough(shifted)) return shifted;
-  }
-}
-
-function shiftTokens(tokens: Token[], by: number): Token[] {
-  if (by !== 0) for (const t of tokens) (t.start += by), (t.end += by);
-  return tokens;
-}
-
-/** Tokens from the start of `text` up to the first run of `words` at least. */
-function tokensThroughWords(text: string, words: readonly string[]): Token[] | undefined {
-  return tokensUntil(text, 0, (tokens) => findWords(tokens, words) >= 0);
 }
 
 // Several rules' fixes read the same statement: its tokens and its parse on its own are made once,
@@ -131,7 +99,7 @@ export function insertAfterToken(text: string, token: Token, insert: string): st
 
 /** `text` with `insert` after the first run of `words`; undefined when the words are not there. */
 export function insertAfterWords(text: string, words: readonly string[], insert: string): string | undefined {
-  const tokens = tokensThroughWords(text, words);
+  const tokens = codeTokens(text);
   const at = tokens ? findWords(tokens, words) : -1;
   return at < 0 ? undefined : insertAfterToken(text, tokens![at + words.length - 1]!, insert);
 }
@@ -145,7 +113,7 @@ export function removeTokens(text: string, tokens: readonly Token[], first: numb
 
 /** `text` without the first run of `words`; undefined when they are not there. */
 export function removeWords(text: string, words: readonly string[]): string | undefined {
-  const tokens = tokensThroughWords(text, words);
+  const tokens = codeTokens(text);
   const at = tokens ? findWords(tokens, words) : -1;
   return at < 0 ? undefined : removeTokens(text, tokens!, at, at + words.length - 1);
 }
@@ -220,11 +188,7 @@ export function parenGroupAfter(text: string, tokens: readonly Token[], words: r
 
 /** Text inside the first `( … )` after the keywords `words` in `text`. */
 export function parenAfter(text: string, words: readonly string[]): string | undefined {
-  const tokens = tokensUntil(text, 0, (ts) => {
-    const at = findWords(ts, words);
-    const open = at < 0 ? undefined : ts[at + words.length];
-    return open !== undefined && (open.text !== '(' || closingParen(ts, at + words.length) >= 0);
-  });
+  const tokens = codeTokens(text);
   return tokens && parenGroupAfter(text, tokens, words)?.inner;
 }
 
@@ -386,9 +350,12 @@ const AFTER_TYPE = new Set(['COLLATE', 'USING', 'DEFAULT', 'NOT', 'NULL', 'CONST
  * modifiers, up to the clause that follows it.
  */
 export function columnTypeSpans(stmt: StatementFacts, columns: readonly string[]): ({ start: number; end: number } | undefined)[] {
-  // One parse serves every column and every type rule: a wide CREATE TABLE has dozens of hits.
-  const ast = stmtAst(stmt);
+  // The file's parse tree when its locations map onto the statement; else one parse serves every
+  // column and every type rule (a wide CREATE TABLE has dozens of hits).
+  const own = stmt.stmt.astLocation !== undefined ? stmt.stmt.ast : undefined;
+  const ast = own ?? stmtAst(stmt);
   if (!ast) return columns.map(() => undefined);
+  const base = own ? stmt.stmt.astLocation! : 0;
   const text = stmtText(stmt);
   const wanted = new Set(columns);
   const types = new Map<string, TypeName>();
@@ -400,30 +367,31 @@ export function columnTypeSpans(stmt: StatementFacts, columns: readonly string[]
     else if (key === 'AlterTableCmd' && v.subtype === 'AT_AlterColumnType' && v.name !== undefined) [name, type] = [v.name, v.def?.ColumnDef?.typeName];
     if (name !== undefined && type && wanted.has(name) && !types.has(name)) types.set(name, type);
   });
+  const tokens = stmtTokens(stmt);
+  if (!tokens) return columns.map(() => undefined);
   const map = new OffsetMap(text);
   return columns.map((column) => {
     const type = types.get(column);
     if (typeof type?.location !== 'number') return undefined;
-    const start = map.indexOfByte(type.location);
-    const tokens = tokensUntil(text, start, (ts) => typeExtent(ts).ended);
-    if (!tokens?.length) return undefined;
-    return { start, end: tokens[typeExtent(tokens).last]!.end };
+    const start = map.indexOfByte(type.location - base);
+    const first = tokens.findIndex((t) => t.start >= start);
+    return first < 0 ? undefined : { start, end: tokens[typeEnd(tokens, first)]!.end };
   });
 }
 
-/** The type written at tokens[0]: its last token, and whether a token after it shows where it ends. */
-function typeExtent(tokens: readonly Token[]): { last: number; ended: boolean } {
-  let last = 0;
-  for (let i = 1; i < tokens.length; i++) {
+/** Index of the last token of the type written from tokens[first]: its name words, `.` and `( … )` modifiers. */
+function typeEnd(tokens: readonly Token[], first: number): number {
+  let last = first;
+  for (let i = first + 1; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.text === '(') {
       const close = closingParen(tokens, i);
-      if (close < 0) return { last, ended: false };
+      if (close < 0) break;
       last = i = close;
     } else if (t.text === '.' || tokens[i - 1]!.text === '.' || (t.keyword && !AFTER_TYPE.has(t.text.toUpperCase()))) last = i;
-    else return { last, ended: true };
+    else break;
   }
-  return { last, ended: false };
+  return last;
 }
 
 function visitNodes(node: unknown, visit: (key: string, value: unknown) => void): void {

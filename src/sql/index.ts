@@ -1,6 +1,8 @@
 // The SQL parser of dbarch: the only door to libpg_query (PostgreSQL 18 grammar, WASM).
 // parseSql never throws: anything it cannot handle becomes a finding in `notices`.
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { loadModule, parseSync } from 'libpg-query';
+import { KEYWORD_KIND } from './keywords.generated.js';
+import { tokenize, type Token } from './tokens.js';
 import type { Node, RawStmt } from '@pgsql/types';
 import type { Finding, ParsedFile, Span, SqlStatement } from '../types.js';
 import { decodeSource } from './decode.js';
@@ -235,6 +237,9 @@ function parseInto(
       if (seen !== t.text) stmt.rendered = seen.trimEnd();
     }
     if (t.ast) stmt.ast = t.ast;
+    if (t.ast && !stmt.rendered && t.locBase.kind === 'file' && (parserText === text || parserText.startsWith(t.text, t.span.offset))) {
+      stmt.astLocation = parser.byteOf(t.span.offset) - t.locBase.byteBase;
+    }
     if (t.error) {
       stmt.error = { message: t.error.message, span: t.error.span };
       errors.push(notice(t.error.rule, 'error', t.error.message, t.error.span, stmt.index));
@@ -300,6 +305,11 @@ class FileParser {
     if (this.source.startsWith(n.text, n.offset)) {
       this.bases.set(stmt, { kind: 'text', map: new OffsetMap(n.text), offset: n.offset });
     }
+  }
+
+  /** UTF-8 byte offset of a string index of the parsed text. */
+  byteOf(index: number): number {
+    return this.offsets.byteOfIndex(index);
   }
 
   /** File string index of a libpg_query byte location inside `stmt`. */
@@ -373,7 +383,7 @@ class FileParser {
 
   /** Statement boundaries from the PostgreSQL scanner, or from our lexer if it gives up. */
   private segments(): Segment[] {
-    return scannerSegments(this.text, this.offsets) ?? lex(this.text).segments;
+    return scannerSegments(this.text) ?? lex(this.text).segments;
   }
 
   /** Narrows [start, end) to exclude whitespace, comments and `;` at either side. */
@@ -412,22 +422,17 @@ class FileParser {
 }
 
 /** Statement boundaries found by the PostgreSQL scanner; undefined when it cannot scan the text. */
-function scannerSegments(text: string, offsets: OffsetMap): Segment[] | undefined {
-  let tokens;
-  try {
-    tokens = scanSync(text).tokens;
-  } catch {
-    return undefined;
-  }
+function scannerSegments(text: string): Segment[] | undefined {
+  const tokens = tokenize(text);
+  if (!tokens) return undefined;
   const splitter = new StatementSplitter();
   for (const t of tokens) {
-    if (t.tokenName === 'C_COMMENT' || t.tokenName === 'SQL_COMMENT') continue;
-    const start = offsets.indexOfByte(t.start);
-    const end = offsets.indexOfByte(t.end);
+    if (t.name === 'C_COMMENT' || t.name === 'SQL_COMMENT') continue;
+    const { start, end } = t;
     if (t.text === ';') splitter.token(start, end, 'semi');
     else if (t.text === '(') splitter.token(start, end, 'open');
     else if (t.text === ')') splitter.token(start, end, 'close');
-    else if (t.tokenName === 'IDENT' || t.keywordKind > 0) splitter.token(start, end, 'word', t.text.toUpperCase());
+    else if (t.name === 'IDENT' || t.keyword) splitter.token(start, end, 'word', t.text.toUpperCase());
     else splitter.token(start, end, 'other');
   }
   splitter.finish();
@@ -442,19 +447,14 @@ function scannerSegments(text: string, offsets: OffsetMap): Segment[] | undefine
  */
 export function splitStatements(sql: string, opts: { scanner?: boolean } = {}): Segment[] {
   if (opts.scanner === false) return lex(sql).segments;
-  return scannerSegments(sql, new OffsetMap(sql)) ?? lex(sql).segments;
+  return scannerSegments(sql) ?? lex(sql).segments;
 }
 
 export type { Segment } from './split.js';
 
 /** Keywords that cannot stand where a table or column name goes (type_func_name and reserved). */
 function isKeyword(word: string): boolean {
-  try {
-    const t = scanSync(word).tokens;
-    return t.length === 1 && t[0]!.keywordKind >= 3;
-  } catch {
-    return false;
-  }
+  return (KEYWORD_KIND.get(word.toLowerCase()) ?? 0) >= 3;
 }
 
 /**
@@ -465,7 +465,7 @@ function isKeyword(word: string): boolean {
 function preferLiterals(r: RenderResult): string {
   if (r.neutral.length === 0) return r.text;
   let text = r.text;
-  const segments = scannerSegments(text, new OffsetMap(text)) ?? lex(text).segments;
+  const segments = scannerSegments(text) ?? lex(text).segments;
   let slot = 0;
   for (const seg of segments) {
     while (slot < r.neutral.length && r.neutral[slot]!.end <= seg.start) slot++;
@@ -523,30 +523,9 @@ export function parseAll(sql: string): Node[] {
   }
 }
 
-export interface Token {
-  /** String indexes into the scanned text. */
-  start: number;
-  end: number;
-  text: string;
-  /** libpg_query token name (IDENT, SCONST, C_COMMENT, ASCII_59 …). */
-  name: string;
-  keyword: boolean;
-}
+export type { Token } from './tokens.js';
 
 /** PostgreSQL scanner tokens with string indexes; undefined when the input cannot be scanned. */
 export function scanTokens(sql: string): Token[] | undefined {
-  let res;
-  try {
-    res = scanSync(sql);
-  } catch {
-    return undefined;
-  }
-  const map = new OffsetMap(sql);
-  return res.tokens.map((t) => ({
-    start: map.indexOfByte(t.start),
-    end: map.indexOfByte(t.end),
-    text: t.text,
-    name: t.tokenName,
-    keyword: t.keywordKind > 0,
-  }));
+  return tokenize(sql);
 }

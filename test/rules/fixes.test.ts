@@ -1,7 +1,7 @@
 // Fix builders find what they edit with PostgreSQL's scanner and the parser's node locations:
 // quotes, comments, dollar-quoted bodies and keywords used as names do not fool them.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codeTokens, defaultClauses, insertAfterWords, parenAfter, removeTrailingWord, removeWords, tokensUntil } from '../../src/rules/fixes.js';
+import { defaultClauses, insertAfterWords, parenAfter, removeTrailingWord, removeWords } from '../../src/rules/fixes.js';
 import { runRule, applyFixes } from './support.js';
 import { getRule } from '../../src/rules/registry.js';
 import { initParser } from '../../src/sql/index.js';
@@ -25,22 +25,6 @@ describe('token edits', () => {
   it('removes IF NOT EXISTS and reads the ( … ) after a keyword with nested parentheses and strings', () => {
     expect(removeWords('CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)', ['IF', 'NOT', 'EXISTS'])).toBe('CREATE INDEX CONCURRENTLY i ON t (a)');
     expect(parenAfter("ALTER TABLE t ADD CONSTRAINT c CHECK (length(a) > 0 AND a <> ')')", ['CHECK'])).toBe("length(a) > 0 AND a <> ')'");
-  });
-
-  it('scans long statements in windows and finds what lies past a window cut through a string, a comment or a wide character', () => {
-    // The windows are a few hundred characters: these pieces straddle their edges.
-    const filler = `/* ${'x'.repeat(180)} */ SELECT '${'é'.repeat(150)}', 'a;b' AS "${'ü'.repeat(40)}", `;
-    const stmt = `CREATE INDEX i ON t (a) WHERE ${filler.repeat(6)} 1 = 1 AND b IS NOT NULL`;
-    const full = codeTokens(stmt)!;
-    const windowed = tokensUntil(stmt, 0, (ts) => ts.some((t) => t.text === 'NULL'))!;
-    expect(windowed.length).toBeLessThanOrEqual(full.length);
-    expect(windowed).toEqual(full.slice(0, windowed.length));
-    expect(windowed.at(-1)!.text).toBe('NULL');
-    // From a token boundary in the middle: the same tokens as the whole text has from there.
-    const from = stmt.indexOf('1 = 1');
-    expect(tokensUntil(stmt, from, () => false)).toEqual(full.filter((t) => t.start >= from));
-    expect(removeWords(`${stmt} /* IF NOT EXISTS */`, ['NOT', 'NULL'])).toBe(`${stmt.slice(0, -' NOT NULL'.length)} /* IF NOT EXISTS */`);
-    expect(parenAfter(`ALTER TABLE t ADD CONSTRAINT c CHECK (${"a <> ')' AND ".repeat(60)}true)`, ['CHECK'])).toBe(`${"a <> ')' AND ".repeat(60)}true`);
   });
 });
 

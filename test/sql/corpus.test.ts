@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, test } from 'vitest';
 import { initParser, parseSql, splitStatements } from '../../src/sql/index.js';
 import { lex } from '../../src/sql/lexer.js';
+import { mine, oracle } from './scanner-oracle.js';
 
 const corpus = [process.env.DBARCH_CORPUS, resolve(fileURLToPath(new URL('../../../shared/corpus', import.meta.url)))].find(
   (d): d is string => !!d && existsSync(join(d, 'order')),
@@ -73,6 +74,19 @@ test.skipIf(!corpus)(
     expect(paths.length).toBeGreaterThan(3000);
     // Only genuine errors remain (musicbrainz 20130702: CREATE EXTENSION … FROM, a trailing comma).
     expect(errorFiles.size).toBeLessThanOrEqual(1);
+  },
+  120_000,
+);
+
+test.skipIf(!corpus)(
+  "dbarch's scanner gives PostgreSQL's tokens on every corpus file",
+  () => {
+    const differ: string[] = [];
+    for (const path of files(corpus!)) {
+      const text = readFileSync(path, 'utf8');
+      if (text.trim() !== '' && JSON.stringify(mine(text)) !== JSON.stringify(oracle(text))) differ.push(path);
+    }
+    expect(differ).toEqual([]);
   },
   120_000,
 );
