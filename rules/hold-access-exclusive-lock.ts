@@ -1,7 +1,7 @@
 import { alterTable, as, isBookkeeping } from '../src/rules/ast.js';
 import { unbatchedDml } from './unbatched-data-migration.js';
 import type { OptionsSchema, RuleContext } from '../src/rules/types.js';
-import type { Severity, StatementFacts } from '../src/types.js';
+import type { LockRef, Severity, StatementFacts } from '../src/types.js';
 import { createRule } from '../src/rules/create.js';
 
 interface Hit {
@@ -92,6 +92,15 @@ function seconds(s: number): string {
   return `about ${(s / 3600).toFixed(1)} h`;
 }
 
+/** 1234567.5 → "1,234,567.5", as toLocaleString('en-US') writes it (which costs an Intl lookup per call). */
+function grouped(n: number): string {
+  const [int, frac] = String(Math.round(n * 1000) / 1000).split('.');
+  const digits = int!.replace('-', '');
+  let out = '';
+  for (let i = digits.length; i > 0; i -= 3) out = digits.slice(Math.max(0, i - 3), i) + (out ? `,${out}` : '');
+  return `${n < 0 ? '-' : ''}${out}${frac ? `.${frac}` : ''}`;
+}
+
 /** The time at stake, and what the figure rests on, so a reader can judge and correct it. */
 function duration(work: Work | undefined, ctx: RuleContext): string {
   if (!work) return 'as long as the longest query running on that table';
@@ -105,9 +114,9 @@ function duration(work: Work | undefined, ctx: RuleContext): string {
     if (known === undefined) assumed.push(r);
   }
   const basis = assumed.length
-    ? `${rows.toLocaleString('en-US')} rows assumed (set rows.${assumed[0]} in the rule's options)`
-    : `${rows.toLocaleString('en-US')} rows (configured)`;
-  return `${seconds(rows / rate)}: ${basis} at ${rate.toLocaleString('en-US')} rows/s for ${WORK_WORDS[work.kind]}`;
+    ? `${grouped(rows)} rows assumed (set rows.${assumed[0]} in the rule's options)`
+    : `${grouped(rows)} rows (configured)`;
+  return `${seconds(rows / rate)}: ${basis} at ${grouped(rate)} rows/s for ${WORK_WORDS[work.kind]}`;
 }
 
 const existingIn = (ctx: RuleContext, stmt: StatementFacts, rels: readonly string[]) =>
@@ -180,6 +189,11 @@ function findHits(ctx: RuleContext): Map<number, Hit> {
   let reported = new Set<string>();
   // whole-table data changes of this transaction: their row locks last until it commits
   let changed = new Map<string, { line: number; kind: 'UPDATE' | 'DELETE' }>();
+  // The model hands out the same heldLocks array while nothing is taken or released: the sets
+  // derived from it are rebuilt only when it changes (a long transaction would make this quadratic).
+  let lastHeld: readonly LockRef[] | undefined;
+  let exclusive = new Set<string>();
+  let held: [string, StatementFacts][] = [];
   for (const stmt of ctx.statements) {
     const id = ctx.file.transactionBlock(stmt.stmt.index);
     if (id !== currentTxn) {
@@ -187,11 +201,18 @@ function findHits(ctx: RuleContext): Map<number, Hit> {
       takenAt = new Map();
       reported = new Set();
       changed = new Map();
+      lastHeld = undefined;
+      held = [];
     }
     if (id === -1) continue;
-    const exclusive = new Set(stmt.heldLocks.filter((l) => l.mode === 'ACCESS EXCLUSIVE').map((l) => l.relation));
-    for (const relation of takenAt.keys()) if (!exclusive.has(relation)) takenAt.delete(relation);
-    const held = [...takenAt].filter((e): e is [string, StatementFacts] => e[1] !== null);
+    const heldChanged = stmt.heldLocks !== lastHeld;
+    if (heldChanged) {
+      lastHeld = stmt.heldLocks;
+      exclusive = new Set(stmt.heldLocks.filter((l) => l.mode === 'ACCESS EXCLUSIVE').map((l) => l.relation));
+      let dropped = false;
+      for (const relation of takenAt.keys()) if (!exclusive.has(relation)) dropped = takenAt.delete(relation) || dropped;
+      if (dropped) held = [...takenAt].filter((e): e is [string, StatementFacts] => e[1] !== null);
+    }
     const dml = isBookkeeping(stmt) ? undefined : unbatchedDml(stmt, ctx);
     if (dml && !changed.has(dml.relation) && !takenAt.has(dml.relation)) changed.set(dml.relation, { line: stmt.stmt.span.line, kind: dml.kind });
     const candidates = held.length > reported.size ? reasons(stmt, ctx) : [];
@@ -202,11 +223,13 @@ function findHits(ctx: RuleContext): Map<number, Hit> {
       reported.add(relation);
       if (!hits.has(stmt.stmt.index)) hits.set(stmt.stmt.index, { relation, line: at.stmt.span.line, ...slow });
     }
+    if (!heldChanged) continue;
     for (const relation of exclusive) {
       if (takenAt.has(relation)) continue;
       const fresh = stmt.drops.includes(relation) || stmt.creates.includes(relation) || ctx.createdEarlier(relation, stmt.stmt.index);
       takenAt.set(relation, fresh ? null : stmt);
       if (fresh) continue;
+      held.push([relation, stmt]);
       const before = changed.get(relation);
       if (before && !hits.has(stmt.stmt.index)) {
         reported.add(relation);

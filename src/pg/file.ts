@@ -192,15 +192,23 @@ export function buildFileFacts(
     // A statement nested in a DO body may write anywhere: only its own facts are known.
   }
 
-  const stateBefore = (relation: string, beforeIndex: number): State | undefined => {
+  /** The relation's state after its last event before `beforeIndex` (events are in statement order). */
+  const lastBefore = (relation: string, beforeIndex: number): { found: boolean; state?: State } => {
     const list = history.get(relation);
-    if (!list) return inherited(relation);
-    let found: State | undefined = inherited(relation);
-    for (const e of list) {
-      if (e.index >= beforeIndex) break;
-      found = e.state;
+    if (!list) return { found: false };
+    // a table a long file alters again and again has a long history: binary search, not a scan
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.index < beforeIndex) lo = mid + 1;
+      else hi = mid;
     }
-    return found;
+    return lo === 0 ? { found: false } : { found: true, state: list[lo - 1]!.state };
+  };
+  const stateBefore = (relation: string, beforeIndex: number): State | undefined => {
+    const last = lastBefore(relation, beforeIndex);
+    return last.found ? last.state : inherited(relation);
   };
   const emptyEvidence = (relation: string, beforeIndex: number): EmptyEvidence | undefined => {
     const st = stateBefore(relation, beforeIndex);
@@ -216,11 +224,7 @@ export function buildFileFacts(
     return !!st && st.isNew && !st.dropped;
   };
   const isNewInFile = (relation: string, beforeIndex: number) => {
-    let st: State | undefined;
-    for (const e of history.get(relation) ?? []) {
-      if (e.index >= beforeIndex) break;
-      st = e.state;
-    }
+    const st = lastBefore(relation, beforeIndex).state;
     return !!st && st.isNew && !st.dropped;
   };
   let indexed: Map<string, { index: number; columns: string[] }[]> | undefined;
