@@ -22,6 +22,8 @@ export interface ForeignKey extends ConstraintInfo {
 }
 
 export interface CatalogView {
+  /** Grows whenever the catalog learns something (answers may be kept until it does). */
+  generation?(): number;
   tableOfIndex(index: string): string | undefined;
   columnType(table: string, column: string): string | undefined;
   isSequence(relation: string): boolean;
@@ -106,6 +108,28 @@ export class Catalog implements CatalogView {
   /** `base` is read through, never written: a file's catalog layered over the history's. */
   constructor(private readonly base?: CatalogView) {}
 
+  // Questions that scan a whole layer (who references a table, which indexes it has) are asked
+  // for many statements while the schema of a long history stands still: answers are kept until
+  // this layer or one below it learns something.
+  private version = 0;
+  private readonly answers = new Map<string, unknown>();
+  private answersAt = -1;
+  /** Grows whenever this layer or one below it learns something. */
+  generation(): number {
+    return this.version + (this.base?.generation?.() ?? 0);
+  }
+  private remember<T>(key: string, compute: () => T): T {
+    const g = this.generation();
+    if (g !== this.answersAt) {
+      this.answers.clear();
+      this.answersAt = g;
+    }
+    if (this.answers.has(key)) return this.answers.get(key) as T;
+    const value = compute();
+    this.answers.set(key, value);
+    return value;
+  }
+
   private hidden(relation: string): boolean {
     return this.dropped.has(relation);
   }
@@ -153,6 +177,9 @@ export class Catalog implements CatalogView {
     return [...out.values()];
   }
   foreignKeysTo(table: string): ForeignKey[] {
+    return this.remember(`fkTo ${table}`, () => this.scanForeignKeysTo(table)).map((fk) => ({ ...fk }));
+  }
+  private scanForeignKeysTo(table: string): ForeignKey[] {
     const out = new Map<string, ForeignKey>();
     if (!this.hidden(table))
       for (const fk of this.base?.foreignKeysTo(this.baseName(table)) ?? []) {
@@ -166,8 +193,12 @@ export class Catalog implements CatalogView {
     return [...out.values()];
   }
   hasIndexOn(table: string, column: string): boolean {
-    for (const [index, t] of this.indexes)
-      if (t === table && (this.indexColumns.get(index) ?? ['*']).some((c) => c === column || c === '*')) return true;
+    const local = this.remember(`indexed ${table}`, () => {
+      const columns = new Set<string>();
+      for (const [index, t] of this.indexes) if (t === table) for (const c of this.indexColumns.get(index) ?? ['*']) columns.add(c);
+      return columns;
+    });
+    if (local.has(column) || local.has('*')) return true;
     return !this.hidden(table) && (this.base?.hasIndexOn(this.baseName(table), column) ?? false);
   }
   primaryKeyColumns(table: string): string[] | undefined {
@@ -184,6 +215,9 @@ export class Catalog implements CatalogView {
     return this.reads.get(view) ?? (this.hidden(view) ? [] : (this.base?.viewReads(view) ?? []));
   }
   viewsReading(relation: string): string[] {
+    return [...this.remember(`views ${relation}`, () => this.scanViewsReading(relation))];
+  }
+  private scanViewsReading(relation: string): string[] {
     const out = new Set<string>((this.base?.viewsReading(relation) ?? []).filter((v) => !this.hidden(v) && !this.reads.has(v)));
     for (const [view, reads] of this.reads) if (reads.includes(relation)) out.add(view);
     return [...out];
@@ -197,6 +231,9 @@ export class Catalog implements CatalogView {
     return [...out].map(([relation, partition]) => ({ relation, partition }));
   }
   partitionParent(relation: string): string | undefined {
+    return this.remember(`parent ${relation}`, () => this.scanPartitionParent(relation));
+  }
+  private scanPartitionParent(relation: string): string | undefined {
     for (const [parent, links] of this.childLinks) if (links.get(relation) === true) return parent;
     if (this.hidden(relation)) return undefined;
     const parent = this.base?.partitionParent(relation);
@@ -206,6 +243,9 @@ export class Catalog implements CatalogView {
     return this.partitioned.has(table) || (!this.hidden(table) && (this.base?.isPartitioned(table) ?? false));
   }
   tablesUsingType(typeName: string): string[] {
+    return [...this.remember(`typeUsers ${typeName}`, () => this.scanTablesUsingType(typeName))];
+  }
+  private scanTablesUsingType(typeName: string): string[] {
     const name = typeName.split('.').pop()!;
     const out = new Set<string>((this.base?.tablesUsingType(typeName) ?? []).filter((t) => !this.hidden(t)));
     for (const [table, cols] of this.columns)
@@ -306,6 +346,16 @@ export class Catalog implements CatalogView {
   /** Record what a statement (already executed) created, changed or dropped. */
   observe(ast: Node | undefined, searchPath: readonly string[]): void {
     if (!ast) return;
+    // answers kept before, or asked while learning, are stale after
+    this.version++;
+    try {
+      this.learn(ast, searchPath);
+    } finally {
+      this.version++;
+    }
+  }
+
+  private learn(ast: Node, searchPath: readonly string[]): void {
     const [type, raw] = Object.entries(ast as AnyNode)[0] ?? [];
     const n = raw as AnyNode;
     if (!type || !n) return;

@@ -84,6 +84,18 @@ describe('Catalog', () => {
     expect(byId.referencing('public.comment')).toEqual(['public.comment_pin']);
   });
 
+  it('answers again after it, or the catalog below it, learns something', () => {
+    const history = catalogOf('CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE v (x int);');
+    const top = layered(history, 'CREATE TABLE a (p_id int REFERENCES p);');
+    expect(top.referencing('public.p')).toEqual(['public.a']);
+    expect(top.hasIndexOn('public.v', 'x')).toBe(false);
+    for (const n of asts('CREATE TABLE b (p_id int REFERENCES p); CREATE INDEX v_x ON v (x);')) history.observe(n, ['public']);
+    expect(top.referencing('public.p')).toEqual(['public.b', 'public.a']);
+    expect(top.hasIndexOn('public.v', 'x')).toBe(true);
+    for (const n of asts('ALTER TABLE a DROP COLUMN p_id;')) top.observe(n, ['public']);
+    expect(top.referencing('public.p')).toEqual(['public.b']);
+  });
+
   it('follows renames of tables, columns and indexes', () => {
     const c = layered(
       catalogOf('CREATE TABLE a (x int); CREATE INDEX a_x ON a (x);'),
