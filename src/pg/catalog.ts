@@ -223,6 +223,10 @@ export class Catalog implements CatalogView {
     return [...out];
   }
   children(table: string): { relation: string; partition: boolean }[] {
+    // asked for nearly every table a statement locks (inheritance children are locked too)
+    return this.remember(`children ${table}`, () => this.scanChildren(table)).map((c) => ({ ...c }));
+  }
+  private scanChildren(table: string): { relation: string; partition: boolean }[] {
     const out = new Map<string, boolean>();
     if (!this.hidden(table))
       for (const c of this.base?.children(table) ?? [])

@@ -88,11 +88,18 @@ function lockTree(e: EffectBuilder, rv: AnyNode, mode: LockMode, ctx: DescribeCo
 
 /** `CreateFunctionStmt` → `CREATE FUNCTION`: the fallback kind for statements not modelled. */
 function kindFromNodeType(type: string): string {
-  return type
-    .replace(/Stmt$/, '')
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .toUpperCase();
+  let kind = KINDS.get(type);
+  if (kind === undefined) {
+    kind = type
+      .replace(/Stmt$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toUpperCase();
+    KINDS.set(type, kind);
+  }
+  return kind;
 }
+/** Node type → kind; a pure function of the parser's few hundred node type names. */
+const KINDS = new Map<string, string>();
 
 const OBJECT_WORDS: Record<string, string> = {
   OBJECT_MATVIEW: 'MATERIALIZED VIEW',
