@@ -41,6 +41,8 @@ export function formatJson(report: Report): string {
 
 /** Bytes gathered before each write: few system calls, and no report-sized string. */
 const CHUNK_CHARS = 256 * 1024;
+/** Files stringified at once. */
+const FILES_PER_BATCH = 32;
 
 /**
  * The same text as formatJson, handed to `write` in pieces of about CHUNK_CHARS, one file's
@@ -52,14 +54,20 @@ export function writeJson(report: Report, write: (text: string) => void): void {
     return;
   }
   let pending = `{\n  "version": ${JSON_REPORT_VERSION},\n  "files": [\n`;
-  report.files.forEach((file, i) => {
-    // JSON strings hold no raw newline, so re-indenting by lines is exact.
-    pending += `    ${JSON.stringify(fileJson(file), null, 2).replaceAll('\n', '\n    ')}${i < report.files.length - 1 ? ',\n' : '\n'}`;
+  // A batch of files stringified inside the same wrapper the whole report has: the items come
+  // out indented as they are in the report, with no re-indenting pass over the text.
+  const open = '{\n  "files": [\n';
+  const close = '\n  ]\n}';
+  for (let i = 0; i < report.files.length; i += FILES_PER_BATCH) {
+    const batch = report.files.slice(i, i + FILES_PER_BATCH);
+    const text = JSON.stringify({ files: batch.map(fileJson) }, null, 2);
+    const last = i + FILES_PER_BATCH >= report.files.length;
+    pending += `${text.slice(open.length, text.length - close.length)}${last ? '\n' : ',\n'}`;
     if (pending.length >= CHUNK_CHARS) {
       write(pending);
       pending = '';
     }
-  });
+  }
   write(`${pending}  ],\n  "summary": ${JSON.stringify(summaryJson(report), null, 2).replaceAll('\n', '\n  ')}\n}\n`);
 }
 
