@@ -87,6 +87,11 @@ export class Catalog implements CatalogView {
   private readonly childLinks = new Map<string, Map<string, boolean>>();
   /** Relations dropped in this layer: hides them in the base. */
   private readonly dropped = new Set<string>();
+  /**
+   * Relations dropped in this layer: what the base knows under the name is gone for good, also
+   * when the name is used again (a table created, or renamed, to it is another table).
+   */
+  private readonly replaced = new Set<string>();
   /** `parent>child` links removed in this layer (DETACH, NO INHERIT). */
   private readonly unlinked = new Set<string>();
   /** Columns of each index (`*`: an expression, or not known). */
@@ -131,7 +136,7 @@ export class Catalog implements CatalogView {
   }
 
   private hidden(relation: string): boolean {
-    return this.dropped.has(relation);
+    return this.dropped.has(relation) || this.replaced.has(relation);
   }
   tableOfIndex(index: string): string | undefined {
     const local = this.indexes.get(index);
@@ -532,6 +537,7 @@ export class Catalog implements CatalogView {
           this.childLinks.delete(rel);
           this.fresh.delete(rel);
           this.dropped.add(rel);
+          this.replaced.add(rel);
         }
         break;
       }

@@ -96,6 +96,24 @@ describe('Catalog', () => {
     expect(top.referencing('public.p')).toEqual(['public.b']);
   });
 
+  it('a table dropped in a layer takes what the base knew under its name, also when the name is used again', () => {
+    const history = catalogOf(`CREATE TABLE r (id int PRIMARY KEY);
+      CREATE TABLE p (k int, old_col int REFERENCES r) PARTITION BY LIST (k);
+      CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);`);
+    const again = 'DROP TABLE p; CREATE TABLE p_new (k int) PARTITION BY LIST (k); ALTER TABLE p_new RENAME TO p;';
+    const recreated = 'DROP TABLE p; CREATE TABLE p (k int);';
+    for (const c of [layered(history, again), layered(history, recreated)]) {
+      expect(c.children('public.p')).toEqual([]);
+      expect(c.columnType('public.p', 'old_col')).toBeUndefined();
+      expect(c.foreignKeysOf('public.p')).toEqual([]);
+      expect(c.referencedBy('public.p')).toEqual([]);
+    }
+    // a rename away and back is the same table: what the base knows stays
+    const back = layered(history, 'ALTER TABLE p RENAME TO q; ALTER TABLE q RENAME TO p;');
+    expect(back.children('public.p').map((x) => x.relation)).toEqual(['public.p1']);
+    expect(back.columnType('public.p', 'old_col')).toBe('int4');
+  });
+
   it('follows renames of tables, columns and indexes', () => {
     const c = layered(
       catalogOf('CREATE TABLE a (x int); CREATE INDEX a_x ON a (x);'),
