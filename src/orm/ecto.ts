@@ -1,10 +1,9 @@
 // Ecto migrations (Ecto.Migration DSL) to the SQL the Postgres adapter (ecto_sql) runs.
-import { lex } from '../sql/lexer.js';
 import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { dedent, shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
-import { ident, literal } from './sqltext.js';
+import { ident, literal, stripLineComments } from './sqltext.js';
 import type { DslCall, Translation } from './types.js';
 
 type EValue =
@@ -513,16 +512,4 @@ function nameOf(v: EValue | undefined): string | undefined {
   if (v.kind === 'atom') return v.value;
   if (v.kind === 'str' && !v.interpolated) return v.value;
   return undefined;
-}
-
-/** `-- …` comments end at a line break, which the one-line layout removes: drop them first. */
-export function stripLineComments(sql: string): string {
-  let out = '';
-  let at = 0;
-  for (const c of lex(sql).comments) {
-    if (c.block) continue;
-    out += sql.slice(at, c.start);
-    at = c.end;
-  }
-  return out + sql.slice(at);
 }
