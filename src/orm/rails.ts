@@ -92,7 +92,16 @@ class RailsTranslator extends TranslatorBase {
   }
 
   private visitChildren(node: Node, ctx: Ctx): void {
-    for (const child of node.namedChildren) if (child && !LEAVES.has(child.type)) this.visit(child, ctx);
+    // A cursor reads each child's type without building a node object for the leaves.
+    const cursor = node.walk();
+    try {
+      if (!cursor.gotoFirstChild()) return;
+      do {
+        if (cursor.nodeIsNamed && !LEAVES.has(cursor.nodeType)) this.visit(cursor.currentNode, ctx);
+      } while (cursor.gotoNextSibling());
+    } finally {
+      cursor.delete();
+    }
   }
 
   private visitBlock(call: Node, ctx: Ctx): void {
