@@ -3,7 +3,8 @@ import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
-import { callArgs, HeredocIndex, nameOf, namesOf, rubyValue, truthy, type CallArgs, type RValue } from './ruby-values.js';
+import { callArgs, HeredocIndex, nameOf, namesOf, rubyLiteral, rubyValue, truthy, type CallArgs, type RValue } from './ruby-values.js';
+import { toJson, toSqlLiteral } from './values.js';
 import { ident, literal, pluralize, sha1Hex, sha256Hex, singularize, stripLineComments } from './sqltext.js';
 import type { DslCall, OrmNotice, Translation } from './types.js';
 
@@ -254,21 +255,13 @@ class RailsTranslator extends TranslatorBase {
     if (!v) return undefined;
     // Rails casts the default through the column type: JSON for json/jsonb, BigDecimal for decimals.
     if (sqlType && /^jsonb?$/.test(sqlType) && (v.kind === 'arr' || v.kind === 'hash')) {
-      const json = toJson(v);
+      const json = toJson(v, rubyLiteral);
       if (json !== undefined) return literal(json);
     }
     if (sqlType?.startsWith('numeric') && v.kind === 'num' && /^-?\d+$/.test(v.value)) return `${v.value}.0`;
+    const scalar = toSqlLiteral(v, rubyLiteral);
+    if (scalar !== undefined) return scalar;
     switch (v.kind) {
-      case 'str':
-        return literal(v.value);
-      case 'sym':
-        return literal(v.value);
-      case 'num':
-        return v.value;
-      case 'bool':
-        return v.value ? 'true' : 'false';
-      case 'nil':
-        return 'NULL';
       case 'lambda':
         return v.body && (v.body.kind === 'str' || v.body.kind === 'sym') ? v.body.value : undefined;
       case 'arr': {
@@ -1077,33 +1070,6 @@ const COLUMN_METHODS = new Set([
   'interval', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle', 'oid', 'daterange', 'numrange', 'tsrange', 'tstzrange',
   'int4range', 'int8range', 'enum', 'virtual', 'bit', 'bit_varying', 'serial', 'bigserial', 'primary_key',
 ]);
-
-function toJson(v: RValue): string | undefined {
-  const conv = (x: RValue): unknown => {
-    switch (x.kind) {
-      case 'str':
-      case 'sym':
-        return x.value;
-      case 'num':
-        return Number(x.value);
-      case 'bool':
-        return x.value;
-      case 'nil':
-        return null;
-      case 'arr':
-        return x.items.map(conv);
-      case 'hash':
-        return Object.fromEntries([...x.pairs].map(([k, val]) => [k, conv(val)]));
-      default:
-        throw new Error('not a literal');
-    }
-  };
-  try {
-    return JSON.stringify(conv(v));
-  } catch {
-    return undefined;
-  }
-}
 
 function numOf(v: RValue | undefined): string | undefined {
   return v?.kind === 'num' ? v.value : undefined;
