@@ -119,6 +119,7 @@ describe('Scenic fixture project (fixtures/projects/rails-scenic)', () => {
     expect(statements(report, migrations[0]!)).toEqual([
       [3, 'CREATE TABLE'],
       [7, 'CREATE VIEW'],
+      [8, 'CREATE VIEW'],
     ]);
     expect(statements(report, migrations[1]!)).toEqual([
       [3, 'DROP VIEW'],
