@@ -240,6 +240,8 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
       ...(context.length ? { context } : {}),
       ...(historyFiles.length ? { history: historyFiles } : {}),
       config,
+      // Files a migration reads at run time (Scenic's db/views/*.sql, Liquibase sqlFile), from the checkout.
+      readFile: readText,
       ...trace,
       ...(parallel !== undefined ? { parallel } : {}),
     });

@@ -444,7 +444,7 @@ function frameworkTransaction(path: string, framework: Framework, ctx: Context):
     }
     case 'django': {
       const text = ctx.read(path) ?? '';
-      if (/^[ \t]*atomic[ \t]*=[ \t]*False\b/m.test(text)) return { up: 'none', reason: 'atomic = False' };
+      if (text.includes('atomic') && /^[ \t]*atomic[ \t]*=[ \t]*False\b/m.test(text)) return { up: 'none', reason: 'atomic = False' };
       return { up: 'transaction', reason: 'Django migrations are atomic by default' };
     }
     case 'alembic': {

@@ -16,13 +16,20 @@ export function djangoDependencies(source: string): [string, string][] {
   // Lexing a whole migration is the costly part of ordering a large history: start at the line
   // that assigns `dependencies` (the whole file when that finds none).
   const at = /^[ \t]*dependencies[ \t]*[=:]/m.exec(source)?.index;
-  return (at ? dependenciesIn(source.slice(at)) : undefined) ?? dependenciesIn(source) ?? [];
+  if (at === undefined) return dependenciesIn(source)?.deps ?? [];
+  // The list ends before the next class attribute (`operations = [` most often): lex up to it,
+  // and the rest of the file only when the list was not closed there.
+  const next = /^[ \t]*(?:operations|replaces|run_before|initial|atomic)[ \t]*[=:]/m.exec(source.slice(at + 1));
+  const head = next ? dependenciesIn(source.slice(at, at + 1 + next.index)) : undefined;
+  if (head?.closed) return head.deps;
+  return (dependenciesIn(source.slice(at)) ?? dependenciesIn(source))?.deps ?? [];
 }
 
-function dependenciesIn(source: string): [string, string][] | undefined {
+function dependenciesIn(source: string): { deps: [string, string][]; closed: boolean } | undefined {
   const toks = lexPython(source);
   const out: [string, string][] = [];
   let found = false;
+  let closed = false;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
     if (t.type !== 'ident' || t.text !== 'dependencies' || punct(toks[i + 1]) !== '=' || !['[', '('].includes(punct(toks[i + 2]) ?? '')) continue;
@@ -33,7 +40,10 @@ function dependenciesIn(source: string): [string, string][] | undefined {
       if (p === '[' || p === '(') depth++;
       else if (p === ']' || p === ')') {
         depth--;
-        if (depth === 0) break;
+        if (depth === 0) {
+          closed = true;
+          break;
+        }
       }
       // ("app", "0001_initial")
       if (p === '(' && depth === 2) {
@@ -44,7 +54,7 @@ function dependenciesIn(source: string): [string, string][] | undefined {
     }
     break;
   }
-  return found ? out : undefined;
+  return found ? { deps: out, closed } : undefined;
 }
 
 function punct(t: Tok | undefined): string | undefined {

@@ -3,10 +3,9 @@ import { splitStatements } from '../sql/index.js';
 import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { shorten, TranslatorBase } from './base.js';
-import { stripLineComments } from './ecto.js';
 import type { ModelState } from './model.js';
 import { bool, lastName, num, PyEvaluator, str, type PyArgs, type PyValue } from './python-values.js';
-import { ident, literal } from './sqltext.js';
+import { ident, literal, stripLineComments } from './sqltext.js';
 import type { Translation } from './types.js';
 
 interface Ctx {

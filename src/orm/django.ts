@@ -5,7 +5,8 @@ import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
-import { bool, lastName, num, PyEvaluator, str, type PyArgs, type PyValue } from './python-values.js';
+import { bool, lastName, num, PyEvaluator, pyLiteral, str, type PyArgs, type PyValue } from './python-values.js';
+import { toSqlLiteral } from './values.js';
 import { ident, literal } from './sqltext.js';
 import type { Translation } from './types.js';
 
@@ -708,15 +709,8 @@ class DjangoTranslator extends TranslatorBase {
 
   /** The default Django computes once and writes as a constant while adding the column. */
   private defaultSql(v: PyValue, type: string): string | undefined {
+    if (v.kind === 'str' || v.kind === 'num' || v.kind === 'bool' || v.kind === 'none') return toSqlLiteral(v, pyLiteral);
     switch (v.kind) {
-      case 'str':
-        return v.interpolated ? undefined : literal(v.value);
-      case 'num':
-        return v.value;
-      case 'bool':
-        return v.value ? 'true' : 'false';
-      case 'none':
-        return 'NULL';
       case 'list':
         if (type === 'jsonb') return v.items.length === 0 ? `'[]'` : undefined;
         return v.items.length === 0 ? `'{}'` : undefined;

@@ -1,11 +1,11 @@
 // Ecto migrations (Ecto.Migration DSL) to the SQL the Postgres adapter (ecto_sql) runs.
-import { lex } from '../sql/lexer.js';
 import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { dedent, shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
-import { ident, literal } from './sqltext.js';
+import { ident, literal, stripLineComments } from './sqltext.js';
 import type { DslCall, Translation } from './types.js';
+import { toSqlLiteral, type LiteralOf } from './values.js';
 
 type EValue =
   | { kind: 'atom'; value: string }
@@ -18,6 +18,9 @@ type EValue =
   | { kind: 'tuple'; items: EValue[] }
   | { kind: 'call'; name: string; args: EArgs; node: Node }
   | { kind: 'other'; text: string };
+
+/** Elixir values as literals (lists and keyword lists are not used as JSON here). */
+const exLiteral: LiteralOf<EValue> = (v) => (v.kind === 'str' || v.kind === 'num' || v.kind === 'bool' ? v : v.kind === 'nil' ? { kind: 'null' } : undefined);
 
 interface EArgs {
   positional: EValue[];
@@ -284,15 +287,9 @@ class EctoTranslator extends TranslatorBase {
 
   private defaultSql(v: EValue | undefined): string | undefined {
     if (!v) return undefined;
+    const scalar = toSqlLiteral(v, exLiteral);
+    if (scalar !== undefined || v.kind === 'str') return scalar;
     switch (v.kind) {
-      case 'str':
-        return literal(v.value);
-      case 'num':
-        return v.value;
-      case 'bool':
-        return v.value ? 'true' : 'false';
-      case 'nil':
-        return 'NULL';
       case 'call':
         if (v.name === 'fragment' && v.args.positional[0]?.kind === 'str') return v.args.positional[0].value;
         return undefined;
@@ -513,16 +510,4 @@ function nameOf(v: EValue | undefined): string | undefined {
   if (v.kind === 'atom') return v.value;
   if (v.kind === 'str' && !v.interpolated) return v.value;
   return undefined;
-}
-
-/** `-- …` comments end at a line break, which the one-line layout removes: drop them first. */
-export function stripLineComments(sql: string): string {
-  let out = '';
-  let at = 0;
-  for (const c of lex(sql).comments) {
-    if (c.block) continue;
-    out += sql.slice(at, c.start);
-    at = c.end;
-  }
-  return out + sql.slice(at);
 }

@@ -149,7 +149,7 @@ const CONCURRENT_IMPORT = '`from django.contrib.postgres.operations import AddIn
 function djangoRewrite(rule: string, stmt: TranslatedStatement, source: string): Rewrite | undefined {
   const call = stmt.call!;
   const text = relative(call.text, stmt.span.column);
-  const atomic = /^\s*atomic\s*=\s*False\b/m.test(source) ? '' : ' and set `atomic = False` on the Migration class (PostgreSQL refuses CONCURRENTLY inside the migration transaction)';
+  const atomic = source.includes('atomic') && /^[ \t]*atomic[ \t]*=[ \t]*False\b/m.test(source) ? '' : ' and set `atomic = False` on the Migration class (PostgreSQL refuses CONCURRENTLY inside the migration transaction)';
   const rename = (to: string) => text.replace(/^[\w.]*?\b(AddIndex|RemoveIndex|AddConstraint)\(/, `${to}(`);
   const { table, constraint } = call.facts;
   switch (rule) {

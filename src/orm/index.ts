@@ -74,6 +74,29 @@ export function needsOrmHistory(files: { path: string; content: string | Uint8Ar
   return discover({ paths: [...text.keys()], config, readFile: (p) => text.get(p) }).migrations.some((m) => TRANSLATORS[m.framework] !== undefined);
 }
 
+/**
+ * The other files of the checkout these migrations read when they run (Scenic's
+ * `db/views/<name>_vNN.sql`, Liquibase `sqlFile`): a caller that fetches files one by one (the
+ * App, the Action) fetches these too and gives them to analyze() as `readFile`.
+ */
+export async function companionPaths(files: { path: string; content: string | Uint8Array }[], config: DbarchConfig): Promise<string[]> {
+  const text = new Map(files.map((f) => [f.path, typeof f.content === 'string' ? f.content : new TextDecoder().decode(f.content)]));
+  const found = discover({ paths: [...text.keys()], config, readFile: (p) => text.get(p) }).migrations.filter((m) => TRANSLATORS[m.framework] !== undefined && m.kind === 'migration');
+  if (found.length === 0) return [];
+  await prepareOrm(found.map((m) => m.path));
+  const wanted = new Set<string>();
+  const history = new ModelHistory();
+  for (const m of found) {
+    ormUnits(m, text.get(m.path)!, history, {
+      readFile: (p) => {
+        if (!text.has(p)) wanted.add(p);
+        return text.get(p);
+      },
+    });
+  }
+  return [...wanted].sort();
+}
+
 /** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
 export async function prepareOrm(paths: string[]): Promise<void> {
   const needed = new Set<OrmLanguage | 'changelog'>();
@@ -172,8 +195,9 @@ function notice(span: Span, message: string): Finding {
   return { rule: 'orm-not-analysed', severity: 'info', line: span.line, column: span.column, endLine: span.endLine, endColumn: span.endColumn, message, engine: 'builtin' };
 }
 
+/** The file's line breaks only: the layout leaves lines without SQL empty anyway. */
 function blank(content: string): string {
-  return content.replace(/[^\r\n]/g, ' ');
+  return content.replace(/[^\r\n]+/g, '');
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Direction } from '../types.js';
 import { shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
 import { literal } from './sqltext.js';
+import { toJson, toSqlLiteral, type LiteralOf } from './values.js';
 
 export type JsValue =
   | { kind: 'str'; value: string; interpolated: boolean; node: Node }
@@ -492,45 +493,26 @@ export abstract class JsTranslator extends TranslatorBase {
   }
 }
 
-/** A literal as JSON (json/jsonb defaults); undefined when any part is not a literal. */
-export function jsonOf(v: JsValue): string | undefined {
-  const conv = (x: JsValue): unknown => {
-    switch (x.kind) {
-      case 'str':
-        return x.value;
-      case 'num':
-        return Number(x.value);
-      case 'bool':
-        return x.value;
-      case 'null':
-        return null;
-      case 'array':
-        return x.items.map(conv);
-      case 'object':
-        return Object.fromEntries([...x.props].map(([k, val]) => [k, conv(val)]));
-      default:
-        throw new Error('not a literal');
-    }
-  };
-  try {
-    return JSON.stringify(conv(v));
-  } catch {
-    return undefined;
-  }
-}
-
-/** A scalar literal as SQL (bindings, replacements, where values). */
-export function sqlScalar(v: JsValue | undefined): string | undefined {
-  switch (v?.kind) {
+/** JavaScript values as literals. */
+export const jsLiteral: LiteralOf<JsValue> = (v) => {
+  switch (v.kind) {
     case 'str':
-      return v.interpolated ? undefined : literal(v.value);
     case 'num':
-      return v.value;
     case 'bool':
-      return v.value ? 'true' : 'false';
+      return v;
     case 'null':
-      return 'NULL';
+      return { kind: 'null' };
+    case 'array':
+      return { kind: 'list', items: v.items };
+    case 'object':
+      return { kind: 'map', entries: v.props };
     default:
       return undefined;
   }
-}
+};
+
+/** A literal as JSON (json/jsonb defaults); undefined when any part is not a literal. */
+export const jsonOf = (v: JsValue): string | undefined => toJson(v, jsLiteral);
+
+/** A scalar literal as SQL (bindings, replacements, where values). */
+export const sqlScalar = (v: JsValue | undefined): string | undefined => toSqlLiteral(v, jsLiteral);

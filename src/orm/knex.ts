@@ -62,6 +62,14 @@ class KnexTranslator extends JsTranslator {
     return this.out;
   }
 
+  /** A builder option given as `'name'` or as `{ <prop>: 'name' }` (`.unique({ indexName })`, `.primary({ constraintName })`). */
+  private optionName(node: Node | undefined, prop: string): string | undefined {
+    const v = this.values.value(node);
+    if (v?.kind === 'str') return v.value;
+    const p = v?.kind === 'object' ? v.props.get(prop) : undefined;
+    return p?.kind === 'str' ? p.value : undefined;
+  }
+
   private call(node: Node, facts: Record<string, string>, options: Record<string, string> = {}): DslCall {
     return { text: node.text, options, facts: { ...facts, notx: this.noTransaction ? 'yes' : 'no', config: this.configText, knex: [...this.knexNames][0] ?? 'knex' } };
   }
@@ -412,21 +420,18 @@ class KnexTranslator extends JsTranslator {
           break;
         }
         case 'unique': {
-          const o = this.values.value(margs[0]);
-          const nm = o?.kind === 'str' ? o.value : o?.kind === 'object' ? (o.props.get('indexName') as { value?: string } | undefined)?.value : undefined;
+          const nm = this.optionName(margs[0], 'indexName');
           col.unique = nm ? { name: nm } : {};
           break;
         }
         case 'index': {
           const nm = this.values.str(margs[0]);
-          const using = this.values.value(margs[1]);
-          const u = using?.kind === 'str' ? using.value : using?.kind === 'object' ? (using.props.get('indexType') as { value?: string } | undefined)?.value : undefined;
+          const u = this.optionName(margs[1], 'indexType');
           col.index = { ...(nm ? { name: nm } : {}), ...(u ? { using: u } : {}) };
           break;
         }
         case 'primary': {
-          const o = this.values.value(margs[0]);
-          const nm = o?.kind === 'str' ? o.value : o?.kind === 'object' ? (o.props.get('constraintName') as { value?: string } | undefined)?.value : undefined;
+          const nm = this.optionName(margs[0], 'constraintName');
           col.primary = nm ? { name: nm } : {};
           break;
         }

@@ -2,6 +2,7 @@
 // passes to its operations.
 import type { Node } from 'web-tree-sitter';
 import { dedent } from './base.js';
+import type { LiteralOf } from './values.js';
 
 export type PyValue =
   | { kind: 'str'; value: string; interpolated: boolean }
@@ -13,6 +14,24 @@ export type PyValue =
   | { kind: 'call'; name: string; args: PyArgs; node: Node }
   | { kind: 'name'; name: string; node: Node }
   | { kind: 'other'; text: string; node: Node };
+
+/** Python values as literals. */
+export const pyLiteral: LiteralOf<PyValue> = (v) => {
+  switch (v.kind) {
+    case 'str':
+    case 'num':
+    case 'bool':
+      return v;
+    case 'none':
+      return { kind: 'null' };
+    case 'list':
+      return { kind: 'list', items: v.items };
+    case 'dict':
+      return { kind: 'map', entries: v.pairs };
+    default:
+      return undefined;
+  }
+};
 
 export interface PyArgs {
   positional: PyValue[];

@@ -3,8 +3,9 @@ import type { Node } from 'web-tree-sitter';
 import type { Direction } from '../types.js';
 import { shorten, TranslatorBase } from './base.js';
 import type { ModelState } from './model.js';
-import { callArgs, HeredocIndex, nameOf, namesOf, rubyValue, truthy, type CallArgs, type RValue } from './ruby-values.js';
-import { ident, literal, pluralize, sha256Hex, singularize } from './sqltext.js';
+import { callArgs, HeredocIndex, nameOf, namesOf, rubyLiteral, rubyValue, truthy, type CallArgs, type RValue } from './ruby-values.js';
+import { toJson, toSqlLiteral } from './values.js';
+import { ident, literal, pluralize, sha1Hex, sha256Hex, singularize, stripLineComments } from './sqltext.js';
 import type { DslCall, OrmNotice, Translation } from './types.js';
 
 export interface RailsOptions {
@@ -92,7 +93,16 @@ class RailsTranslator extends TranslatorBase {
   }
 
   private visitChildren(node: Node, ctx: Ctx): void {
-    for (const child of node.namedChildren) if (child && !LEAVES.has(child.type)) this.visit(child, ctx);
+    // A cursor reads each child's type without building a node object for the leaves.
+    const cursor = node.walk();
+    try {
+      if (!cursor.gotoFirstChild()) return;
+      do {
+        if (cursor.nodeIsNamed && !LEAVES.has(cursor.nodeType)) this.visit(cursor.currentNode, ctx);
+      } while (cursor.gotoNextSibling());
+    } finally {
+      cursor.delete();
+    }
   }
 
   private visitBlock(call: Node, ctx: Ctx): void {
@@ -245,21 +255,13 @@ class RailsTranslator extends TranslatorBase {
     if (!v) return undefined;
     // Rails casts the default through the column type: JSON for json/jsonb, BigDecimal for decimals.
     if (sqlType && /^jsonb?$/.test(sqlType) && (v.kind === 'arr' || v.kind === 'hash')) {
-      const json = toJson(v);
+      const json = toJson(v, rubyLiteral);
       if (json !== undefined) return literal(json);
     }
     if (sqlType?.startsWith('numeric') && v.kind === 'num' && /^-?\d+$/.test(v.value)) return `${v.value}.0`;
+    const scalar = toSqlLiteral(v, rubyLiteral);
+    if (scalar !== undefined) return scalar;
     switch (v.kind) {
-      case 'str':
-        return literal(v.value);
-      case 'sym':
-        return literal(v.value);
-      case 'num':
-        return v.value;
-      case 'bool':
-        return v.value ? 'true' : 'false';
-      case 'nil':
-        return 'NULL';
       case 'lambda':
         return v.body && (v.body.kind === 'str' || v.body.kind === 'sym') ? v.body.value : undefined;
       case 'arr': {
@@ -584,6 +586,8 @@ class RailsTranslator extends TranslatorBase {
         return true;
       }
       case 'remove_index': {
+        // `remove_index name: :x` has no table: Rails raises ArgumentError before any SQL is sent.
+        if (p.length === 0) return this.notice(node, `not analysed: \`remove_index\` without a table raises ArgumentError in Rails (the table is its first argument), so this ${ctx.direction === 'down' ? 'rollback' : 'migration'} fails before it drops the index`), true;
         if (!table) return fail('the table name'), true;
         const r = this.removeIndexSql(table, args);
         if ('error' in r) return fail(r.error), true;
@@ -745,36 +749,65 @@ class RailsTranslator extends TranslatorBase {
     if (c?.kind === 'str') this.emit(node, 'comment', `COMMENT ON COLUMN ${ident(table)}.${ident(column)} IS ${literal(c.value)}`, ctx);
   }
 
-  /** Scenic: `create_view :name, version: 2` runs `db/views/name_v02.sql`. */
+  /**
+   * Scenic (scenic gem, PostgreSQL adapter): `create_view :name, version: 2` runs
+   * `CREATE VIEW "name" AS <db/views/name_v02.sql>`; `update_view` drops the view and creates
+   * it again (materialized: DROP + CREATE, or with `side_by_side` CREATE under a temporary name,
+   * DROP, RENAME); `replace_view` is `CREATE OR REPLACE VIEW`. `sql_definition:` gives the body
+   * inline. When the body's file is not among the files given, the statements that do not need
+   * it are still reviewed and the body is reported as not analysed, naming the file.
+   */
   private scenicView(node: Node, method: string, args: CallArgs, ctx: Ctx): void {
     const name = nameOf(args.positional[0]);
     const o = args.options;
-    const materialized = truthy(o.get('materialized'));
+    const mat = o.get('materialized');
+    const materialized = truthy(mat);
+    const matOpt = (key: string) => (mat?.kind === 'hash' ? truthy(mat.pairs.get(key)) : false);
     const kind = materialized ? 'MATERIALIZED VIEW' : 'VIEW';
     if (!name) return this.notice(node, `not analysed: \`${method}\`: the view name is not known statically`);
+    const view = ident(name);
     if (method === 'drop_view') {
-      this.emit(node, method, `DROP ${kind} ${truthy(o.get('if_exists')) ? 'IF EXISTS ' : ''}${ident(name)}`, ctx);
+      this.emit(node, method, `DROP ${kind} ${view}`, ctx);
       return;
     }
-    // Scenic's default is version 1.
-    const version = numOf(o.get('version')) ?? numOf(o.get('revert_to_version')) ?? (o.has('sql_definition') ? undefined : '1');
+    // Scenic reads the body before it runs anything: create_view defaults to version 1, the
+    // others need a version (or sql_definition).
     const sqlDef = o.get('sql_definition');
-    let body = sqlDef?.kind === 'str' && !sqlDef.interpolated ? sqlDef.value : undefined;
-    let from = 'sql_definition';
-    if (body === undefined && version) {
+    const version = numOf(o.get('version')) ?? (sqlDef || method !== 'create_view' ? undefined : '1');
+    let body: string | undefined;
+    let missing: string;
+    if (sqlDef) {
+      body = sqlDef.kind === 'str' && !sqlDef.interpolated ? sqlDef.value : undefined;
+      missing = 'its `sql_definition:` is only known at run time';
+    } else if (version) {
       const root = this.opts.path.includes('db/migrate/') ? this.opts.path.slice(0, this.opts.path.indexOf('db/migrate/')) : '';
-      from = `${root}db/views/${name}_v${version.padStart(2, '0')}.sql`;
-      body = this.opts.readFile?.(from);
+      const file = `${root}db/views/${name}_v${version.padStart(2, '0')}.sql`;
+      body = this.opts.readFile?.(file);
+      missing = `its SQL is in ${file}, which is not among the files dbarch was given`;
+    } else {
+      missing = 'the version is not known statically';
     }
-    if (body === undefined) {
-      this.notice(node, `not analysed: Scenic \`${method} :${name}\` runs the SQL of ${from}, which is not among the files dbarch was given`);
-      return;
+    const query = body === undefined ? undefined : stripLineComments(body).trim().replace(/;\s*$/, '');
+    const noData = matOpt('no_data') ? ' WITH NO DATA' : '';
+    const create = (target: string, prefix = 'CREATE') => {
+      if (query !== undefined) this.emit(node, method, `${prefix} ${kind} ${target} AS ${query}${noData}`, ctx);
+    };
+    if (method === 'update_view' && materialized && matOpt('side_by_side')) {
+      // The temporary name is random (`_scenic_sbs_<sha1>`); the indexes are copied to it at run time.
+      const temp = ident(`_scenic_sbs_${sha1Hex(name)}`);
+      create(temp);
+      this.emit(node, method, `DROP MATERIALIZED VIEW ${view}`, ctx);
+      if (query !== undefined) this.emit(node, method, `ALTER MATERIALIZED VIEW ${temp} RENAME TO ${view}`, ctx);
+    } else if (method === 'update_view') {
+      this.emit(node, method, `DROP ${kind} ${view}`, ctx);
+      create(view);
+    } else {
+      create(view, method === 'replace_view' ? 'CREATE OR REPLACE' : 'CREATE');
     }
-    const query = body.trim().replace(/;\s*$/, '');
-    if (method === 'update_view' && !materialized) this.emit(node, method, `DROP VIEW ${ident(name)}`, ctx);
-    if (method === 'update_view' && materialized) this.emit(node, method, `DROP MATERIALIZED VIEW ${ident(name)}`, ctx);
-    const create = method === 'replace_view' ? `CREATE OR REPLACE ${kind}` : `CREATE ${kind}`;
-    this.emit(node, method, `${create} ${ident(name)} AS ${query}`, ctx);
+    if (query === undefined) {
+      const ran = method === 'update_view' ? ` (its \`DROP ${kind}\` is reviewed)` : '';
+      this.notice(node, `not analysed: the body of Scenic \`${method} :${name}\`${ran}: ${missing}`);
+    }
   }
 
   private createTable(node: Node, table: string, args: CallArgs, ctx: Ctx, joinTables?: string[]): void {
@@ -1037,33 +1070,6 @@ const COLUMN_METHODS = new Set([
   'interval', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle', 'oid', 'daterange', 'numrange', 'tsrange', 'tstzrange',
   'int4range', 'int8range', 'enum', 'virtual', 'bit', 'bit_varying', 'serial', 'bigserial', 'primary_key',
 ]);
-
-function toJson(v: RValue): string | undefined {
-  const conv = (x: RValue): unknown => {
-    switch (x.kind) {
-      case 'str':
-      case 'sym':
-        return x.value;
-      case 'num':
-        return Number(x.value);
-      case 'bool':
-        return x.value;
-      case 'nil':
-        return null;
-      case 'arr':
-        return x.items.map(conv);
-      case 'hash':
-        return Object.fromEntries([...x.pairs].map(([k, val]) => [k, conv(val)]));
-      default:
-        throw new Error('not a literal');
-    }
-  };
-  try {
-    return JSON.stringify(conv(v));
-  } catch {
-    return undefined;
-  }
-}
 
 function numOf(v: RValue | undefined): string | undefined {
   return v?.kind === 'num' ? v.value : undefined;

@@ -1,6 +1,7 @@
 // Values of Ruby literals in a tree-sitter-ruby tree: what a migration passes to the DSL.
 import type { Node } from 'web-tree-sitter';
 import { dedent } from './base.js';
+import type { LiteralOf } from './values.js';
 
 export type RValue =
   | { kind: 'sym'; value: string }
@@ -12,6 +13,27 @@ export type RValue =
   | { kind: 'num'; value: string }
   | { kind: 'lambda'; body: RValue | undefined }
   | { kind: 'other'; text: string };
+
+/** Ruby values as literals: a symbol reads as its name (Rails writes `:active` as `'active'`). */
+export const rubyLiteral: LiteralOf<RValue> = (v) => {
+  switch (v.kind) {
+    case 'str':
+      return v;
+    case 'sym':
+      return { kind: 'str', value: v.value, interpolated: false };
+    case 'num':
+    case 'bool':
+      return v;
+    case 'nil':
+      return { kind: 'null' };
+    case 'arr':
+      return { kind: 'list', items: v.items };
+    case 'hash':
+      return { kind: 'map', entries: v.pairs };
+    default:
+      return undefined;
+  }
+};
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", s: ' ', '0': '\0', e: '\x1b' };
 

@@ -197,15 +197,11 @@ class SequelizeTranslator extends JsTranslator {
 
   /** Sequelize's escaping of a schemable default; undefined when it writes none (NOW, UUIDV4) or it is unknown. */
   private defaultSql(v: JsValue, type: string): { sql?: string } | undefined {
+    if (v.kind === 'str' || v.kind === 'num' || v.kind === 'bool' || v.kind === 'null') {
+      const sql = sqlScalar(v);
+      return sql === undefined ? undefined : { sql };
+    }
     switch (v.kind) {
-      case 'str':
-        return v.interpolated ? undefined : { sql: literal(v.value) };
-      case 'num':
-        return { sql: v.value };
-      case 'bool':
-        return { sql: v.value ? 'true' : 'false' };
-      case 'null':
-        return { sql: 'NULL' };
       case 'ref': {
         const last = v.path.split('.').at(-1)!;
         if (last === 'NOW' || last === 'UUIDV4' || last === 'UUIDV1') return {};
@@ -300,6 +296,14 @@ class SequelizeTranslator extends JsTranslator {
     const node = l.node;
     const fail = (why: string) => this.notice(node, `not analysed: \`${l.name}\`: ${why}`);
     const str = (i: number) => this.tableOf(args[i]);
+    // addColumn / changeColumn (table, column, attribute)
+    const columnAttribute = () => {
+      const table = str(0);
+      const column = this.values.str(args[1]);
+      if (!table || !column) return { error: 'the table or column name is not known statically' };
+      const a = this.attribute(table, column, args[2]);
+      return 'error' in a ? a : { table, column, a };
+    };
     const optionsNode = (i: number) => (args[i] && unwrap(args[i]!).type === 'object' ? args[i] : undefined);
     const options = (i: number) => {
       const v = this.values.value(optionsNode(i));
@@ -349,11 +353,9 @@ class SequelizeTranslator extends JsTranslator {
         return;
       }
       case 'addColumn': {
-        const table = str(0);
-        const column = this.values.str(args[1]);
-        if (!table || !column) return fail('the table or column name is not known statically');
-        const a = this.attribute(table, column, args[2]);
-        if ('error' in a) return fail(a.error);
+        const target = columnAttribute();
+        if ('error' in target) return fail(target.error);
+        const { table, column, a } = target;
         this.createEnum(node, table, column, a, ctx, 'addColumn');
         emit('addColumn', `ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column)} ${this.attrSql(a, false)}`, { table, column });
         if (a.comment !== undefined) emit('addColumn', `COMMENT ON COLUMN ${ident(table)}.${ident(column)} IS ${literal(a.comment)}`, { table, column });
@@ -361,11 +363,9 @@ class SequelizeTranslator extends JsTranslator {
         return;
       }
       case 'changeColumn': {
-        const table = str(0);
-        const column = this.values.str(args[1]);
-        if (!table || !column) return fail('the table or column name is not known statically');
-        const a = this.attribute(table, column, args[2]);
-        if ('error' in a) return fail(a.error);
+        const target = columnAttribute();
+        if ('error' in target) return fail(target.error);
+        const { table, column, a } = target;
         const t = ident(table);
         const c = ident(column);
         const facts = { table, column };

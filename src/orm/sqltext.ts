@@ -1,6 +1,7 @@
 // SQL spelling shared by the translators: identifiers and literals quoted as the frameworks
 // quote them, so the generated statements parse exactly as the framework's would.
 import { createHash } from 'node:crypto';
+import { lex } from '../sql/lexer.js';
 
 export function ident(name: string): string {
   return name
@@ -16,6 +17,22 @@ export function literal(value: string): string {
 /** Generated statements live on one line of the layout: line breaks in user text become spaces. */
 export function oneLine(sql: string): string {
   return sql.replace(/\r\n|\r|\n/g, ' ');
+}
+
+/** `-- …` comments end at a line break, which the one-line layout removes: drop them first. */
+export function stripLineComments(sql: string): string {
+  let out = '';
+  let at = 0;
+  for (const c of lex(sql).comments) {
+    if (c.block) continue;
+    out += sql.slice(at, c.start);
+    at = c.end;
+  }
+  return out + sql.slice(at);
+}
+
+export function sha1Hex(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
 }
 
 export function sha256Hex(text: string, length: number): string {

@@ -40,14 +40,17 @@ describe.skipIf(!corpus)('ORM corpus', () => {
     expect(internal).toEqual([]);
   });
 
-  it('lago-api (Rails): ≥ 95% of the ActiveRecord DSL operations are analysed at their line; Scenic views without their SQL files are reported', { timeout: 120_000 }, async () => {
+  it('lago-api (Rails): ≥ 95% of the DSL operations are analysed at their line; Scenic bodies missing from the corpus are reported, and counted as partly analysed', { timeout: 120_000 }, async () => {
     const c = await coverage('lago-api');
-    const views = (c.missed.get('create_view') ?? 0) + (c.missed.get('update_view') ?? 0);
-    const activeRecord = c.ops - views;
-    expect(c.analysed / activeRecord).toBeGreaterThanOrEqual(0.95);
+    expect(c.analysed / c.ops).toBeGreaterThanOrEqual(0.95);
+    // db/views/*.sql is not in the corpus: update_view reviews its DROP VIEW (partly analysed),
+    // create_view has nothing to review without its body.
+    expect([...c.partly]).toEqual([['update_view', 35]]);
+    expect(c.missed.get('create_view')).toBe(32);
     const notices = c.report.files.flatMap((f) => f.findings.filter((x) => x.rule === 'orm-not-analysed' && /Scenic/.test(x.message)));
-    expect(notices.length).toBe(views);
-    console.info(`lago-api: ${c.analysed}/${c.ops} DSL operations analysed (${((100 * c.analysed) / c.ops).toFixed(1)}%), ${c.analysed}/${activeRecord} without Scenic views`);
+    expect(notices.length).toBe(35 + 32);
+    expect(notices.every((n) => /db\/views\/\w+_v\d{2,}\.sql, which is not among the files/.test(n.message))).toBe(true);
+    console.info(`lago-api: ${c.analysed}/${c.ops} DSL operations analysed (${((100 * c.analysed) / c.ops).toFixed(1)}%), of which 35 partly (view body missing)`);
   });
 
   it.each([['hexpm', 'Ecto'], ['saleor', 'Django'], ['redash', 'Alembic']])('%s (%s): ≥ 95% of the DSL operations are analysed at their line', { timeout: 120_000 }, async (project) => {

@@ -14,6 +14,14 @@ import type { HistoryFile } from '../../src/trace/replay.js';
 const root = fileURLToPath(new URL('../../fixtures/projects/', import.meta.url));
 const projects = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
 
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 function listFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
@@ -63,7 +71,8 @@ describe('replay of the fixture projects', () => {
       if (m.kind !== 'migration' || m.direction !== 'up') continue;
       const content = readFileSync(join(dir, m.path), 'utf8');
       // Rails, Ecto, Django, Alembic, Knex and Sequelize DSL is translated to SQL; other frameworks give their embedded SQL only.
-      const translated = ormUnits(m, content, models);
+      // Files a migration reads (Scenic's db/views) come from the project, as analyze() reads them.
+      const translated = ormUnits(m, content, models, { readFile: (p) => readIfPresent(join(dir, p)) });
       const unit = (translated ?? sqlUnits(m, content)).find((u) => u.direction === 'up');
       // Template values from the framework's configuration (Flyway placeholders), as analyze() uses them.
       const parsed = m.vars ? { parsed: parseSql(unit?.sql ?? '', { path: m.path, vars: m.vars }) } : {};
