@@ -38,7 +38,7 @@ import {
 } from './render.js';
 import type { Selector } from './select.js';
 import { historyDirsOf, needsContent } from './select.js';
-import { needsOrmHistory } from '../orm/index.js';
+import { companionPaths, needsOrmHistory } from '../orm/index.js';
 
 export type { AnalyzeInput } from '../analyze.js';
 export type AnalyzeFn = (input: AnalyzeInput) => Promise<Report>;
@@ -93,6 +93,27 @@ export interface ReviewResult {
  * Reads behind a review: the App reads through the API, the Action from its checkout and
  * git history. Writes always go through the Octokit, so both leave the same check and comments.
  */
+/**
+ * The other files the pull request's migrations read when they run (Scenic's `db/views/*.sql`,
+ * Liquibase `sqlFile`), fetched at the head commit, as analyze()'s `readFile`; undefined when
+ * they read none. A file missing there stays missing: the analyzer reports it by name.
+ */
+export async function fetchCompanions(
+  source: Pick<ReviewSource, 'fetchFiles'>,
+  sha: string,
+  files: { path: string; content: string | Uint8Array }[],
+  config: DbarchConfig,
+): Promise<((path: string) => string | undefined) | undefined> {
+  const paths = await companionPaths(files, config);
+  if (paths.length === 0) return undefined;
+  const fetched = await source.fetchFiles({ sha, paths, maxBytes: config.maxFileBytes });
+  const text = new Map<string, string>();
+  for (const [path, blob] of fetched) {
+    if (blob.content !== undefined) text.set(path, typeof blob.content === 'string' ? blob.content : new TextDecoder().decode(blob.content));
+  }
+  return (path) => text.get(path);
+}
+
 export interface ReviewSource {
   loadConfig(): Promise<DbarchConfig>;
   listMigrations(ref: { pull: Pick<PullInfo, 'number' | 'changedFiles' | 'headSha' | 'baseSha'>; config: DbarchConfig }): Promise<PullMigrations>;
@@ -210,9 +231,12 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
       history = await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes });
     }
 
+    stage = 'fetching the files the migrations read';
+    const readFile = await fetchCompanions(source, job.headSha, analysed, config);
+
     signal.throwIfAborted();
     stage = 'analysing the migrations';
-    const report = await deps.analyze({ files: analysed, history, config, trace: config.trace.enabled, signal });
+    const report = await deps.analyze({ files: analysed, history, config, trace: config.trace.enabled, signal, ...(readFile ? { readFile } : {}) });
     signal.throwIfAborted();
 
     // The verdict first: a required check should not wait for the comment and the review.

@@ -12,6 +12,7 @@ import { PULL_REQUEST_CHANGE } from '../types.js';
 import type { RenderNotes, ReviewFile } from '../app/render.js';
 import { buildCommentBody, isIncomplete } from '../app/render.js';
 import type { AnalyzeFn, ReviewSource } from '../app/review.js';
+import { fetchCompanions } from '../app/review.js';
 import type { PullInfo } from '../app/queue.js';
 import type { Report } from '../types.js';
 import { resolveSquawkBinary } from '../engines/squawk.js';
@@ -72,7 +73,8 @@ export async function analysePull(
   const history = config.trace.enabled || needsOrmHistory(analysed, config)
     ? await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes })
     : undefined;
-  const report = await analyze({ files: analysed, history, config, trace: config.trace.enabled });
+  const readFile = await fetchCompanions(source, pull.headSha, analysed, config);
+  const report = await analyze({ files: analysed, history, config, trace: config.trace.enabled, ...(readFile ? { readFile } : {}) });
   // Fail closed as the App does: what could not be analysed is not vouched for (`unanalysed: neutral` softens it).
   const failed = reportFails(report, config.failOn) || (config.unanalysed === 'failure' && isIncomplete(report, notes));
   return { kind: 'report', config, notes, report, failed, migrationFiles, reviewFiles };
