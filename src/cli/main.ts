@@ -134,12 +134,11 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
     return 0;
   }
   if (command !== 'lint') throw new UsageError(`unknown command '${command}' (see dbarch --help)`);
-  const { changedSince, describeLoose, discover: discoverMigrations, repoRoot, sortMigrations, splitByChanged } = await import('../migrations/index.js');
-
   // Load the analyzer and the parser's WASM while the files are found and read.
   // With --cache the analyzer is loaded only if some file missed the cache.
   const analyzerReady = deps.analyze || values.cache ? undefined : preloadAnalyzer();
   analyzerReady?.catch(() => undefined);
+  const { changedSince, describeLoose, discover: discoverMigrations, repoRoot, sortMigrations, splitByChanged } = await import('../migrations/index.js');
   // Real path: git reports the repository root resolved, and --since compares paths.
   const cwd = realpathOr(deps.cwd ?? process.cwd());
   const format: Format = oneOf('--format', values.format ?? 'text', FORMATS);
@@ -289,8 +288,12 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
 }
 
 async function preloadAnalyzer(): Promise<CliDeps['analyze']> {
-  const [{ analyze }, { initParser }] = await Promise.all([import('../analyze.js'), import('../sql/index.js')]);
-  await initParser();
+  // The parser first, on its own: its WASM is read and compiled (off this thread) while the
+  // rest of the analyzer's modules load.
+  const parserReady = (await import('../sql/index.js')).initParser();
+  parserReady.catch(() => undefined);
+  const { analyze } = await import('../analyze.js');
+  await parserReady;
   return analyze;
 }
 

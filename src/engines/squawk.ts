@@ -1,7 +1,7 @@
 // squawk as a second engine: run the native binary that squawk-cli installs, in a few
 // batched processes, and map its JSON to the common Finding.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -65,6 +65,11 @@ export const SQUAWK_ENV: Readonly<Record<string, string>> = Object.freeze({ NO_C
 const PARALLEL_SPLIT_BYTES = 512 * 1024;
 /** Scratch files written concurrently (libuv's pool has 4 threads by default). */
 const SCRATCH_WRITERS = 16;
+/**
+ * Up to this many files are written at once (well under a millisecond), so squawk is started
+ * before the caller's lint loop holds the thread and runs alongside it instead of after it.
+ */
+const SYNC_SCRATCH_FILES = 16;
 
 const PLATFORM_PACKAGES: Record<string, string> = {
   'darwin-x64': '@squawk-cli/darwin-x64',
@@ -98,8 +103,29 @@ export function resolveSquawkBinary(): string | undefined {
  * thousands of files on disk cost ~2 s for the corpus, on tmpfs ~50 ms. A small or full
  * /dev/shm (Docker gives 64 MB) falls back to the OS temp dir.
  */
+function scratchRoots(): string[] {
+  return process.platform === 'linux' && existsSync('/dev/shm') ? ['/dev/shm', tmpdir()] : [tmpdir()];
+}
+
+/** writeScratch for a few files, without giving up the thread. */
+function writeScratchSync(files: SquawkInputFile[], names: string[]): string {
+  const roots = scratchRoots();
+  for (const [n, root] of roots.entries()) {
+    const dir = mkdtempSync(join(root, 'dbarch-squawk-'));
+    try {
+      files.forEach((f, i) => writeFileSync(join(dir, names[i]!), f.source));
+      writeFileSync(join(dir, '.squawk.toml'), '');
+      return dir;
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      if (n === roots.length - 1) throw err;
+    }
+  }
+  throw new Error('unreachable');
+}
+
 async function writeScratch(files: SquawkInputFile[], names: string[]): Promise<string> {
-  const roots = process.platform === 'linux' && existsSync('/dev/shm') ? ['/dev/shm', tmpdir()] : [tmpdir()];
+  const roots = scratchRoots();
   for (const [n, root] of roots.entries()) {
     const dir = await mkdtemp(join(root, 'dbarch-squawk-'));
     try {
@@ -121,6 +147,7 @@ async function writeScratch(files: SquawkInputFile[], names: string[]): Promise<
   throw new Error('unreachable');
 }
 
+/** Runs squawk on the files; a few files are written and squawk started before this returns. */
 export async function runSquawk(files: SquawkInputFile[], opts: SquawkOptions): Promise<SquawkResult> {
   const findings = new Map<string, Finding[]>();
   for (const f of files) findings.set(f.path, []);
@@ -134,7 +161,7 @@ export async function runSquawk(files: SquawkInputFile[], opts: SquawkOptions): 
   const names = files.map((_, i) => `f${i}.sql`);
   let dir: string;
   try {
-    dir = await writeScratch(files, names);
+    dir = files.length <= SYNC_SCRATCH_FILES ? writeScratchSync(files, names) : await writeScratch(files, names);
   } catch (err) {
     return { findings, unavailable: `could not write squawk's temp files: ${(err as Error).message}` };
   }

@@ -52,8 +52,10 @@ export function chunkUnits(unitBytes: number[], chunks: number): [number, number
 }
 
 function workerEntry(): { entry: URL | string; eval: boolean } | undefined {
-  const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { entry: js, eval: false };
+  // Beside this module (dist/src/parallel/), or from the CLI bundle in dist/cli/.
+  for (const js of [new URL('./worker.js', import.meta.url), new URL('../src/parallel/worker.js', import.meta.url)]) {
+    if (existsSync(fileURLToPath(js))) return { entry: js, eval: false };
+  }
   // Running from the TypeScript sources (tests): load them through a transpiling hook.
   const hooks = new URL('./ts-hooks.mjs', import.meta.url).href;
   const ts = new URL('./worker.ts', import.meta.url).href;

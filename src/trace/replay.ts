@@ -5,7 +5,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, read
 import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -322,7 +322,11 @@ let blank: Promise<Uint8Array | undefined> | undefined;
 
 /** The blank cluster `npm run build` dumps next to the compiled code (dist/). */
 export function buildSnapshotPath(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', `pglite-blank-${pgliteVersion()}.tgz`);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const name = `pglite-blank-${pgliteVersion()}.tgz`;
+  // This module is dist/src/trace/replay.js, or a chunk of the CLI bundle in dist/cli/.
+  const bundled = join(here, '..', name);
+  return basename(here) === 'cli' && existsSync(bundled) ? bundled : join(here, '..', '..', name);
 }
 
 function blankPath(cacheDir?: string): string {
