@@ -8,17 +8,19 @@
 // one means). The whole cache is dropped when dbarch's version, the squawk version, the
 // PostgreSQL version or the effective config changes.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { DbarchConfig } from '../config/schema.js';
 import type { MigrationFile } from '../migrations/types.js';
+import { unanalysedFiles, type Unanalysed } from '../report/common.js';
+import { filesJsonText } from '../report/json.js';
 import { summarise } from '../report/summary.js';
 import { packageInfo } from '../report/version.js';
-import type { FileReport, Report } from '../types.js';
+import { SEVERITY_RANK, type FileReport, type Report, type ReportSummary, type Severity } from '../types.js';
 
 export const DEFAULT_CACHE_FILE = '.dbarchcache';
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CacheFile {
   path: string;
@@ -26,12 +28,6 @@ export interface CacheFile {
   migration?: MigrationFile;
   /** The change the file belongs to: whether earlier files' tables are new to it. */
   change?: string;
-}
-
-interface Stored {
-  format: number;
-  global: string;
-  entries: Record<string, { key: string; files: FileReport[] }>;
 }
 
 /** `--cache-location`: a file, or a directory (existing, or written with a trailing slash) to hold `.dbarchcache`. */
@@ -121,8 +117,81 @@ export function fileKeys(targets: CacheFile[], history: CacheFile[], order: (fil
   return keys;
 }
 
+/** What the CLI needs of a file's reports without reading them: the summary, the exit code, stderr. */
+export interface EntryFacts {
+  /** Paths of the reports (a file's up and down scripts are two reports of one path). */
+  paths: string[];
+  statements: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+  suppressed: number;
+  /** The most severe finding, if any. */
+  worst: Severity | null;
+  unanalysed: Unanalysed[];
+}
+
+/**
+ * The reports of one file, as analysed or as kept in the cache file: read (JSON.parse) only
+ * when a formatter needs them. Its JSON report text is kept too, so a warm `--format json`
+ * run copies it out instead of serialising the reports again.
+ */
+export class CacheEntry {
+  private reports: FileReport[] | undefined;
+  private json: string | undefined;
+
+  private constructor(
+    readonly key: string,
+    readonly facts: EntryFacts,
+    private readonly stored?: { reports: Buffer; json: Buffer },
+    reports?: FileReport[],
+  ) {
+    this.reports = reports;
+  }
+
+  static fromReports(key: string, files: FileReport[]): CacheEntry {
+    const report = summarise(files);
+    const { statements, errors, warnings, infos, suppressed = 0 } = report.summary;
+    let worst: Severity | null = null;
+    for (const f of files) for (const { severity } of f.findings) if (!worst || SEVERITY_RANK[severity] > SEVERITY_RANK[worst]) worst = severity;
+    const facts: EntryFacts = { paths: files.map((f) => f.path), statements, errors, warnings, infos, suppressed, worst, unanalysed: unanalysedFiles(report) };
+    return new CacheEntry(key, facts, undefined, files);
+  }
+
+  static fromStored(key: string, facts: EntryFacts, reports: Buffer, json: Buffer): CacheEntry {
+    return new CacheEntry(key, facts, { reports, json });
+  }
+
+  files(): FileReport[] {
+    return (this.reports ??= JSON.parse(this.stored!.reports.toString('utf8')) as FileReport[]);
+  }
+
+  /** The JSON report's text of the files (filesJsonText), with their paths as analysed; UTF-8 bytes when read from the cache file. */
+  jsonText(): string | Uint8Array {
+    return this.stored?.json ?? (this.json ??= filesJsonText(this.files()));
+  }
+
+  /** The bytes written to the cache file. */
+  serialised(): { reports: Buffer; json: Buffer } {
+    return this.stored ?? { reports: Buffer.from(JSON.stringify(this.reports)), json: Buffer.from(this.jsonText()) };
+  }
+}
+
+/**
+ * The cache file: a JSON header line, then per file a JSON line (path, key, facts, byte
+ * lengths) followed by its reports' JSON and its JSON report text. A run reads the lines and
+ * keeps the rest as bytes; an unchanged entry is written back as the same bytes.
+ */
+interface EntryLine {
+  path: string;
+  key: string;
+  facts: EntryFacts;
+  reports: number;
+  json: number;
+}
+
 export class LintCache {
-  private entries: Stored['entries'] = {};
+  private entries = new Map<string, CacheEntry>();
   private dirty = false;
 
   private constructor(
@@ -134,46 +203,93 @@ export class LintCache {
   static open(file: string, config: DbarchConfig): LintCache {
     const cache = new LintCache(file, globalKey(config));
     try {
-      const stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
-      if (stored.format === FORMAT && stored.global === cache.global && stored.entries) cache.entries = stored.entries;
-      else cache.dirty = true;
+      cache.entries = readEntries(readFileSync(file), cache.global);
     } catch {
+      cache.entries = new Map();
       cache.dirty = true;
     }
     return cache;
   }
 
-  get(path: string, key: string): FileReport[] | undefined {
-    const e = this.entries[path];
-    return e && e.key === key ? e.files : undefined;
+  /** The cached entry of a file when its key matches. */
+  entry(path: string, key: string): CacheEntry | undefined {
+    const e = this.entries.get(path);
+    return e && e.key === key ? e : undefined;
   }
 
-  set(path: string, key: string, files: FileReport[]): void {
-    this.entries[path] = { key, files };
+  get(path: string, key: string): FileReport[] | undefined {
+    return this.entry(path, key)?.files();
+  }
+
+  set(path: string, key: string, files: FileReport[]): CacheEntry {
+    const entry = CacheEntry.fromReports(key, files);
+    this.entries.set(path, entry);
     this.dirty = true;
+    return entry;
   }
 
   /** Writes the cache atomically (a reader never sees half a file); a failure only costs the next run its speed. */
   save(): string | undefined {
     if (!this.dirty) return undefined;
-    const stored: Stored = { format: FORMAT, global: this.global, entries: this.entries };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(tmp, JSON.stringify(stored));
+      const fd = openSync(tmp, 'w');
+      try {
+        writeAll(fd, Buffer.from(`${JSON.stringify({ format: FORMAT, global: this.global })}\n`));
+        for (const [path, entry] of this.entries) {
+          const { reports, json } = entry.serialised();
+          const line: EntryLine = { path, key: entry.key, facts: entry.facts, reports: reports.length, json: json.length };
+          writeAll(fd, Buffer.from(`${JSON.stringify(line)}\n`));
+          writeAll(fd, reports);
+          writeAll(fd, json);
+        }
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, this.file);
       this.dirty = false;
       return undefined;
     } catch (err) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // nothing was written
+      }
       return `could not write the cache ${this.file}: ${(err as Error).message}`;
     }
   }
 }
 
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+}
+
+/** The entries of a cache file; throws when it is not one of this format and global key. */
+function readEntries(bytes: Buffer, global: string): Map<string, CacheEntry> {
+  const entries = new Map<string, CacheEntry>();
+  let at = bytes.indexOf(0x0a);
+  const header = JSON.parse(bytes.toString('utf8', 0, at)) as { format: number; global: string };
+  if (header.format !== FORMAT || header.global !== global) throw new Error('outdated');
+  at++;
+  while (at < bytes.length) {
+    const eol = bytes.indexOf(0x0a, at);
+    if (eol < 0) throw new Error('truncated');
+    const line = JSON.parse(bytes.toString('utf8', at, eol)) as EntryLine;
+    const reportsAt = eol + 1;
+    const jsonAt = reportsAt + line.reports;
+    at = jsonAt + line.json;
+    if (at > bytes.length) throw new Error('truncated');
+    entries.set(line.path, CacheEntry.fromStored(line.key, line.facts, bytes.subarray(reportsAt, jsonAt), bytes.subarray(jsonAt, at)));
+  }
+  return entries;
+}
+
 /**
- * Runs `analyze` on the files whose key is not in the cache only, and returns the report of
- * all of them in the given order, as one uncached run would. Cached files that come before a
- * file analysed again in its set are passed as `context`: they build the schema it runs on.
+ * Runs `analyze` on the files whose key is not in the cache only, and returns the entries of
+ * all of them in the given order, as one uncached run would report them. Cached files that
+ * come before a file analysed again in its set are passed as `context`: they build the schema
+ * it runs on.
  */
 export async function analyzeWithCache(
   cache: LintCache,
@@ -181,9 +297,9 @@ export async function analyzeWithCache(
   history: CacheFile[],
   order: (files: MigrationFile[]) => MigrationFile[],
   analyze: (files: CacheFile[], context: CacheFile[]) => Promise<Report>,
-): Promise<{ report: Report; hits: number }> {
+): Promise<{ entries: CacheEntry[]; hits: number }> {
   const keys = fileKeys(targets, history, order);
-  const cached = targets.map((t, i) => cache.get(t.path, keys[i]!));
+  const cached = targets.map((t, i) => cache.entry(t.path, keys[i]!));
   const misses = targets.filter((_, i) => !cached[i]);
   const context: CacheFile[] = [];
   for (const set of setsInOrder(targets, order)) {
@@ -194,12 +310,26 @@ export async function analyzeWithCache(
   if (misses.length > 0) {
     for (const f of (await analyze(misses, context)).files) fresh.get(f.path)?.push(f);
   }
-  const files = targets.flatMap((t, i) => {
-    const hit = cached[i];
-    if (hit) return hit;
-    const made = fresh.get(t.path) ?? [];
-    cache.set(t.path, keys[i]!, made);
-    return made;
-  });
-  return { report: summarise(files), hits: targets.length - misses.length };
+  const entries = targets.map((t, i) => cached[i] ?? cache.set(t.path, keys[i]!, fresh.get(t.path) ?? []));
+  return { entries, hits: targets.length - misses.length };
+}
+
+/** The report of the entries (their reports read where they come from the cache file). */
+export function entriesReport(entries: readonly CacheEntry[]): Report {
+  return summarise(entries.flatMap((e) => e.files()));
+}
+
+/** The summary of the entries' reports, as summarise() gives it, without reading them. */
+export function entriesSummary(entries: readonly CacheEntry[]): ReportSummary {
+  const summary = { files: 0, statements: 0, errors: 0, warnings: 0, infos: 0 };
+  let suppressed = 0;
+  for (const { facts } of entries) {
+    summary.files += facts.paths.length;
+    summary.statements += facts.statements;
+    summary.errors += facts.errors;
+    summary.warnings += facts.warnings;
+    summary.infos += facts.infos;
+    suppressed += facts.suppressed;
+  }
+  return suppressed ? { ...summary, suppressed } : summary;
 }

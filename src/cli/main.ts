@@ -8,9 +8,9 @@ import { ConfigError, MAX_FILE_BYTES, defaultConfigValue } from '../config/defau
 import type { DbarchConfig } from '../config/schema.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile } from '../migrations/types.js';
 import { FORMATS, type Format } from '../report/formats.js';
-import { reportFails, unanalysedFiles } from '../report/common.js';
+import { reportFails, unanalysedFiles, type Unanalysed } from '../report/common.js';
 import { packageInfo } from '../report/version.js';
-import { SEVERITIES, type Report, type Severity } from '../types.js';
+import { SEVERITIES, SEVERITY_RANK, type Report, type Severity } from '../types.js';
 import type { AnalyzeInput, SourceFile } from '../analyze.js';
 
 export type { AnalyzeInput } from '../analyze.js';
@@ -100,7 +100,9 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
   const stdout = deps.stdout ?? ((t: string) => void process.stdout.write(t));
   const stderr = deps.stderr ?? ((t: string) => void process.stderr.write(t));
   try {
-    return await run(argv, { ...deps, stdout, stderr });
+    // The process's own stdout also takes bytes (the cache's JSON texts, written as read).
+    const stdoutBytes = deps.stdout ? undefined : (b: Uint8Array) => void process.stdout.write(b);
+    return await run(argv, { ...deps, stdout, stderr }, stdoutBytes);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       stderr(`dbarch: ${err.message}\n`);
@@ -110,7 +112,11 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
   }
 }
 
-async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdout' | 'stderr'>): Promise<number> {
+async function run(
+  argv: string[],
+  deps: Partial<CliDeps> & Pick<CliDeps, 'stdout' | 'stderr'>,
+  stdoutBytes?: (bytes: Uint8Array) => void,
+): Promise<number> {
   if (argv[0] === 'ci') {
     // Its own options; loaded only when used.
     const { ciCommand } = await import('../ci/index.js');
@@ -244,14 +250,28 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
       ...trace,
       ...(parallel !== undefined ? { parallel } : {}),
     });
+  const writeOutput = (produce: (write: (chunk: string | Uint8Array) => void) => void) => {
+    if (values.output) writeToFile(resolve(cwd, values.output), produce);
+    else produce((chunk) => (typeof chunk === 'string' ? deps.stdout(chunk) : stdoutBytes ? stdoutBytes(chunk) : deps.stdout(Buffer.from(chunk).toString('utf8'))));
+  };
+  const display = (key: string) => candidates.byKey.get(key)?.display ?? key;
   let report: Report;
   // The trace runs the migrations for real each time: its results are not cached here.
   if (values.cache && !('trace' in trace)) {
-    const { LintCache, analyzeWithCache, cacheFilePath } = await import('./cache.js');
+    const { LintCache, analyzeWithCache, cacheFilePath, entriesReport, entriesSummary } = await import('./cache.js');
     const cache = LintCache.open(cacheFilePath(values['cache-location'], cwd), config);
-    ({ report } = await analyzeWithCache(cache, targets.map(asInput), historyFiles, sortMigrations, run));
+    const { entries } = await analyzeWithCache(cache, targets.map(asInput), historyFiles, sortMigrations, run);
     const problem = cache.save();
     if (problem) deps.stderr(`dbarch: ${problem}\n`);
+    if (format === 'json' && entries.every((e) => e.facts.paths.every((p) => display(p) === p))) {
+      // The JSON texts the cache kept are copied out: no report is read or serialised again.
+      const { writeJsonTexts } = await import('../report/json.js');
+      const items = entries.filter((e) => e.facts.paths.length > 0).map((e) => () => e.jsonText());
+      writeOutput((write) => writeJsonTexts(items, entriesSummary(entries), write));
+      const fails = entries.some((e) => e.facts.worst !== null && SEVERITY_RANK[e.facts.worst] >= SEVERITY_RANK[failOn]);
+      return verdict(entries.flatMap((e) => e.facts.unanalysed.map((u) => ({ ...u, path: display(u.path) }))), fails);
+    }
+    report = entriesReport(entries);
   } else {
     report = await run(targets.map(asInput));
   }
@@ -259,32 +279,33 @@ async function run(argv: string[], deps: Partial<CliDeps> & Pick<CliDeps, 'stdou
   // Report paths as the user sees them (keys drop leading ../ so discovery globs match).
   const sources = new Map<string, string>();
   for (const file of report.files) {
-    const c = candidates.byKey.get(file.path);
-    const display = c?.display ?? file.path;
+    const shown = display(file.path);
     if (format === 'text') {
       const bytes = read(file.path);
-      if (bytes) sources.set(display, new TextDecoder().decode(bytes).replace(/^\uFEFF/, ''));
+      if (bytes) sources.set(shown, new TextDecoder().decode(bytes).replace(/^\uFEFF/, ''));
     }
-    file.path = display;
+    file.path = shown;
   }
 
   const color = values['no-color'] ? false : (values.color ?? (!values.output && (deps.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR))));
   if (format === 'json') {
     // Written one file at a time: the whole report never sits in memory as text.
     const { writeJson } = await import('../report/json.js');
-    if (values.output) writeToFile(resolve(cwd, values.output), (write) => writeJson(report, write));
-    else writeJson(report, deps.stdout);
+    writeOutput((write) => writeJson(report, write));
   } else {
     const { formatReport } = await import('../report/index.js');
     const output = formatReport(format, report, { color, sources, junit: { failOn } });
     if (values.output) writeFileSync(resolve(cwd, values.output), output);
     else deps.stdout(output);
   }
-  // Fail closed: a file dbarch could not analyse is not reported as safe.
-  const unanalysed = unanalysedFiles(report);
-  for (const u of unanalysed) deps.stderr(`dbarch: not analysed: ${u.path}: ${u.reason}\n`);
-  if (unanalysed.length && config.unanalysed === 'failure') return 1;
-  return reportFails(report, failOn) ? 1 : 0;
+  return verdict(unanalysedFiles(report), reportFails(report, failOn));
+
+  function verdict(unanalysed: Unanalysed[], fails: boolean): number {
+    // Fail closed: a file dbarch could not analyse is not reported as safe.
+    for (const u of unanalysed) deps.stderr(`dbarch: not analysed: ${u.path}: ${u.reason}\n`);
+    if (unanalysed.length && config.unanalysed === 'failure') return 1;
+    return fails ? 1 : 0;
+  }
 }
 
 async function preloadAnalyzer(): Promise<CliDeps['analyze']> {
@@ -474,11 +495,11 @@ function gitMessage(err: unknown): string {
   return firstLine(stderr || e.message);
 }
 
-function writeToFile(path: string, produce: (write: (text: string) => void) => void): void {
+function writeToFile(path: string, produce: (write: (chunk: string | Uint8Array) => void) => void): void {
   const fd = openSync(path, 'w');
   try {
-    produce((text) => {
-      const bytes = Buffer.from(text, 'utf8');
+    produce((chunk) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
     });
   } finally {

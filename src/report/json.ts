@@ -1,6 +1,6 @@
 // The JSON contract. These names are always present (null when a
 // finding has no relation, lock or fix); everything else is additive.
-import type { FileReport, Finding, Report, StatementReport } from '../types.js';
+import type { FileReport, Finding, Report, ReportSummary, StatementReport } from '../types.js';
 
 export const JSON_REPORT_VERSION = 1;
 
@@ -54,21 +54,60 @@ export function writeJson(report: Report, write: (text: string) => void): void {
     return;
   }
   let pending = `{\n  "version": ${JSON_REPORT_VERSION},\n  "files": [\n`;
-  // A batch of files stringified inside the same wrapper the whole report has: the items come
-  // out indented as they are in the report, with no re-indenting pass over the text.
-  const open = '{\n  "files": [\n';
-  const close = '\n  ]\n}';
   for (let i = 0; i < report.files.length; i += FILES_PER_BATCH) {
     const batch = report.files.slice(i, i + FILES_PER_BATCH);
-    const text = JSON.stringify({ files: batch.map(fileJson) }, null, 2);
     const last = i + FILES_PER_BATCH >= report.files.length;
-    pending += `${text.slice(open.length, text.length - close.length)}${last ? '\n' : ',\n'}`;
+    pending += `${filesJsonText(batch)}${last ? '\n' : ',\n'}`;
     if (pending.length >= CHUNK_CHARS) {
       write(pending);
       pending = '';
     }
   }
   write(`${pending}  ],\n  "summary": ${JSON.stringify(summaryJson(report), null, 2).replaceAll('\n', '\n  ')}\n}\n`);
+}
+
+/**
+ * Files as they appear in the report's "files" array: indented, joined by ",\n", without a
+ * separator after the last. They are stringified inside the same wrapper the whole report
+ * has, so they come out indented as in the report, with no re-indenting pass over the text.
+ */
+export function filesJsonText(files: FileReport[]): string {
+  if (files.length === 0) return '';
+  const open = '{\n  "files": [\n';
+  const close = '\n  ]\n}';
+  const text = JSON.stringify({ files: files.map(fileJson) }, null, 2);
+  return text.slice(open.length, text.length - close.length);
+}
+
+/**
+ * writeJson from the texts of the files (filesJsonText), as the lint cache keeps them: nothing
+ * is serialised again. Items given as UTF-8 bytes are passed on as bytes (each write holds
+ * whole items).
+ */
+export function writeJsonTexts(
+  items: readonly (() => string | Uint8Array)[],
+  summary: ReportSummary,
+  write: (chunk: string | Uint8Array) => void,
+): void {
+  if (items.length === 0) {
+    write(formatJson({ files: [], summary }));
+    return;
+  }
+  let pending: (string | Uint8Array)[] = [`{\n  "version": ${JSON_REPORT_VERSION},\n  "files": [\n`];
+  let size = 0;
+  const flush = () => {
+    write(pending.every((p) => typeof p === 'string') ? pending.join('') : Buffer.concat(pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    pending = [];
+    size = 0;
+  };
+  items.forEach((item, i) => {
+    const text = item();
+    pending.push(text, i < items.length - 1 ? ',\n' : '\n');
+    size += text.length;
+    if (size >= CHUNK_CHARS) flush();
+  });
+  pending.push(`  ],\n  "summary": ${JSON.stringify(summaryJson({ files: [], summary }), null, 2).replaceAll('\n', '\n  ')}\n}\n`);
+  flush();
 }
 
 function statementJson(s: StatementReport): Record<string, unknown> {

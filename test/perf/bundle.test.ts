@@ -62,4 +62,19 @@ describe.skipIf(!built)('the CLI bundle (needs `npm run build`)', () => {
     expect(bundled.stdout).toBe(plain.stdout);
     expect(bundled.status).toBe(plain.status);
   }, 180_000);
+
+  it('writes a warm --cache JSON report to its stdout byte for byte as an uncached run', () => {
+    const cache = join(scratch, 'lint.cache');
+    const plain = run(ARGS, 'p.txt');
+    const cold = run([...ARGS, '--cache', '--cache-location', cache], 'c.txt');
+    const warm = run([...ARGS, '--cache', '--cache-location', cache], 'w.txt');
+    expect(existsSync(cache)).toBe(true);
+    expect(cold.stdout).toBe(plain.stdout);
+    expect(warm.stdout).toBe(plain.stdout);
+    expect(warm.status).toBe(plain.status);
+    // Nothing was analysed: the analyzer and the parser were not even loaded.
+    const analyzer = (m: string) => /\/(analyze|sql)-[A-Z0-9]+\.js$/.test(m);
+    expect(plain.modules.some(analyzer)).toBe(true);
+    expect(warm.modules.some(analyzer)).toBe(false);
+  }, 180_000);
 });

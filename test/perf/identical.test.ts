@@ -106,6 +106,33 @@ describe('same findings however they are computed', () => {
   });
 });
 
+describe('--cache in every output', () => {
+  it('gives the uncached report in the other formats, to a file, and from a cache file cut short', async () => {
+    const cacheFile = join(root, 'cache-formats', 'lint.cache');
+    for (const format of ['text', 'sarif', 'github', 'junit']) {
+      const plain = await lint('--format', format, '--no-color');
+      expect(plain.out.length).toBeGreaterThan(1000);
+      for (const run of ['cold', 'warm']) {
+        const cached = await lint('--format', format, '--no-color', '--cache', '--cache-location', cacheFile);
+        expect({ format, run, out: cached.out, err: cached.err, code: cached.code }).toEqual({ format, run, out: plain.out, err: plain.err, code: plain.code });
+      }
+    }
+    const plain = await lint();
+    const output = join(root, 'report.json');
+    const warm = await lint('--cache', '--cache-location', cacheFile, '--output', output);
+    expect(warm.out).toBe('');
+    expect(readFileSync(output, 'utf8')).toBe(plain.out);
+    expect(warm.code).toBe(plain.code);
+
+    // A cache file cut short (a full disk, a killed run) is an empty cache, and is written again.
+    const whole = readFileSync(cacheFile);
+    writeFileSync(cacheFile, whole.subarray(0, whole.length >> 1));
+    const again = await lint('--cache', '--cache-location', cacheFile);
+    expect(again.out).toBe(plain.out);
+    expect(readFileSync(cacheFile).equals(whole)).toBe(true);
+  }, 180_000);
+});
+
 describe('lint workers', () => {
   it('lint every unit in worker threads exactly as the main thread does', async () => {
     const { analysisUnits, lintUnit } = await import('../../src/analyze.js');
