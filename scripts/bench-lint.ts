@@ -42,6 +42,8 @@ function oneFile(dir: string, files: string[]): string {
 interface Measure {
   wallS: number;
   rssKb?: number;
+  /** user + sys CPU seconds (GNU time); moves much less with other engineers' load than wall time. */
+  cpuS?: number;
   exit: number | null;
 }
 
@@ -50,7 +52,7 @@ function measure(cmd: string, args: string[], cwd: string, stdoutFile: string, t
   const scratch = mkdtempSync(join(tmpdir(), 'dbarch-bench-'));
   const timeFile = join(scratch, 'time');
   const useTime = existsSync(TIME);
-  const [exe, argv] = useTime ? [TIME, ['-f', '%e %M', '-o', timeFile, cmd, ...args]] : [cmd, args];
+  const [exe, argv] = useTime ? [TIME, ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
   const out = openSync(stdoutFile, 'w');
   const started = process.hrtime.bigint();
   return new Promise((resolvePromise) => {
@@ -61,14 +63,18 @@ function measure(cmd: string, args: string[], cwd: string, stdoutFile: string, t
       closeSync(out);
       const wallS = Number(process.hrtime.bigint() - started) / 1e9;
       let rssKb: number | undefined;
+      let cpuS: number | undefined;
       if (useTime && existsSync(timeFile)) {
         const last = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1) ?? '';
-        const m = /^([\d.]+) (\d+)$/.exec(last);
+        const m = /^([\d.]+) (\d+) ([\d.]+) ([\d.]+)$/.exec(last);
         // Wall time from our own clock (GNU time rounds to 10 ms, too coarse for one file).
-        if (m) rssKb = Number(m[2]);
+        if (m) {
+          rssKb = Number(m[2]);
+          cpuS = Number(m[3]) + Number(m[4]);
+        }
       }
       rmSync(scratch, { recursive: true, force: true });
-      resolvePromise({ wallS, rssKb, exit: code });
+      resolvePromise({ wallS, rssKb, exit: code, ...(cpuS !== undefined ? { cpuS } : {}) });
     });
   });
 }
@@ -94,6 +100,7 @@ export async function run(): Promise<string> {
   if (!squawk || !existsSync(join(repo, 'dist', 'src', 'cli', 'main.js'))) {
     return '## Lint: dbarch vs squawk\n\nSkipped: needs the build (`npm run build`) and the squawk binary.\n';
   }
+  const loadAtStart = loadavg();
   const runs = Number(process.env.DBARCH_BENCH_RUNS ?? 3);
   const timeoutS = Number(process.env.DBARCH_BENCH_TIMEOUT_S ?? 900);
   const files = corpusFiles(dir).filter((f) => existsSync(join(dir, f)));
@@ -192,23 +199,24 @@ export async function run(): Promise<string> {
 
   const wallOf = (v: Variant) => median(results.get(v.name)!.map((m) => m.wallS));
   const rssOf = (v: Variant) => Math.max(...results.get(v.name)!.map((m) => m.rssKb ?? 0)) / 1024;
+  const cpuOf = (v: Variant) => median(results.get(v.name)!.map((m) => m.cpuS ?? NaN));
   const rows = variants.map((v) => {
     const ms = results.get(v.name)!;
     const wall = wallOf(v);
     const peer = v.name.includes('one file') ? variants[5]! : variants[0]!;
     const exits = [...new Set(ms.map((m) => String(m.exit)))].join('/');
     const many = !v.name.includes('one file') && !v.name.includes('--help');
-    return `| ${v.name} | \`${v.command}\` | ${wall.toFixed(3)} | ${ms.map((m) => m.wallS.toFixed(3)).join(', ')} | ${rssOf(v).toFixed(0)} | ${many ? Math.round(files.length / wall).toLocaleString('en-US') : '–'} | ${many && statements ? Math.round(statements / wall).toLocaleString('en-US') : '–'} | ${(wall / wallOf(peer)).toFixed(2)}× | ${(rssOf(v) / rssOf(peer)).toFixed(1)}× | ${exits} |`;
+    return `| ${v.name} | \`${v.command}\` | ${wall.toFixed(3)} | ${ms.map((m) => m.wallS.toFixed(3)).join(', ')} | ${cpuOf(v).toFixed(2)} | ${rssOf(v).toFixed(0)} | ${many ? Math.round(files.length / wall).toLocaleString('en-US') : '–'} | ${many && statements ? Math.round(statements / wall).toLocaleString('en-US') : '–'} | ${(wall / wallOf(peer)).toFixed(2)}× | ${(rssOf(v) / rssOf(peer)).toFixed(1)}× | ${exits} |`;
   });
   const cold = wallOf(variants[1]!);
   const ratios = [
     `- whole corpus, default engines: **${(cold / wallOf(variants[0]!)).toFixed(2)}×** squawk's wall time (target ≤ 1.5×), peak RSS **${rssOf(variants[1]!).toFixed(0)} MiB** (target ≤ 120 MiB)`,
-    `- one file end to end: **${wallOf(variants[6]!).toFixed(2)} s** (target ≤ 0.25 s), ${(wallOf(variants[6]!) / wallOf(variants[5]!)).toFixed(0)}× squawk; \`--help\` alone ${wallOf(variants[7]!).toFixed(2)} s`,
-    `- \`--cache\` re-run on the unchanged corpus: **${((wallOf(variants[4]!) / cold) * 100).toFixed(0)}%** of the cold run (target ≤ 20%)`,
+    `- one file end to end: **${wallOf(variants[6]!).toFixed(2)} s** (target ≤ 0.25 s; fastest run ${Math.min(...results.get(variants[6]!.name)!.map((m) => m.wallS)).toFixed(2)} s, CPU ${cpuOf(variants[6]!).toFixed(2)} s), ${(wallOf(variants[6]!) / wallOf(variants[5]!)).toFixed(0)}× squawk; \`--help\` alone ${wallOf(variants[7]!).toFixed(2)} s`,
+    `- \`--cache\` re-run on the unchanged corpus: **${((wallOf(variants[4]!) / cold) * 100).toFixed(0)}%** of the cold run (target ≤ 20%); CPU (user + sys) ${((cpuOf(variants[4]!) / cpuOf(variants[1]!)) * 100).toFixed(0)}% of the cold run's`,
     `- same report: ${identical.join('; ')}`,
   ];
   process.stderr.write(`${ratios.join('\n')}\n`);
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average (1 / 5 / 15 min) at the start ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')}, at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`;
 
   const threshold = await thresholdTable(dir, files, bin, runs, timeoutS, scratch);
   rmSync(scratch, { recursive: true, force: true });
@@ -216,12 +224,12 @@ export async function run(): Promise<string> {
   return [
     '## Lint: dbarch vs squawk on the whole corpus',
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; the machine is shared with other engineers' builds and tests, so compare the ratios (each measured in the same interleaved runs), not the absolute times. ${files.length.toLocaleString('en-US')} files (every path in \`order/*.tsv\`), passed explicitly, cwd = the corpus; ${runs} interleaved runs per variant; wall time from the parent's clock (process spawn to exit), peak RSS from \`/usr/bin/time\`. Statements/s uses dbarch's statement count for all rows. squawk printed ${squawkEntries.toLocaleString('en-US')} JSON entries. One file: \`${one}\`.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}; the machine is shared with other engineers' builds and tests, so compare the ratios (each measured in the same interleaved runs), not the absolute times. ${files.length.toLocaleString('en-US')} files (every path in \`order/*.tsv\`), passed explicitly, cwd = the corpus; ${runs} interleaved runs per variant; wall time from the parent's clock (process spawn to exit), peak RSS and CPU (user + sys) from \`/usr/bin/time\`. Statements/s uses dbarch's statement count for all rows. squawk printed ${squawkEntries.toLocaleString('en-US')} JSON entries. One file: \`${one}\`.`,
     '',
     ...ratios,
     '',
-    '| variant | command | median wall (s) | runs (s) | peak RSS (MiB) | files/s | statements/s | time vs squawk | RSS vs squawk | exit |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|---|',
+    '| variant | command | median wall (s) | runs (s) | median CPU (s) | peak RSS (MiB) | files/s | statements/s | time vs squawk | RSS vs squawk | exit |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
     '',
     summary,
