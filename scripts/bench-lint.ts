@@ -268,7 +268,7 @@ async function thresholdTable(dir: string, files: string[], bin: string, runs: n
   return [
     '### Worker threads by input size (built-in engine, median of interleaved runs)',
     '',
-    'The default (`--concurrency auto`) starts threads from 256 KiB of SQL (`PARALLEL_MIN_BYTES` in `src/parallel/pool.ts`), on the cores squawk leaves free: with both engines on two cores, none.',
+    'The default (`--concurrency auto`) starts threads from 256 KiB of SQL (`PARALLEL_MIN_BYTES` in `src/parallel/pool.ts`), on the cores squawk leaves free, and only when at least three are (`MIN_LANES`): on two cores two threads were slower than one at every size below.',
     '',
     '| SQL | files | one thread (s) | two threads (s) | two / one |',
     '|---:|---:|---:|---:|---:|',

@@ -13,6 +13,8 @@ import type { ChunkResult, LintableUnit, ToMain, ToWorker } from './protocol.js'
  * WASM, about 0.15 s) costs more than it saves; measured with `npm run bench` (lint area).
  */
 export const PARALLEL_MIN_BYTES = 256 * 1024;
+/** Fewest free cores worth spreading over. */
+export const MIN_LANES = 3;
 /** Chunks per lane: small enough to balance uneven files, large enough to keep messaging cheap. */
 const CHUNKS_PER_LANE = 16;
 /** Chunks queued at a worker, so it never waits for the main thread to finish its own chunk. */
@@ -29,7 +31,10 @@ export function parallelPlan(unitBytes: number[], parallel?: boolean | number, c
   const total = unitBytes.reduce((a, b) => a + b, 0);
   // Cores another engine keeps busy meanwhile (squawk) are not ours to fill.
   const lanes = cores - reserved;
-  if (total < PARALLEL_MIN_BYTES || lanes < 2) return 0;
+  // Two lanes never paid off: each worker loads the modules and the parser, warms up its own
+  // JIT and re-reads the schema the other lane's earlier files built; on two cores two threads
+  // took 1.18–1.31× one thread's time at every input size (docs/benchmarks.md, lint area).
+  if (total < PARALLEL_MIN_BYTES || lanes < MIN_LANES) return 0;
   return lanes - 1;
 }
 
