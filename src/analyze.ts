@@ -10,7 +10,7 @@ import { lintFacts } from './rules/engine.js';
 import { withOptOut } from './rules/optout.js';
 import { mergeFindings, squawkAliases, squawkCovered } from './engines/merge.js';
 import { RULES } from './rules/registry.js';
-import { applySourceMap, dslFindings, ModelHistory, ormUnits, prepareOrm, remapFindings, type OrmSourceMap } from './orm/index.js';
+import { applySourceMap, dslFindings, ModelHistory, ormUnits, prepareOrm, remapFindings, type OrmSourceMap, type TranslateOptions } from './orm/index.js';
 import type { Telemetry } from './telemetry.js';
 import { lintInParallel, parallelPlan } from './parallel/pool.js';
 import type { ChunkResult } from './parallel/protocol.js';
@@ -148,7 +148,7 @@ export function analysisUnits(
   ormHistory: ModelHistory = new ModelHistory(),
 ): AnalysisUnit[] {
   const classified = classify(files, config, migrations, readFile);
-  const orm = translateOrmFiles(files, classified, readFile, ormHistory);
+  const orm = translateOrmFiles(files, classified, readFile, ormHistory, config.liquibase);
   return files.flatMap((source, i) => {
     const file = classified[i]!;
     const pgVersion = file.pgVersion ?? config.pgVersion;
@@ -175,6 +175,7 @@ function translateOrmFiles(
   classified: MigrationFile[],
   readFile: ((path: string) => string | undefined) | undefined,
   history: ModelHistory,
+  changesets: TranslateOptions['changesets'],
 ): Map<number, ReturnType<typeof ormUnits> & object> {
   const out = new Map<number, ReturnType<typeof ormUnits> & object>();
   // Files a migration refers to (Liquibase sqlFile, Scenic views) may be among the inputs.
@@ -185,7 +186,7 @@ function translateOrmFiles(
   };
   const order = classified.map((f, i) => ({ f, i })).sort((a, b) => (a.f.set < b.f.set ? -1 : a.f.set > b.f.set ? 1 : a.f.orderKey < b.f.orderKey ? -1 : a.f.orderKey > b.f.orderKey ? 1 : 0));
   for (const { f, i } of order) {
-    const units = ormUnits(f, asText(files[i]!.content), history, { readFile: read });
+    const units = ormUnits(f, asText(files[i]!.content), history, { readFile: read, ...(changesets ? { changesets } : {}) });
     if (units) out.set(i, units);
   }
   return out;
@@ -414,7 +415,7 @@ function squawkProcesses(config: DbarchConfig): number {
 export async function analyze(input: AnalyzeInput): Promise<Report> {
   const { config } = input;
   await initParser();
-  await prepareOrm([...(input.context ?? []), ...input.files, ...(input.history ?? [])].map((f) => f.path));
+  await prepareOrm([...(input.context ?? []), ...input.files, ...(input.history ?? [])]);
   // The earlier migrations are translated first, into the model state the PR's own ORM
   // migrations then start from: AlterField / change_column know the old type.
   const ormHistory = new ModelHistory();

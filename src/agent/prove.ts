@@ -205,7 +205,7 @@ export function createSourceProver(input: { history: SourceFile[]; files: Source
     // Loaded on first use: the App receives webhooks without the analyzer.
     const { analysisUnits, upInApplyOrder } = await import('../analyze.js');
     const { prepareOrm } = await import('../orm/index.js');
-    await prepareOrm([...input.files, ...input.history].map((f) => f.path));
+    await prepareOrm([...input.files, ...input.history]);
     const ups = (files: SourceFile[]) => (files.length ? upInApplyOrder(analysisUnits(files, input.config)) : []);
     return createPlanProver({
       history: ups(input.history).map((u) => ({ path: u.file.path, source: u.sql, transaction: u.transaction, partial: u.file.language !== 'sql' && !u.orm })),

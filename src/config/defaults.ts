@@ -27,5 +27,6 @@ export function defaultConfigValue(): DbarchConfig {
     unanalysed: 'failure',
     ignoreDirectives: { requireReason: false, allowFileLevel: true },
     vars: {},
+    liquibase: {},
   };
 }

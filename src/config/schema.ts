@@ -62,6 +62,18 @@ export const configSchema = z
      * `:name`), by name. Unnamed ones are read as a neutral identifier or literal.
      */
     vars: z.record(z.string(), z.string()).default({}),
+    /**
+     * Liquibase changesets production runs: `contexts` as given to `--contexts`, `labels` as
+     * `--label-filter`. Unset, every changeset is reviewed (Liquibase runs them all then);
+     * set, a changeset that would not run is reported as not reviewed.
+     */
+    liquibase: z
+      .object({
+        contexts: z.string().optional(),
+        labels: z.string().optional(),
+      })
+      .strict()
+      .default({}),
     /** Busy tables (schema-qualified or bare names): hazards on them are escalated. */
     largeTables: z.array(z.string()).default([]),
     /**

@@ -1,5 +1,6 @@
-// Liquibase changelogs (XML, YAML, JSON) read into one element tree with source offsets, so
-// discovery (includes, apply order) and the translator (changes at their lines) share a reader.
+// Liquibase changelogs (XML, YAML, JSON and formatted SQL) read into one element tree with
+// source offsets, so discovery (includes, apply order) and the translator (changes at their
+// lines) share a reader.
 import type { Node as YamlNode, Pair, Scalar, YAMLMap } from 'yaml';
 
 // The readers load only when changelogs are linted: a SQL-only run (and the CLI's start-up) never
@@ -12,11 +13,7 @@ export async function loadChangelogReaders(): Promise<void> {
   readers = { yaml, saxes };
 }
 
-export function isChangelogPath(path: string): boolean {
-  return changelogFormat(path) !== undefined;
-}
-
-export type ChangelogFormat = 'xml' | 'yaml' | 'json';
+export type ChangelogFormat = 'xml' | 'yaml' | 'json' | 'sql';
 
 /** An element of a changelog: an XML element, or a YAML/JSON key with its map as attributes and children. */
 export interface ChangelogNode {
@@ -37,11 +34,25 @@ export interface ChangelogNode {
   end: number;
 }
 
-export function changelogFormat(path: string): ChangelogFormat | undefined {
+/** The format a path's extension says (XML, YAML, JSON); formatted SQL is told by its first line. */
+export function changelogFormat(path: string): Exclude<ChangelogFormat, 'sql'> | undefined {
   if (/\.xml$/i.test(path)) return 'xml';
   if (/\.ya?ml$/i.test(path)) return 'yaml';
   if (/\.json$/i.test(path)) return 'json';
   return undefined;
+}
+
+/** Liquibase takes a `.sql` file as a changelog when its first line is `--liquibase formatted sql`. */
+export function isFormattedSql(text: string | undefined): boolean {
+  if (!text) return false;
+  const from = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const nl = text.indexOf('\n', from);
+  return /^\s*--\s*liquibase\s+formatted\b/i.test(text.slice(from, nl < 0 ? undefined : nl));
+}
+
+/** A changelog's format from its path and (for `.sql`) its text. */
+export function changelogFormatOf(path: string, text: string | undefined): ChangelogFormat | undefined {
+  return changelogFormat(path) ?? (/\.sql$/i.test(path) && isFormattedSql(text) ? 'sql' : undefined);
 }
 
 /** Whether the text is a Liquibase changelog (its root is `databaseChangeLog`), without parsing it all. */
@@ -60,8 +71,8 @@ export function parseChangelog(source: string, format: ChangelogFormat): Changel
   const key = `${format}\0${source}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  if (!readers) return { error: 'the changelog readers were not loaded', offset: 0 };
-  const parsed = format === 'xml' ? parseXml(source) : parseYaml(source);
+  if (!readers && format !== 'sql') return { error: 'the changelog readers were not loaded', offset: 0 };
+  const parsed = format === 'sql' ? parseFormattedSql(source) : format === 'xml' ? parseXml(source) : parseYaml(source);
   if (cache.size >= 16) cache.delete(cache.keys().next().value!);
   cache.set(key, parsed);
   return parsed;
@@ -225,4 +236,153 @@ export function changelogIncludes(root: ChangelogNode): ChangelogInclude[] {
     if (c.tag === 'includeAll' && c.attrs['path']) out.push({ file: c.attrs['path'], all: true, relativeToChangelogFile: c.attrs['relativeToChangelogFile'] === 'true' });
   }
   return out;
+}
+
+// Formatted SQL changelogs: Liquibase reads its directives (`--changeset`, `--rollback`,
+// `--preconditions`, `--comment`…) line by line, whatever the SQL around them, and so does this
+// reader. The SQL between them is kept at its offsets and everything else blanked, so the
+// translator's statements keep their file positions.
+
+const DIRECTIVE = /^\s*--\s*(changeset|rollback|preconditions|precondition-[\w-]+|comment|validchecksum|ignorelines|property|includeall|include)(?![\w-])(.*)$/i;
+const ROLLBACK_BLOCK_START = /^\s*\/\*\s*liquibase\s+rollback\s*$/i;
+const BLOCK_END = /^\s*\*\/\s*$/;
+
+/** `key:value` pairs of a directive line; a value may be double-quoted. */
+function directiveAttrs(text: string): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  for (const m of text.matchAll(/([A-Za-z][\w-]*):("[^"]*"|\S*)/g)) attrs[m[1]!] = m[2]!.startsWith('"') ? m[2]!.slice(1, -1) : m[2]!;
+  return attrs;
+}
+
+/** `author:id attr:value…` of a `--changeset` line; the author may hold spaces or be quoted. */
+function changesetAttrs(rest: string): Record<string, string> | undefined {
+  const m = /^\s+("[^"]+"|[^:"]+):\s*("[^"]+"|\S+)(.*)$/.exec(rest);
+  if (!m) return undefined;
+  const unquote = (s: string) => (s.startsWith('"') ? s.slice(1, -1) : s.trim());
+  return { ...directiveAttrs(m[3]!), author: unquote(m[1]!), id: unquote(m[2]!) };
+}
+
+interface OpenChangeSet {
+  node: ChangelogNode;
+  body: [number, number][];
+  rollback: [number, number][];
+  rollbackStart: number;
+}
+
+function parseFormattedSql(source: string): ChangelogParse {
+  const root: ChangelogNode = { tag: 'databaseChangeLog', attrs: {}, children: [], start: 0, end: source.length };
+  const blank = (from: number, to: number, keep: [number, number][]) => {
+    let out = '';
+    let at = from;
+    for (const [s, e] of keep) {
+      out += source.slice(at, s).replace(/[^\r\n]/g, ' ') + source.slice(s, e);
+      at = e;
+    }
+    return out + source.slice(at, to).replace(/[^\r\n]/g, ' ');
+  };
+  let open: OpenChangeSet | undefined;
+  let lastEnd = 0;
+  const close = () => {
+    if (!open) return;
+    const cs = open.node;
+    cs.end = Math.max(cs.start, lastEnd);
+    const attrs = cs.attrs;
+    const pick = (keys: [string, string][]) => Object.fromEntries(keys.filter(([k]) => attrs[k] !== undefined).map(([k, as]) => [as, attrs[k]!]));
+    cs.children.push({
+      tag: 'sql',
+      attrs: { formatted: 'true', ...pick([['splitStatements', 'splitStatements'], ['endDelimiter', 'endDelimiter']]) },
+      children: [],
+      text: blank(cs.start, cs.end, open.body),
+      textAt: cs.start,
+      start: cs.start,
+      end: cs.end,
+    });
+    if (open.rollback.length > 0) {
+      const start = open.rollbackStart;
+      const sql: ChangelogNode = {
+        tag: 'sql',
+        attrs: { formatted: 'true', ...pick([['rollbackSplitStatements', 'splitStatements'], ['rollbackEndDelimiter', 'endDelimiter']]) },
+        children: [],
+        text: blank(start, cs.end, open.rollback),
+        textAt: start,
+        start,
+        end: cs.end,
+      };
+      cs.children.push({ tag: 'rollback', attrs: {}, children: [sql], start, end: cs.end });
+    }
+    open = undefined;
+  };
+  let ignoring = false;
+  let ignoreCount = 0;
+  let rollbackBlock = false;
+  let preamble: ChangelogNode | undefined;
+  let lineStart = source.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (let first = true; lineStart <= source.length; first = false) {
+    const nl = source.indexOf('\n', lineStart);
+    const next = nl < 0 ? source.length + 1 : nl + 1;
+    const lineEnd = nl < 0 ? source.length : source.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const line = source.slice(lineStart, lineEnd);
+    const start = lineStart;
+    lineStart = next;
+    if (first && isFormattedSql(line)) continue;
+    const content = line.trim() !== '';
+    const contentStart = start + (line.length - line.trimStart().length);
+    const contentEnd = start + line.trimEnd().length;
+    if (ignoring || ignoreCount > 0) {
+      if (ignoreCount > 0) ignoreCount--;
+      else if (/^\s*--\s*ignoreLines:end\b/i.test(line)) ignoring = false;
+      continue;
+    }
+    if (rollbackBlock) {
+      if (BLOCK_END.test(line)) rollbackBlock = false;
+      else if (open && content) open.rollback.push([start, lineEnd]);
+      if (content) lastEnd = contentEnd;
+      continue;
+    }
+    const d = DIRECTIVE.exec(line);
+    if (d) {
+      const kind = d[1]!.toLowerCase();
+      const rest = d[2]!;
+      if (kind === 'changeset') {
+        close();
+        const attrs = changesetAttrs(rest) ?? { id: '?', author: '?', malformed: 'true' };
+        open = { node: { tag: 'changeSet', attrs, children: [], start: contentStart, end: contentEnd }, body: [], rollback: [], rollbackStart: contentStart };
+        root.children.push(open.node);
+        lastEnd = contentEnd;
+      } else if (kind === 'rollback') {
+        const sql = rest.replace(/^:?\s?/, '');
+        if (open && !/^\s*(not required|empty)?\s*$/i.test(sql)) {
+          if (open.rollback.length === 0) open.rollbackStart = contentStart;
+          open.rollback.push([lineEnd - sql.length, lineEnd]);
+        }
+      } else if (kind === 'ignorelines') {
+        const arg = /^:(\w+)/.exec(rest)?.[1]?.toLowerCase();
+        if (arg === 'start') ignoring = true;
+        else if (arg && /^\d+$/.test(arg)) ignoreCount = Number(arg);
+      } else if (kind === 'property' || kind === 'include' || kind === 'includeall') {
+        close();
+        root.children.push({ tag: kind === 'includeall' ? 'includeAll' : kind, attrs: directiveAttrs(rest), children: [], start: contentStart, end: contentEnd });
+        continue;
+      }
+      if (open) lastEnd = contentEnd;
+      continue;
+    }
+    if (ROLLBACK_BLOCK_START.test(line)) {
+      rollbackBlock = true;
+      if (open && open.rollback.length === 0) open.rollbackStart = contentStart;
+      if (open) lastEnd = contentEnd;
+      continue;
+    }
+    if (open) {
+      if (content) {
+        open.body.push([start, lineEnd]);
+        lastEnd = contentEnd;
+      }
+    } else if (content && !line.trimStart().startsWith('--')) {
+      preamble ??= { tag: 'sqlOutsideChangeSet', attrs: {}, children: [], start: contentStart, end: contentEnd };
+    }
+  }
+  close();
+  if (preamble) root.children.unshift(preamble);
+  return { root };
 }

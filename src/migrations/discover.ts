@@ -6,7 +6,7 @@ import { flywayVersionKey, leadingVersionKey, makeOrderKey, naturalKey, sortMigr
 import { parseSqitchPlan, type SqitchPlan } from './sqitch.js';
 import { orderDjango } from './django-order.js';
 import { isJsMigrationConfig, jsMigrationDirs } from './js-config.js';
-import { changelogFormat, looksLikeChangelog } from './changelog.js';
+import { changelogFormat, isFormattedSql, looksLikeChangelog } from './changelog.js';
 import { orderLiquibase } from './liquibase-order.js';
 import type { DiscoverInput, DiscoveryResult, MigrationFile, MigrationKind, MigrationLanguage } from './types.js';
 
@@ -55,7 +55,8 @@ export function describeLoose(path: string, input: Omit<DiscoverInput, 'paths'>)
     popxDirs: new Set(),
   };
   const configured = input.config.migrations.find((set) => compile(set.include)(key) && !compile(set.exclude)(key));
-  const framework = configured?.framework ?? (hasDbmateMarkers(ctx.read(key)) ? 'dbmate' : 'sql');
+  const text = ctx.read(key);
+  const framework = configured?.framework ?? (hasDbmateMarkers(text) ? 'dbmate' : /\.sql$/i.test(key) && isFormattedSql(text) ? 'liquibase' : 'sql');
   const file = describe(key, framework, ctx, configured);
   if (framework === 'sql' && /(^|\/)down\.sql$/i.test(key)) file.direction = 'down';
   if (framework === 'sql' && SCHEMA_DUMPS.has(basename(key)) && key.endsWith('.sql')) {
@@ -237,6 +238,8 @@ function detectFramework(path: string, ctx: Context): Framework | undefined {
   const grand = basename(dirname(dir));
   const lang = languageOf(path);
   if (lang === 'sql') {
+    // A Liquibase formatted SQL changelog says so on its first line, wherever it lives.
+    if (isFormattedSql(ctx.read(path))) return 'liquibase';
     if (sqitchRoot(path, ctx)) return 'sqitch';
     if (FLYWAY_VERSIONED.test(base) || FLYWAY_REPEATABLE.test(base)) return 'flyway';
     if (base === 'migration.sql' && MIGRATION_DIR.test(grand)) return 'prisma';

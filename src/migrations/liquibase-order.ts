@@ -1,6 +1,6 @@
 // Liquibase applies changesets in changelog order: the master changelog's own order, each
 // `include` (and each file an `includeAll` folder holds, alphabetically) at its place.
-import { changelogFormat, changelogIncludes, parseChangelog } from './changelog.js';
+import { changelogFormatOf, changelogIncludes, parseChangelog } from './changelog.js';
 import { makeOrderKey } from './order.js';
 import type { MigrationFile } from './types.js';
 
@@ -38,8 +38,8 @@ export function resolveInclude(file: string, relative: boolean, from: string, ro
 }
 
 function includedFiles(path: string, rootDir: string, known: string[], read: (p: string) => string | undefined): string[] {
-  const format = changelogFormat(path);
   const text = read(path);
+  const format = changelogFormatOf(path, text);
   if (!format || text === undefined) return [];
   const parsed = parseChangelog(text, format);
   if (!('root' in parsed)) return [];
@@ -51,7 +51,8 @@ function includedFiles(path: string, rootDir: string, known: string[], read: (p:
       continue;
     }
     const dir = normalizeChangelogPath(inc.relativeToChangelogFile ? `${dirname(path)}/${inc.file}` : inc.file);
-    const inDir = (base: string) => known.filter((k) => k.startsWith(`${base}/`) && changelogFormat(k)).sort();
+    // `known` holds only changelogs (formatted SQL included; a plain `.sql` of an sqlFile is not one).
+    const inDir = (base: string) => known.filter((k) => k.startsWith(`${base}/`)).sort();
     let files = inDir(dir);
     if (files.length === 0 && !inc.relativeToChangelogFile) {
       const prefix = known.find((k) => k.includes(`/${dir}/`));

@@ -387,6 +387,7 @@ function setAttribute(format: ChangelogFormat, text: string, key: string, value:
 
 function liquibaseRewrite(finding: Finding, stmt: TranslatedStatement): Rewrite | undefined {
   const call = stmt.call!;
+  if (call.facts['format'] === 'sql') return formattedSqlRewrite(finding, stmt);
   const format = (call.facts['format'] ?? 'xml') as ChangelogFormat;
   const text = relative(call.text, stmt.span.column);
   const { table, constraint, column } = call.facts;
@@ -431,6 +432,19 @@ function liquibaseRewrite(finding: Finding, stmt: TranslatedStatement): Rewrite 
       }
       return undefined;
   }
+}
+
+/** Formatted SQL changelogs are SQL: the SQL fix is the fix; the transaction switch is on the `--changeset` line. */
+function formattedSqlRewrite(finding: Finding, stmt: TranslatedStatement): Rewrite | undefined {
+  const facts = stmt.call!.facts;
+  const changeset = facts['changesetLine'] ? ` (line ${facts['changesetLine']})` : '';
+  if (finding.rule === 'ban-concurrent-index-creation-in-transaction' || finding.rule === 'non-transactional-statement-in-transaction') {
+    return { code: 'runInTransaction:false', description: `Add \`runInTransaction:false\` to the changeset's \`--changeset\` line${changeset} (Liquibase then runs it outside a transaction; keep the statement alone in its changeset)`, replaces: false };
+  }
+  const sql = finding.fix?.sql;
+  if (!sql || facts['alone'] !== 'true') return undefined;
+  const ownChangeSet = /\bCONCURRENTLY\b/i.test(sql) && facts['runInTransaction'] !== 'false' ? ` Put it in a changeset of its own with \`runInTransaction:false\` on its \`--changeset\` line: PostgreSQL refuses CONCURRENTLY inside the changeset's transaction.` : '';
+  return { code: sql, description: `${finding.fix!.description}${ownChangeSet}`, replaces: true };
 }
 
 function singleLineStatement(text: string, stmt: TranslatedStatement): boolean {

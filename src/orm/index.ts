@@ -4,7 +4,7 @@ import type { Direction, Finding, Framework, ParsedFile, Span, TransactionMode }
 import type { MigrationFile } from '../migrations/types.js';
 import { discover, extractSql } from '../migrations/index.js';
 import type { DbarchConfig } from '../config/schema.js';
-import { loadChangelogReaders } from '../migrations/changelog.js';
+import { isFormattedSql, loadChangelogReaders } from '../migrations/changelog.js';
 import { ModelHistory } from './model.js';
 import { loadLanguages, parseSource } from './parser.js';
 import type { ModelState } from './model.js';
@@ -17,6 +17,8 @@ export { ModelHistory, ModelState } from './model.js';
 
 export interface TranslateOptions {
   readFile?: (path: string) => string | undefined;
+  /** Liquibase: the contexts / label filter production runs with (the config's `liquibase`). */
+  changesets?: { contexts?: string; labels?: string };
 }
 
 type TranslateFn = (root: Node, source: string, state: ModelState, opts: TranslateOptions & { path: string }) => Translation;
@@ -83,7 +85,7 @@ export async function companionPaths(files: { path: string; content: string | Ui
   const text = new Map(files.map((f) => [f.path, typeof f.content === 'string' ? f.content : new TextDecoder().decode(f.content)]));
   const found = discover({ paths: [...text.keys()], config, readFile: (p) => text.get(p) }).migrations.filter((m) => TRANSLATORS[m.framework] !== undefined && m.kind === 'migration');
   if (found.length === 0) return [];
-  await prepareOrm(found.map((m) => m.path));
+  await prepareOrm(found.map((m) => ({ path: m.path, content: text.get(m.path)! })));
   const wanted = new Set<string>();
   const history = new ModelHistory();
   for (const m of found) {
@@ -97,10 +99,17 @@ export async function companionPaths(files: { path: string; content: string | Ui
   return [...wanted].sort();
 }
 
-/** Loads the parsers for the languages among these paths (nothing for SQL-only inputs). */
-export async function prepareOrm(paths: string[]): Promise<void> {
+/**
+ * Loads the parsers for the languages among these files (nothing for SQL-only inputs; a `.sql`
+ * file counts when it is a Liquibase formatted SQL changelog).
+ */
+export async function prepareOrm(files: (string | { path: string; content?: string | Uint8Array })[]): Promise<void> {
   const needed = new Set<OrmLanguage | 'changelog'>();
-  for (const p of paths) for (const [re, language] of EXTENSIONS) if (re.test(p)) needed.add(language);
+  for (const item of files) {
+    const f = typeof item === 'string' ? { path: item } : item;
+    for (const [re, language] of EXTENSIONS) if (re.test(f.path)) needed.add(language);
+    if (f.content !== undefined && /\.sql$/i.test(f.path) && isFormattedSql(headOf(f.content))) needed.add('changelog');
+  }
   const translated = new Set(Object.values(TRANSLATORS).flatMap((t) => (t.typescript ? [t.language, 'typescript' as const] : [t.language])));
   const languages = [...needed].filter((l) => translated.has(l));
   if (languages.length === 0) return;
@@ -114,6 +123,11 @@ export async function prepareOrm(paths: string[]): Promise<void> {
       } else if (!loadedTranslators.has(framework)) loadedTranslators.set(framework, await t.load());
     }),
   ]);
+}
+
+/** The first line is all a formatted SQL header needs. */
+function headOf(content: string | Uint8Array): string {
+  return typeof content === 'string' ? content.slice(0, 200) : new TextDecoder().decode(content.subarray(0, 200));
 }
 
 /** Where the generated statements sit in the unit's SQL, and where they came from. */

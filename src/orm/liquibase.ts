@@ -1,7 +1,9 @@
-// Liquibase changelogs (XML, YAML, JSON) to the SQL Liquibase's PostgreSQL generators send,
-// one changeset at a time: each changeset is its own transaction unless runInTransaction=false.
-import { changelogFormat, parseChangelog, type ChangelogFormat, type ChangelogNode } from '../migrations/changelog.js';
+// Liquibase changelogs (XML, YAML, JSON, formatted SQL) to the SQL Liquibase's PostgreSQL
+// generators send, one changeset at a time: each changeset is its own transaction unless
+// runInTransaction=false.
+import { changelogFormatOf, parseChangelog, type ChangelogFormat, type ChangelogNode } from '../migrations/changelog.js';
 import { LineIndex, splitStatements } from '../sql/index.js';
+import { lex } from '../sql/lexer.js';
 import type { Direction, Span } from '../types.js';
 import { shorten } from './base.js';
 import type { ModelState } from './model.js';
@@ -29,6 +31,7 @@ class LiquibaseTranslator {
     private readonly state: ModelState,
     readonly format: ChangelogFormat,
     private readonly vars: Record<string, string>,
+    private readonly filter: ChangesetFilter = {},
   ) {
     this.lines = new LineIndex(source);
   }
@@ -42,6 +45,7 @@ class LiquibaseTranslator {
     for (const c of parsed.root.children) {
       if (c.tag === 'property') this.property(c);
       else if (c.tag === 'changeSet') this.changeSet(c);
+      else if (c.tag === 'sqlOutsideChangeSet') this.notice(c, 'not analysed: SQL before the first `--changeset` belongs to no changeset (Liquibase refuses the changelog or runs none of it)');
       else if (!QUIET.has(c.tag)) this.notice(c, `not analysed: \`${c.tag}\` in the changelog is not something dbarch translates`);
     }
     return this.out;
@@ -74,8 +78,21 @@ class LiquibaseTranslator {
 
   private changeSet(cs: ChangelogNode): void {
     const id = `${cs.attrs['id'] ?? '?'}::${cs.attrs['author'] ?? '?'}`;
+    if (cs.attrs['malformed']) {
+      this.notice(cs, 'not analysed: a `--changeset` line needs `author:id` (Liquibase refuses the changelog)');
+      return;
+    }
     if (!runsOnPostgres(cs.attrs['dbms'])) {
       this.notice(cs, `changeset ${id} runs no SQL on PostgreSQL (dbms: ${cs.attrs['dbms']})`, 'orm-no-sql');
+      return;
+    }
+    if (cs.attrs['ignore'] === 'true') {
+      this.notice(cs, `changeset ${id} is skipped by Liquibase (ignore: true)`, 'orm-no-sql');
+      return;
+    }
+    const skipped = filteredOut(cs.attrs, this.filter);
+    if (skipped) {
+      this.notice(cs, `changeset ${id} does not run with the configured ${skipped}: not reviewed`, 'orm-no-sql');
       return;
     }
     const transaction = cs.attrs['runInTransaction'] !== 'false';
@@ -305,6 +322,7 @@ class LiquibaseTranslator {
         return;
       }
       case 'sql': {
+        if (n.attrs['formatted'] === 'true') return this.formattedSql(n, ctx);
         const text = this.expand(n.text ?? n.attrs['sql']);
         if (!text?.trim()) return fail('no SQL');
         this.sqlText(n, text, n.textAt, ctx, 'sql', n.attrs['splitStatements'] !== 'false');
@@ -347,6 +365,37 @@ class LiquibaseTranslator {
       }
       this.emit(n, sql, { ...ctx }, { op }, span);
     }
+  }
+
+  /**
+   * A formatted SQL changeset (or its rollback): each statement at its own lines of the file.
+   * An `endDelimiter` line (`GO`, `/`) ends a chunk and is not SQL; within a chunk the lexer
+   * finds the statements as PostgreSQL does.
+   */
+  private formattedSql(n: ChangelogNode, ctx: Ctx): void {
+    const text = n.text ?? '';
+    const at = n.textAt ?? n.start;
+    let emitted = 0;
+    for (const [from, to] of chunks(text, n.attrs['endDelimiter'])) {
+      const piece = text.slice(from, to);
+      for (const seg of lex(piece).segments) {
+        // One line: a line break and the indentation around it become one space.
+        const sql = uncomment(piece.slice(seg.start, seg.end)).trim().replace(/[ \t]*\r?\n[ \t]*/g, ' ');
+        if (!sql) continue;
+        const start = at + from + seg.start;
+        const end = at + from + (seg.semicolon >= 0 ? seg.semicolon + 1 : seg.end);
+        const span = this.lines.span(start, end);
+        const lineStart = this.lines.lineStarts[span.line - 1] ?? start;
+        const nl = this.source.indexOf('\n', end);
+        const node: ChangelogNode = { ...n, start: lineStart, end: nl < 0 ? this.source.length : nl };
+        // Alone on its lines, the statement can be replaced by its fix in place.
+        const alone = this.source.slice(node.start, node.end).trim() === this.source.slice(start, end).trim();
+        const changesetLine = String(this.lines.position(ctx.changeSet.start).line);
+        this.emit(node, this.expand(sql)!, ctx, { op: 'sql', alone: String(alone), changesetLine }, span);
+        emitted++;
+      }
+    }
+    if (emitted === 0 && ctx.direction === 'up') this.notice(ctx.changeSet, `not analysed: changeset ${ctx.changeSet.attrs['id'] ?? '?'}::${ctx.changeSet.attrs['author'] ?? '?'} has no SQL (Liquibase refuses it)`);
   }
 
   private lineText(line: number): string {
@@ -543,9 +592,110 @@ function joinPath(dir: string, p: string): string {
   return out.join('/');
 }
 
-export function translateChangelog(source: string, state: ModelState, opts: { path: string; readFile?: (path: string) => string | undefined; vars?: Record<string, string> }): Translation {
-  const t = new LiquibaseTranslator(source, state, changelogFormat(opts.path) ?? 'xml', opts.vars ?? {});
+export function translateChangelog(
+  source: string,
+  state: ModelState,
+  opts: { path: string; readFile?: (path: string) => string | undefined; vars?: Record<string, string>; changesets?: ChangesetFilter },
+): Translation {
+  const t = new LiquibaseTranslator(source, state, changelogFormatOf(opts.path, source) ?? 'xml', opts.vars ?? {}, opts.changesets);
   t.path = opts.path;
   if (opts.readFile) t.readFile = opts.readFile;
   return t.run();
+}
+
+/**
+ * The statement with its comments blanked, those inside dollar-quoted bodies too: it then
+ * stays the same statement on one line (a `--` comment would swallow the rest).
+ */
+function uncomment(text: string): string {
+  const lexed = lex(text);
+  const cuts = [...lexed.comments.map((c) => ({ start: c.start, end: c.end, body: false })), ...lexed.dollarBodies.map((b) => ({ ...b, body: true }))].sort((a, b) => a.start - b.start);
+  let out = '';
+  let at = 0;
+  for (const c of cuts) {
+    if (c.start < at) continue;
+    out += text.slice(at, c.start) + (c.body ? uncomment(text.slice(c.start, c.end)) : ' ');
+    at = c.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Ranges of a formatted changeset's text between `endDelimiter` lines (the whole text without one). */
+function chunks(text: string, delimiter: string | undefined): [number, number][] {
+  const d = delimiter?.trim().toLowerCase();
+  if (!d || d === ';') return [[0, text.length]];
+  const out: [number, number][] = [];
+  let from = 0;
+  for (let lineStart = 0; lineStart <= text.length; ) {
+    const nl = text.indexOf('\n', lineStart);
+    const lineEnd = nl < 0 ? text.length : nl;
+    if (text.slice(lineStart, lineEnd).trim().toLowerCase() === d) {
+      out.push([from, lineStart]);
+      from = lineEnd;
+    }
+    lineStart = lineEnd + 1;
+  }
+  out.push([from, text.length]);
+  return out;
+}
+
+/** The changesets a deployment runs: Liquibase's `--contexts` and `--label-filter`. */
+export interface ChangesetFilter {
+  /** Contexts the deployment runs with, comma-separated (`prod`); unset runs every changeset. */
+  contexts?: string;
+  /** A label expression (`!experimental and v2`); unset runs every changeset. */
+  labels?: string;
+}
+
+/**
+ * Which filter keeps this changeset out, if one does. As in Liquibase: a changeset without a
+ * context (labels) always runs; its context is an expression over the deployment's contexts,
+ * while the label filter is an expression over the changeset's labels.
+ */
+function filteredOut(attrs: Record<string, string>, filter: ChangesetFilter): string | undefined {
+  const context = attrs['contextFilter'] ?? attrs['context'];
+  if (filter.contexts?.trim() && context?.trim()) {
+    const active = new Set(listOf(filter.contexts).map((c) => c.toLowerCase()));
+    if (!evaluate(context, (w) => active.has(w))) return `contexts \`${filter.contexts}\` (context: ${context})`;
+  }
+  const labels = attrs['labels'];
+  if (filter.labels?.trim() && labels?.trim()) {
+    const own = new Set(listOf(labels).map((l) => l.toLowerCase()));
+    if (!evaluate(filter.labels, (w) => own.has(w))) return `label filter \`${filter.labels}\` (labels: ${labels})`;
+  }
+  return undefined;
+}
+
+/** Liquibase's context/label expressions: names joined by `,`/`or`, `and`, `!`/`not`, parentheses. */
+export function evaluate(expression: string, has: (name: string) => boolean): boolean {
+  const tokens = expression.toLowerCase().match(/[(),!]|[^\s(),!]+/g) ?? [];
+  let i = 0;
+  const peek = () => tokens[i];
+  const or = (): boolean => {
+    let v = and();
+    while (peek() === ',' || peek() === 'or') {
+      i++;
+      v = and() || v;
+    }
+    return v;
+  };
+  const and = (): boolean => {
+    let v = unary();
+    while (peek() === 'and') {
+      i++;
+      v = unary() && v;
+    }
+    return v;
+  };
+  const unary = (): boolean => {
+    const t = tokens[i++];
+    if (t === '!' || t === 'not') return !unary();
+    if (t === '(') {
+      const v = or();
+      if (peek() === ')') i++;
+      return v;
+    }
+    return t === undefined ? true : has(t.replace(/^@/, ''));
+  };
+  return tokens.length === 0 || or();
 }

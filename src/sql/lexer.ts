@@ -31,6 +31,8 @@ export interface LexResult {
   templates: TemplateRef[];
   /** psql `\set`/`\unset` in the file: `at` is where the value takes effect. */
   psqlSets: { at: number; name: string; value: string | undefined }[];
+  /** Bodies of dollar-quoted strings (between the tags), in source order. */
+  dollarBodies: { start: number; end: number }[];
 }
 
 const enum Ch {
@@ -130,6 +132,7 @@ export function lex(text: string): LexResult {
   const semis: number[] = [];
   const templates: TemplateRef[] = [];
   const psqlSets: LexResult['psqlSets'] = [];
+  const dollarBodies: LexResult['dollarBodies'] = [];
   // Quoted tokens are searched for templates only when the file could hold one.
   const mayTemplate = text.includes('{');
   /** `[` depth: `a[1:n]` is a slice, not a psql variable. */
@@ -238,6 +241,7 @@ export function lex(text: string): LexResult {
         const close = text.indexOf(tag, k + 1);
         const end = close < 0 ? n : close + tag.length;
         if (mayTemplate && close >= 0) templatesInside(text, k + 1, close, 'dollar', templates);
+        dollarBodies.push({ start: k + 1, end: close < 0 ? n : close });
         splitter.token(i, end, 'other');
         i = end;
         continue;
@@ -314,7 +318,7 @@ export function lex(text: string): LexResult {
   }
   splitter.finish();
 
-  return { parserText: blank(text, skipped, semis), comments, skipped, segments: splitter.segments, templates, psqlSets };
+  return { parserText: blank(text, skipped, semis), comments, skipped, segments: splitter.segments, templates, psqlSets, dollarBodies };
 }
 
 /** The value of `\set name value`: psql joins its arguments, unquoting '…' ones. */
