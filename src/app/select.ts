@@ -19,12 +19,14 @@ const SCRIPT = /\.(js|cjs|mjs|ts|cts|mts|py|rb)$/;
 export function needsContent(paths: readonly string[], config: DbarchConfig): string[] {
   const found = discover({ paths: [...paths], config, readFile: () => undefined });
   const selected = new Set(found.migrations.map((m) => m.path));
-  // Liquibase changelogs are told by their root element: XML/YAML/JSON in a database folder.
-  const changelogs = paths.filter((p) => CHANGELOG.test(p) && !selected.has(p) && p.split('/').slice(0, -1).some((d) => DB_DIR.test(d)));
+  // Liquibase changelogs are told by their root element (XML/YAML/JSON) or their first line
+  // (formatted SQL): such files in a database folder are read to tell.
+  const dumps = new Set(found.schemas);
+  const changelogs = paths.filter((p) => CHANGELOG.test(p) && !selected.has(p) && !dumps.has(p) && p.split('/').slice(0, -1).some((d) => DB_DIR.test(d)));
   return [...found.ignored.filter((p) => SCRIPT.test(p)), ...changelogs];
 }
 
-const CHANGELOG = /\.(xml|ya?ml|json)$/i;
+const CHANGELOG = /\.(xml|ya?ml|json|sql)$/i;
 const DB_DIR = /^(db|database|liquibase|migrations?|changelogs?|changesets?)$/i;
 
 /** Per-migration folder layouts (`<dir>/<version>_name/up.sql`) look one level higher for siblings. */

@@ -9,7 +9,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { discover } from '../../src/migrations/index.js';
 import { loadChangelogReaders, parseChangelog } from '../../src/migrations/changelog.js';
 import { ModelState } from '../../src/orm/model.js';
-import { pgType, runsOnPostgres, translateChangelog } from '../../src/orm/liquibase.js';
+import { evaluate, pgType, runsOnPostgres, translateChangelog } from '../../src/orm/liquibase.js';
 import type { FileReport } from '../../src/types.js';
 
 const root = join(import.meta.dirname, '../../fixtures/projects/liquibase');
@@ -23,11 +23,10 @@ const PATHS = [
   `${DIR}/changes/004-hazards.json`,
   `${DIR}/changes/later/005-safe.yaml`,
   `${DIR}/changes/sql/backfill.sql`,
+  `${DIR}/changes/later/007-formatted.sql`,
 ];
 const config = configSchema.parse({ engines: ['builtin'] });
 
-// As the CLI and analyze() do when changelogs are given.
-beforeAll(loadChangelogReaders);
 const readFile = (p: string) => {
   try {
     return readFileSync(join(root, p), 'utf8');
@@ -36,17 +35,28 @@ const readFile = (p: string) => {
   }
 };
 
-async function lint(): Promise<Map<string, FileReport[]>> {
-  const found = discover({ paths: PATHS, config, readFile });
+async function lint(cfg = config): Promise<Map<string, FileReport[]>> {
+  const found = discover({ paths: PATHS, config: cfg, readFile });
   const files = found.migrations.map((m) => ({ path: m.path, content: readFile(m.path)! }));
-  const report = await analyze({ files, config, readFile });
+  const report = await analyze({ files, config: cfg, readFile });
   const out = new Map<string, FileReport[]>();
   for (const f of report.files) out.set(f.path, [...(out.get(f.path) ?? []), f]);
   return out;
 }
 
-function up(files: Map<string, FileReport[]>, name: string): FileReport {
-  return files.get(`${DIR}/changes/${name}`)!.find((f) => f.direction === 'up')!;
+// The fixture project is linted once; each test reads its files' reports.
+let linted: Map<string, FileReport[]>;
+beforeAll(async () => {
+  await loadChangelogReaders();
+  linted = await lint();
+});
+
+function up(name: string, direction: 'up' | 'down' = 'up', files = linted): FileReport {
+  return files.get(`${DIR}/changes/${name}`)!.find((f) => f.direction === direction)!;
+}
+
+function statements(name: string, direction: 'up' | 'down' = 'up', files = linted): [number, string][] {
+  return up(name, direction, files).statements.map((s) => [s.line, s.kind]);
 }
 
 function hazards(file: FileReport) {
@@ -66,6 +76,8 @@ describe('Liquibase discovery', () => {
       ['changes/004-hazards.json', 'liquibase', DIR, 'none'],
       ['changes/later/005-safe.yaml', 'liquibase', DIR, 'none'],
       ['changes/later/006-sqlfile.xml', 'liquibase', DIR, 'none'],
+      // A formatted SQL changelog is told by its first line; the sqlFile's plain SQL is not one.
+      ['changes/later/007-formatted.sql', 'liquibase', DIR, 'none'],
     ]);
   });
 
@@ -78,10 +90,9 @@ describe('Liquibase discovery', () => {
 });
 
 describe('Liquibase changelogs', () => {
-  it('XML: each hazard at its change line, with the fix as a Liquibase change', async () => {
-    const files = await lint();
-    const file = up(files, '002-hazards.xml');
-    expect(file.statements.map((s) => [s.line, s.kind])).toEqual([
+  it('XML: each hazard at its change line, with the fix as a Liquibase change', () => {
+    const file = up('002-hazards.xml');
+    expect(statements('002-hazards.xml')).toEqual([
       [3, 'BEGIN'],
       [5, 'ALTER TABLE'],
       [8, 'CREATE INDEX'],
@@ -123,16 +134,13 @@ describe('Liquibase changelogs', () => {
     ]);
   });
 
-  it('XML: the rollback is reviewed as the down direction', async () => {
-    const files = await lint();
-    const down = files.get(`${DIR}/changes/002-hazards.xml`)!.find((f) => f.direction === 'down')!;
-    expect(down.statements.map((s) => [s.line, s.kind])).toEqual([[15, 'ALTER TABLE']]);
+  it('XML: the rollback is reviewed as the down direction', () => {
+    expect(statements('002-hazards.xml', 'down')).toEqual([[15, 'ALTER TABLE']]);
   });
 
-  it('YAML: hazards at the change key, fixes written in YAML at its indentation', async () => {
-    const files = await lint();
-    const file = up(files, '003-hazards.yaml');
-    expect(file.statements.map((s) => [s.line, s.kind])).toEqual([
+  it('YAML: hazards at the change key, fixes written in YAML at its indentation', () => {
+    const file = up('003-hazards.yaml');
+    expect(statements('003-hazards.yaml')).toEqual([
       [2, 'BEGIN'],
       [6, 'CREATE INDEX'],
       [13, 'ALTER TABLE'],
@@ -166,10 +174,9 @@ describe('Liquibase changelogs', () => {
     ]);
   });
 
-  it('JSON: hazards at the change, fixes as JSON members', async () => {
-    const files = await lint();
-    const file = up(files, '004-hazards.json');
-    expect(file.statements.map((s) => [s.line, s.kind])).toEqual([
+  it('JSON: hazards at the change, fixes as JSON members', () => {
+    const file = up('004-hazards.json');
+    expect(statements('004-hazards.json')).toEqual([
       [4, 'BEGIN'],
       [8, 'CREATE INDEX'],
       [9, 'ALTER TABLE'],
@@ -183,10 +190,9 @@ describe('Liquibase changelogs', () => {
     ]);
   });
 
-  it('sqlFile: the file is read relative to the changelog and reviewed at the sqlFile line', async () => {
-    const files = await lint();
-    const file = up(files, 'later/006-sqlfile.xml');
-    expect(file.statements.map((s) => [s.line, s.kind])).toEqual([
+  it('sqlFile: the file is read relative to the changelog and reviewed at the sqlFile line', () => {
+    const file = up('later/006-sqlfile.xml');
+    expect(statements('later/006-sqlfile.xml')).toEqual([
       [3, 'BEGIN'],
       [4, 'UPDATE'],
       [5, 'COMMIT'],
@@ -194,16 +200,130 @@ describe('Liquibase changelogs', () => {
     expect(hazards(file)).toEqual([{ line: 4, rule: 'unbatched-data-migration', dsl: undefined, replacesLine: undefined }]);
   });
 
-  it('new tables created in the PR are not flagged; changelog properties are expanded', async () => {
-    const files = await lint();
-    const file = up(files, '001-create-users.xml');
-    expect(file.statements.map((s) => [s.line, s.kind])).toEqual([
+  it('new tables created in the PR are not flagged; changelog properties are expanded', () => {
+    const file = up('001-create-users.xml');
+    expect(statements('001-create-users.xml')).toEqual([
       [3, 'BEGIN'],
       [4, 'CREATE TABLE'],
       [15, 'CREATE TABLE'],
       [21, 'COMMIT'],
     ]);
     expect(file.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('Liquibase formatted SQL changelogs', () => {
+  const name = 'later/007-formatted.sql';
+
+  it('each statement at its own lines, each changeset in its own transaction unless runInTransaction:false', () => {
+    expect(statements(name)).toEqual([
+      [3, 'BEGIN'],
+      [5, 'CREATE INDEX'],
+      [7, 'COMMIT'],
+      // runInTransaction:false: no BEGIN/COMMIT; preconditions and comments are not SQL.
+      [12, 'CREATE INDEX CONCURRENTLY'],
+      [14, 'BEGIN'],
+      [15, 'CREATE INDEX CONCURRENTLY'],
+      [15, 'COMMIT'],
+      // Every changeset is reviewed by default, whatever its context.
+      [17, 'BEGIN'],
+      [18, 'UPDATE'],
+      [18, 'COMMIT'],
+      // endDelimiter:GO: the GO lines end chunks and are not SQL; the function body keeps its `;`.
+      [20, 'BEGIN'],
+      [21, 'CREATE FUNCTION'],
+      [28, 'ALTER TABLE'],
+      [32, 'COMMIT'],
+    ]);
+    const index = up(name).findings.find((f) => f.rule === 'require-concurrent-index-creation')!;
+    expect([index.line, index.endLine]).toEqual([5, 6]);
+  });
+
+  it('hazards at the statement, fixes in SQL replacing its lines; the transaction switch goes on the --changeset line', () => {
+    expect(hazards(up(name))).toEqual([
+      { line: 5, rule: 'require-concurrent-index-creation', dsl: 'CREATE INDEX CONCURRENTLY idx_users_nickname ON users (nickname);', replacesLine: 5 },
+      { line: 15, rule: 'ban-concurrent-index-creation-in-transaction', dsl: 'runInTransaction:false', replacesLine: undefined },
+      { line: 18, rule: 'unbatched-data-migration', dsl: expect.stringContaining('UPDATE users SET nickname'), replacesLine: 18 },
+      { line: 28, rule: 'changing-column-type', dsl: undefined, replacesLine: undefined },
+    ]);
+    const findings = up(name).findings;
+    const index = findings.find((f) => f.rule === 'require-concurrent-index-creation')!;
+    expect(index.fix!.replaces).toMatchObject({ line: 5, endLine: 6 });
+    expect(index.fix!.description).toContain('runInTransaction:false');
+    expect(findings.find((f) => f.rule === 'ban-concurrent-index-creation-in-transaction')!.fix!.description).toContain('`--changeset` line (line 14)');
+  });
+
+  it('--rollback lines and /* liquibase rollback */ blocks are the down direction, at their lines', () => {
+    expect(statements(name, 'down')).toEqual([
+      [7, 'DROP INDEX'],
+      [31, 'DROP FUNCTION'],
+    ]);
+  });
+
+  it('contexts and the label filter from the config: a changeset that would not run is reported, not reviewed', async () => {
+    const files = await lint(configSchema.parse({ engines: ['builtin'], liquibase: { contexts: 'prod', labels: '!v2' } }));
+    expect(statements(name, 'up', files)).toEqual([
+      [12, 'CREATE INDEX CONCURRENTLY'],
+      [14, 'BEGIN'],
+      [15, 'CREATE INDEX CONCURRENTLY'],
+      [15, 'COMMIT'],
+      [20, 'BEGIN'],
+      [21, 'CREATE FUNCTION'],
+      [28, 'ALTER TABLE'],
+      [32, 'COMMIT'],
+    ]);
+    expect(up(name, 'up', files).findings.filter((f) => f.rule === 'orm-no-sql').map((f) => [f.line, f.message])).toEqual([
+      [3, 'changeset 20::dev does not run with the configured label filter `!v2` (labels: v2): not reviewed'],
+      [17, 'changeset 23::dev does not run with the configured contexts `prod` (context: test): not reviewed'],
+    ]);
+    // The skipped changeset's rollback is not reviewed either.
+    expect(statements(name, 'down', files)).toEqual([[31, 'DROP FUNCTION']]);
+  });
+
+  it('reports what Liquibase would refuse, and skips what it skips', () => {
+    const sql = [
+      '--liquibase formatted sql',
+      'CREATE TABLE early (id int);',
+      '--changeset nobody',
+      'SELECT 1;',
+      '--changeset "Jane Doe":7 ignore:true',
+      'DROP TABLE t;',
+      '--changeset a:8 dbms:mysql',
+      'DROP TABLE t;',
+      '--changeset a:9',
+      '--rollback not required',
+      '--changeset a:10',
+      '--ignoreLines:start',
+      'DROP TABLE t;',
+      '--ignoreLines:end',
+      'ALTER TABLE t ADD COLUMN c int; -- trailing',
+      '--rollback ALTER TABLE t DROP COLUMN c;',
+    ].join('\n');
+    const t = translateChangelog(sql, new ModelState(), { path: 'db/changes.sql' });
+    expect(t.statements.map((s) => [s.span.line, s.direction, s.sql])).toEqual([
+      [11, 'up', 'BEGIN'],
+      [15, 'up', 'ALTER TABLE t ADD COLUMN c int'],
+      [16, 'up', 'COMMIT'],
+      [16, 'down', 'ALTER TABLE t DROP COLUMN c'],
+    ]);
+    expect(t.notices.map((n) => [n.span.line, n.rule ?? 'orm-not-analysed', n.message])).toEqual([
+      [2, 'orm-not-analysed', 'not analysed: SQL before the first `--changeset` belongs to no changeset (Liquibase refuses the changelog or runs none of it)'],
+      [3, 'orm-not-analysed', 'not analysed: a `--changeset` line needs `author:id` (Liquibase refuses the changelog)'],
+      [5, 'orm-no-sql', 'changeset 7::Jane Doe is skipped by Liquibase (ignore: true)'],
+      [7, 'orm-no-sql', 'changeset 8::a runs no SQL on PostgreSQL (dbms: mysql)'],
+      [9, 'orm-not-analysed', 'not analysed: changeset 9::a has no SQL (Liquibase refuses it)'],
+    ]);
+  });
+
+  it('evaluates context and label expressions as Liquibase does', () => {
+    const active = (...names: string[]) => (n: string) => names.includes(n);
+    expect(evaluate('test, dev', active('dev'))).toBe(true);
+    expect(evaluate('test or dev', active('prod'))).toBe(false);
+    expect(evaluate('!test', active('prod'))).toBe(true);
+    expect(evaluate('not test', active('test'))).toBe(false);
+    expect(evaluate('prod and (eu or us)', active('prod', 'us'))).toBe(true);
+    expect(evaluate('prod and !(eu or us)', active('prod', 'us'))).toBe(false);
+    expect(evaluate('PROD', active('prod'))).toBe(true);
   });
 });
 
@@ -293,8 +413,10 @@ describe('Liquibase translation', () => {
 });
 
 describe('Liquibase in the App selection', () => {
-  it('reads XML/YAML/JSON files of database folders to tell changelogs, and only those', async () => {
+  it('reads XML/YAML/JSON/SQL files of database folders to tell changelogs, and only those', async () => {
     const { needsContent } = await import('../../src/app/select.js');
     expect(needsContent(['db/changes/v1.yaml', 'config/app.yaml', 'package.json', 'db/changelog/master.xml'], config)).toEqual(['db/changes/v1.yaml']);
+    // Formatted SQL outside a migrations folder is read; schema dumps and SQL elsewhere are not.
+    expect(needsContent(['db/changelog/changes/001-init.sql', 'db/structure.sql', 'scripts/report.sql'], config)).toEqual(['db/changelog/changes/001-init.sql']);
   });
 });
