@@ -1,6 +1,6 @@
 // End to end with the real analyzer (parser, lock model, rules, squawk): only GitHub is mocked.
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, HEAD1, REPO, addedPatch, checkCreated, configYaml, fixture, graphqlBlobs, lastCheckUpdate, prFile, setup, teardown, firstCommentAndReview } from './helpers.js';
+import { BASE, HEAD1, REPO, addedPatch, checkCreated, configYaml, graphqlBlobs, lastCheckUpdate, prFile, reviewOpened, setup, teardown } from './helpers.js';
 
 afterEach(teardown);
 
@@ -14,13 +14,8 @@ describe('real analyze', () => {
     configYaml(h.api, 'trace:\n  enabled: false\n');
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(PATH, addedPatch(SQL))]);
     graphqlBlobs(h.api, { [PATH]: SQL });
-    firstCommentAndReview(h.api);
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
+    await reviewOpened(h);
 
-    expect(h.unmatched).toEqual([]);
-    expect(h.api.isDone()).toBe(true);
     const calls = h.apiCalls();
     expect(calls[0]!.body).toMatchObject({ name: 'dbarch', head_sha: HEAD1, status: 'in_progress' });
     const done = lastCheckUpdate(h);
@@ -55,12 +50,7 @@ describe('real analyze with the trace (default config)', () => {
       return { data: { repository: { d0: { entries: [{ name: '20260101_create_users.sql', type: 'blob', object: {} }] } } } };
     });
     graphqlBlobs(h.api, history);
-    firstCommentAndReview(h.api);
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
-    expect(h.unmatched).toEqual([]);
-    expect(h.api.isDone()).toBe(true);
+    await reviewOpened(h);
     const done = lastCheckUpdate(h);
     expect(done.output.title).not.toBe('dbarch could not finish');
     expect(done.conclusion).toBe('failure');
@@ -103,12 +93,7 @@ describe('real analyze of an ORM migration (trace off)', () => {
       return { data: { repository: { d0: { entries: [{ name: '0001_initial.py', type: 'blob', object: {} }] } } } };
     });
     graphqlBlobs(h.api, { 'shop/migrations/0001_initial.py': initial });
-    firstCommentAndReview(h.api);
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
-    expect(h.unmatched).toEqual([]);
-    expect(h.api.isDone()).toBe(true);
+    await reviewOpened(h);
     const done = lastCheckUpdate(h);
     const annotation = done.output.annotations.find((a: any) => a.title === 'changing-column-type');
     expect(annotation).toMatchObject({ path, start_line: 8, end_line: 8, annotation_level: 'failure' });
@@ -116,35 +101,73 @@ describe('real analyze of an ORM migration (trace off)', () => {
   }, 120_000);
 });
 
-describe('real analyze of a Rails migration that reads a Scenic view file', () => {
-  it('fetches db/views/<name>_vNN.sql at the head commit, so the view body is reviewed, not reported missing', async () => {
+describe('real analyze of a Liquibase changelog (trace off)', () => {
+  it('posts a one-click suggestion written as a Liquibase change, with the SQL beside it', async () => {
     const h = await setup({});
-    const path = 'db/migrate/20240602090000_update_active_users.rb';
-    const source = 'class UpdateActiveUsers < ActiveRecord::Migration[7.1]\n  def change\n    update_view :active_users, version: 2, revert_to_version: 1\n  end\nend\n';
-    const view = 'SELECT id, email FROM users WHERE deleted_at IS NULL\n';
+    const path = 'db/changelog/changes/002-index.xml';
+    const source = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">',
+      '  <changeSet id="2" author="dev">',
+      '    <createIndex tableName="users" indexName="idx_users_email">',
+      '      <column name="email"/>',
+      '    </createIndex>',
+      '  </changeSet>',
+      '</databaseChangeLog>',
+      '',
+    ].join('\n');
+    const initial = [
+      '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">',
+      '  <changeSet id="1" author="dev">',
+      '    <createTable tableName="users">',
+      '      <column name="id" type="bigint"><constraints primaryKey="true"/></column>',
+      '      <column name="email" type="text"/>',
+      '    </createTable>',
+      '  </changeSet>',
+      '</databaseChangeLog>',
+      '',
+    ].join('\n');
     checkCreated(h.api);
     configYaml(h.api, 'trace:\n  enabled: false\n');
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
     graphqlBlobs(h.api, { [path]: source });
     h.api.post('/graphql').reply(200, (_u, body: any) => {
-      expect(body.variables.d0).toBe(`${BASE}:db/migrate`);
-      return { data: { repository: { d0: { entries: [] } } } };
+      expect(body.variables.d0).toBe(`${BASE}:db/changelog/changes`);
+      return { data: { repository: { d0: { entries: [{ name: '001-create-users.xml', type: 'blob', object: {} }] } } } };
     });
-    h.api.post('/graphql').reply(200, (_u, body: any) => {
-      expect(body.variables).toMatchObject({ e0: `${HEAD1}:db/views/active_users_v02.sql` });
-      expect(body.variables.e1).toBeUndefined();
-      return { data: { repository: { f0: { oid: 'v2', byteSize: view.length, isBinary: false, isTruncated: false, text: view } } } };
+    graphqlBlobs(h.api, { 'db/changelog/changes/001-create-users.xml': initial });
+    await reviewOpened(h);
+    const review = h.apiCalls().find((c) => c.path.endsWith('/reviews'))!.body;
+    const inline = review.comments.find((c: any) => c.body.includes('require-concurrent-index-creation'));
+    // The suggestion replaces the whole createIndex element (lines 4 to 6) with the sql change.
+    expect(inline).toEqual({
+      path,
+      start_line: 4,
+      start_side: 'RIGHT',
+      line: 6,
+      side: 'RIGHT',
+      body: [
+        '<!-- dbarch:finding -->',
+        '',
+        '🛑 **require-concurrent-index-creation**: CREATE INDEX on public.users without CONCURRENTLY blocks writes to the table while the index builds.',
+        '',
+        'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: reads continue, but every INSERT, UPDATE and DELETE waits until the index is built, which takes minutes on a large table. `CREATE INDEX CONCURRENTLY` builds it without blocking writes.',
+        '',
+        '**Safe rewrite:** Liquibase\'s `createIndex` has no concurrent option: build the index with a `sql` change in a changeset of its own with `runInTransaction="false"` (PostgreSQL refuses CONCURRENTLY inside the changeset\'s transaction). Run it outside a transaction block.',
+        '',
+        '```suggestion',
+        '    <sql splitStatements="false">CREATE INDEX CONCURRENTLY idx_users_email ON users(email)</sql>',
+        '```',
+        '',
+        'SQL it runs:',
+        '',
+        '```sql',
+        'CREATE INDEX CONCURRENTLY idx_users_email ON users(email);',
+        '```',
+      ].join('\n'),
     });
-    firstCommentAndReview(h.api);
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
-    expect(h.unmatched).toEqual([]);
-    expect(h.api.isDone()).toBe(true);
-    const done = lastCheckUpdate(h);
-    expect(done.output.title).not.toBe('dbarch could not finish');
-    expect(done.output.annotations.filter((a: any) => a.title === 'orm-not-analysed')).toEqual([]);
-    const comment = h.apiCalls().find((c) => c.method === 'POST' && c.path.endsWith('/issues/17/comments'))!.body.body;
-    expect(comment).not.toContain('active_users_v02.sql');
+    // The timeout advice has no Liquibase form: SQL beside the finding, never suggested into XML.
+    const timeout = review.comments.find((c: any) => c.body.includes('require-timeout-settings'));
+    expect(timeout.body).not.toContain('```suggestion');
   }, 120_000);
 });

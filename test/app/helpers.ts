@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { pino } from 'pino';
 import { Probot } from 'probot';
+import { expect } from 'vitest';
 import type { AppDeps, DbarchApp } from '../../src/app/index.js';
 import { createApp } from '../../src/app/index.js';
 import { createOctokitClass } from '../../src/app/octokit.js';
@@ -114,6 +115,19 @@ export function firstCommentAndReview(api: nock.Scope, pullNumber = 17): void {
   api.post(`${REPO}/issues/${pullNumber}/comments`).reply(201, { id: 1 });
   api.get(`${REPO}/pulls/${pullNumber}/comments?per_page=100`).reply(200, []);
   api.post(`${REPO}/pulls/${pullNumber}/reviews`).reply(200, { id: 1 });
+}
+
+/**
+ * Answers the summary comment, the review and `checkUpdates` check-run updates, delivers
+ * `pull_request.opened` and waits for the review: every mocked request was made, no other one.
+ */
+export async function reviewOpened(h: Harness, checkUpdates = 1): Promise<void> {
+  firstCommentAndReview(h.api);
+  h.api.patch(`${REPO}/check-runs/9001`).times(checkUpdates).reply(200, {});
+  await h.receive('pull_request', fixture('pull_request.opened'));
+  await h.idle();
+  expect(h.unmatched).toEqual([]);
+  expect(h.api.isDone()).toBe(true);
 }
 
 export function prFile(filename: string, patch?: string, status = 'added') {

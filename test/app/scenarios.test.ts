@@ -17,6 +17,7 @@ import {
   prFile,
   report,
   setup,
+  reviewOpened,
   teardown, firstCommentAndReview } from './helpers.js';
 
 afterEach(teardown);
@@ -330,12 +331,7 @@ describe('architect agent hook', () => {
     configYaml(h.api, NO_TRACE);
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch(SQL1))]);
     graphqlBlobs(h.api, { [M1]: SQL1 });
-    firstCommentAndReview(h.api);
-    h.api.patch(`${REPO}/check-runs/9001`).reply(200, {});
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
-    expect(h.unmatched).toEqual([]);
-    expect(h.api.isDone()).toBe(true);
+    await reviewOpened(h);
     expect(seen).toEqual([{ pull: { owner: 'acme', repo: 'shop', number: 17, headSha: HEAD1 }, files: [{ path: M1, content: SQL1, patch: addedPatch(SQL1) }], report: r, agent: true }]);
     expect(check(h, 9001)).toHaveLength(1);
     expect(check(h, 9001)[0].conclusion).toBe('failure');
@@ -347,12 +343,7 @@ describe('architect agent hook', () => {
     configYaml(h.api, NO_TRACE);
     h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(M1, addedPatch(SQL1))]);
     graphqlBlobs(h.api, { [M1]: SQL1 });
-    firstCommentAndReview(h.api);
-    h.api.patch(`${REPO}/check-runs/9001`).times(2).reply(200, {});
-    await h.receive('pull_request', fixture('pull_request.opened'));
-    await h.idle();
-    expect(h.unmatched).toEqual([]);
-    expect(h.api.isDone()).toBe(true);
+    await reviewOpened(h, 2);
     const [completed, details] = check(h, 9001);
     expect(completed.conclusion).toBe('failure');
     expect(details).toEqual({
