@@ -208,7 +208,7 @@ function commandDeps(deps: AppDeps, enqueue: Enqueue, app: Probot): CommandDeps 
       const notes: RenderNotes = { skipped: [] };
       const history =
         req.baseSha && files.length
-          ? await apiReviewSource(octokit, deps, ref).fetchHistory({ baseSha: req.baseSha, changed, migrations: migrationFiles.map((f) => f.filename), config, notes })
+          ? await apiReviewSource(octokit, deps, ref).fetchHistory({ baseSha: req.baseSha, changed, migrations: migrationFiles.map((f) => f.filename), sources: files, config, notes })
           : undefined;
       if (notes.skipped?.length) req.context.log.warn({ skipped: notes.skipped }, 'redesign proof: history capped');
       const report = await deps.analyze({ files: files.map(({ path, content }) => ({ path, content })), history, config, trace: false });

@@ -37,8 +37,8 @@ import {
   truncate,
 } from './render.js';
 import type { Selector } from './select.js';
-import { historyDirsOf, needsContent } from './select.js';
-import { companionPaths, needsOrmHistory } from '../orm/index.js';
+import { collectHistory, needsContent } from './select.js';
+import { needsOrmHistory } from '../orm/index.js';
 
 export type { AnalyzeInput } from '../analyze.js';
 export type AnalyzeFn = (input: AnalyzeInput) => Promise<Report>;
@@ -118,8 +118,11 @@ export interface ReviewSource {
   loadConfig(): Promise<DbarchConfig>;
   listMigrations(ref: { pull: Pick<PullInfo, 'number' | 'changedFiles' | 'headSha' | 'baseSha'>; config: DbarchConfig }): Promise<PullMigrations>;
   fetchFiles(ref: { sha: string; paths: readonly string[]; maxBytes?: number }): Promise<Map<string, BlobContent>>;
-  fetchHistory(ref: { baseSha: string; changed: PrFile[]; migrations: string[]; config: DbarchConfig; notes: RenderNotes }): Promise<AnalyzeInput['history']>;
+  /** `sources`: the PR's migrations, whose Django dependencies name other apps' folders to fetch. */
+  fetchHistory(ref: { baseSha: string; changed: PrFile[]; migrations: string[]; sources?: SourceFiles; config: DbarchConfig; notes: RenderNotes }): Promise<AnalyzeInput['history']>;
 }
+
+export type SourceFiles = readonly { path: string; content: string | Uint8Array }[];
 
 /** The App's source: the repository's config and files through the GitHub API. */
 export function apiReviewSource(octokit: Octokit, deps: Pick<ReviewDeps, 'select' | 'maxHistoryFiles'>, repo: { owner: string; repo: string }): ReviewSource {
@@ -228,7 +231,7 @@ export async function runReview(job: ReviewJob, env: ReviewEnv): Promise<ReviewO
     let history: AnalyzeInput['history'];
     if (config.trace.enabled || needsOrmHistory(analysed, config)) {
       stage = 'fetching earlier migrations';
-      history = await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes });
+      history = await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), sources: analysed, config, notes });
     }
 
     stage = 'fetching the files the migrations read';
@@ -395,20 +398,22 @@ async function fetchPull(octokit: Octokit, job: ReviewJob): Promise<PullInfo | u
 async function fetchHistory(
   octokit: Octokit,
   deps: Pick<ReviewDeps, 'select' | 'maxHistoryFiles'>,
-  ref: { owner: string; repo: string; baseSha: string; changed: PrFile[]; migrations: string[]; config: DbarchConfig; notes: RenderNotes },
+  ref: { owner: string; repo: string; baseSha: string; changed: PrFile[]; migrations: string[]; sources?: SourceFiles; config: DbarchConfig; notes: RenderNotes },
 ): Promise<AnalyzeInput['history']> {
-  const dirs = historyDirsOf(ref.migrations);
-  const atBase = await listDirectories(octokit, { owner: ref.owner, repo: ref.repo, sha: ref.baseSha, dirs });
-  const changed = new Set(ref.changed.flatMap((f) => [f.filename, f.previous_filename ?? '']));
-  const candidates = (await deps.select(atBase, ref.config)).filter((p) => !changed.has(p)).sort();
-  // Replay needs the oldest first; a cut keeps the start and says so.
-  const picked = candidates.slice(0, deps.maxHistoryFiles);
-  if (candidates.length > picked.length) {
-    ref.notes.skipped!.push({ path: dirs.join(', '), reason: `history capped at ${deps.maxHistoryFiles} earlier migrations for the trace and the ORM model state` });
-  }
-  if (picked.length === 0) return [];
-  const contents = await fetchFiles(octokit, { owner: ref.owner, repo: ref.repo, sha: ref.baseSha, paths: picked, maxBytes: ref.config.maxFileBytes });
-  return [...contents.values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! }));
+  const repo = { owner: ref.owner, repo: ref.repo, sha: ref.baseSha };
+  const history = await collectHistory(
+    {
+      list: (dirs) => listDirectories(octokit, { ...repo, dirs }),
+      select: async (paths) => deps.select(paths, ref.config),
+      read: async (paths) => {
+        const contents = await fetchFiles(octokit, { ...repo, paths, maxBytes: ref.config.maxFileBytes });
+        return [...contents.values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! }));
+      },
+    },
+    { migrations: ref.migrations, sources: ref.sources ?? [], changed: new Set(ref.changed.flatMap((f) => [f.filename, f.previous_filename ?? ''])), max: deps.maxHistoryFiles },
+  );
+  if (history.capped) ref.notes.skipped!.push({ path: history.dirs.join(', '), reason: `history capped at ${deps.maxHistoryFiles} earlier migrations for the trace and the ORM model state` });
+  return history.files;
 }
 
 /** The summary comment says when the architect review is off, and how to turn it on; no review is faked. */

@@ -2,6 +2,7 @@
 // (the PR's files are not fetched before we know which ones matter).
 import type { DbarchConfig } from '../config/schema.js';
 import { discover } from '../migrations/index.js';
+import { djangoDependencyDirs } from '../migrations/django-order.js';
 
 /** `readFile` gives the text of some files when discovery needs to look inside them. */
 export type Selector = (
@@ -41,4 +42,42 @@ export function historyDirsOf(migrations: readonly string[]): string[] {
     dirs.add(parts.join('/'));
   }
   return [...dirs].sort();
+}
+
+export interface HistorySource {
+  /** The files of these folders at the base (a folder's files and its subfolders' files). */
+  list(dirs: string[]): Promise<string[]>;
+  select(paths: string[]): Promise<string[]>;
+  read(paths: string[]): Promise<{ path: string; content: string | Uint8Array }[]>;
+}
+
+/**
+ * The earlier migrations at the base: the folders of the PR's migrations, then the folders of
+ * the Django apps those migrations (and the ones fetched) depend on, until no new folder is
+ * named. An app's model state is built from the other apps' histories too (a ForeignKey to
+ * `accounts.Customer` needs its table and key type). `capped` when `max` cut the list.
+ */
+export async function collectHistory(
+  src: HistorySource,
+  ref: { migrations: string[]; sources: readonly { path: string; content: string | Uint8Array }[]; changed: ReadonlySet<string>; max: number },
+): Promise<{ files: { path: string; content: string | Uint8Array }[]; dirs: string[]; capped: boolean }> {
+  const text = (c: string | Uint8Array) => (typeof c === 'string' ? c : new TextDecoder().decode(c));
+  const dependencyDirs = (files: readonly { path: string; content: string | Uint8Array }[]) => files.flatMap((f) => djangoDependencyDirs(f.path, text(f.content)));
+  const listed = new Set<string>();
+  const files: { path: string; content: string | Uint8Array }[] = [];
+  let capped = false;
+  let dirs = [...new Set([...historyDirsOf(ref.migrations), ...dependencyDirs(ref.sources)])].sort();
+  while (dirs.length > 0 && !capped) {
+    for (const d of dirs) listed.add(d);
+    const have = new Set(files.map((f) => f.path));
+    const candidates = (await src.select(await src.list(dirs))).filter((p) => !ref.changed.has(p) && !have.has(p)).sort();
+    // Replay needs the oldest first; a cut keeps the start and says so.
+    const picked = candidates.slice(0, ref.max - files.length);
+    capped = candidates.length > picked.length;
+    if (picked.length === 0) break;
+    const got = await src.read(picked);
+    files.push(...got);
+    dirs = [...new Set(dependencyDirs(got))].filter((d) => !listed.has(d)).sort();
+  }
+  return { files, dirs: [...listed].sort(), capped };
 }

@@ -71,7 +71,7 @@ export async function analysePull(
     reviewFiles.set(f.filename, { path: f.filename, source: text.replace(/^\uFEFF/, ''), hunks: parsePatchHunks(f.patch) });
   }
   const history = config.trace.enabled || needsOrmHistory(analysed, config)
-    ? await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), config, notes })
+    ? await source.fetchHistory({ baseSha: pull.baseSha, changed: files, migrations: migrationFiles.map((f) => f.filename), sources: analysed, config, notes })
     : undefined;
   const readFile = await fetchCompanions(source, pull.headSha, analysed, config);
   const report = await analyze({ files: analysed, history, config, trace: config.trace.enabled, ...(readFile ? { readFile } : {}) });

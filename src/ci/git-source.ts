@@ -11,7 +11,7 @@ import { ConfigError, parseConfig } from '../config/schema.js';
 import type { BlobContent, PrFile } from '../app/github.js';
 import type { AnalyzeInput, PullMigrations, ReviewSource } from '../app/review.js';
 import type { Selector } from '../app/select.js';
-import { historyDirsOf, needsContent } from '../app/select.js';
+import { collectHistory, needsContent } from '../app/select.js';
 
 export const CONFIG_PATHS = ['.github/dbarch.yml', '.github/dbarch.yaml', 'dbarch.yml', 'dbarch.yaml'];
 
@@ -191,20 +191,24 @@ export function gitReviewSource(opts: GitSourceOptions): ReviewSource {
       return readBlobs(cwd, sha, paths, maxBytes);
     },
 
-    async fetchHistory({ baseSha, changed, migrations, config, notes }): Promise<AnalyzeInput['history']> {
-      const dirs = historyDirsOf(migrations);
-      const listed = dirs.length ? git(cwd, ['ls-tree', '-r', '--name-only', '-z', baseSha, '--', ...dirs.map((d) => d || '.')]).toString('utf8').split('\0').filter(Boolean) : [];
-      // Same depth as the App's listing: a directory's files and its subfolders' files.
-      const atBase = listed.filter((p) => dirs.some((d) => {
-        const rest = d ? (p.startsWith(`${d}/`) ? p.slice(d.length + 1) : undefined) : p;
-        return rest !== undefined && rest.split('/').length <= 2;
-      }));
-      const changedSet = new Set(changed.map((f) => f.filename));
-      const candidates = (await opts.select(atBase, config)).filter((p) => !changedSet.has(p)).sort();
-      const picked = candidates.slice(0, opts.maxHistoryFiles);
-      if (candidates.length > picked.length) notes.skipped!.push({ path: dirs.join(', '), reason: `history capped at ${opts.maxHistoryFiles} earlier migrations for the trace and the ORM model state` });
-      const contents = readBlobs(cwd, baseSha, picked, config.maxFileBytes);
-      return [...contents.values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! }));
+    async fetchHistory({ baseSha, changed, migrations, sources, config, notes }): Promise<AnalyzeInput['history']> {
+      const history = await collectHistory(
+        {
+          list: async (dirs) => {
+            const listed = git(cwd, ['ls-tree', '-r', '--name-only', '-z', baseSha, '--', ...dirs.map((d) => d || '.')]).toString('utf8').split('\0').filter(Boolean);
+            // Same depth as the App's listing: a directory's files and its subfolders' files.
+            return listed.filter((p) => dirs.some((d) => {
+              const rest = d ? (p.startsWith(`${d}/`) ? p.slice(d.length + 1) : undefined) : p;
+              return rest !== undefined && rest.split('/').length <= 2;
+            }));
+          },
+          select: async (paths) => opts.select(paths, config),
+          read: async (paths) => [...readBlobs(cwd, baseSha, paths, config.maxFileBytes).values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! })),
+        },
+        { migrations, sources: sources ?? [], changed: new Set(changed.map((f) => f.filename)), max: opts.maxHistoryFiles },
+      );
+      if (history.capped) notes.skipped!.push({ path: history.dirs.join(', '), reason: `history capped at ${opts.maxHistoryFiles} earlier migrations for the trace and the ORM model state` });
+      return history.files;
     },
   };
 }

@@ -75,6 +75,18 @@ function projectRoot(path: string): { root: string; app: string } | undefined {
 }
 
 /**
+ * The migration folders of the other apps a Django migration depends on (`("accounts",
+ * "0003_x")` from `shop/migrations/0004_y.py` → `accounts/migrations`): their models are part of
+ * the state this migration is translated against (a ForeignKey's table and key type).
+ */
+export function djangoDependencyDirs(path: string, source: string): string[] {
+  const p = /\.py$/.test(path) ? projectRoot(path) : undefined;
+  if (!p || !source.includes('dependencies')) return [];
+  const base = p.root === '.' ? '' : `${p.root}/`;
+  return [...new Set(djangoDependencies(source).filter(([app]) => app !== p.app && /^\w+$/.test(app)).map(([app]) => `${base}${app}/migrations`))];
+}
+
+/**
  * Depth-first topological order of the dependency graph, apps and names taken alphabetically
  * where the graph leaves a choice; every file of a project gets the project as its set.
  */

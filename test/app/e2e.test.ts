@@ -171,3 +171,52 @@ describe('real analyze of a Liquibase changelog (trace off)', () => {
     expect(timeout.body).not.toContain('```suggestion');
   }, 120_000);
 });
+
+describe('real analyze of a Django migration that depends on another app (trace off)', () => {
+  const py = (...lines: string[]) => ['from django.db import migrations, models', '', '', 'class Migration(migrations.Migration):', ...lines, ''].join('\n');
+
+  it('fetches the other apps\' histories its dependencies name, transitively, so the ForeignKey meets the real table and key', async () => {
+    const h = await setup({});
+    const path = 'shop/migrations/0002_order_customer.py';
+    const source = py(
+      '    dependencies = [("shop", "0001_initial"), ("accounts", "0001_initial")]',
+      '    operations = [',
+      '        migrations.AddField(model_name="order", name="customer", field=models.ForeignKey(null=True, on_delete=models.CASCADE, to="accounts.customer")),',
+      '    ]',
+    );
+    const history = {
+      'shop/migrations/0001_initial.py': py('    initial = True', '    operations = [', '        migrations.CreateModel(name="Order", fields=[("id", models.BigAutoField(primary_key=True))]),', '    ]'),
+      'accounts/migrations/0001_initial.py': py(
+        '    dependencies = [("users", "0001_initial")]',
+        '    operations = [',
+        '        migrations.CreateModel(name="Customer", fields=[("id", models.UUIDField(primary_key=True)), ("user", models.ForeignKey(on_delete=models.CASCADE, to="users.user"))], options={"db_table": "customers"}),',
+        '    ]',
+      ),
+      'users/migrations/0001_initial.py': py('    initial = True', '    operations = [', '        migrations.CreateModel(name="User", fields=[("id", models.BigAutoField(primary_key=True))]),', '    ]'),
+    };
+    const listing = (...names: string[]) => ({ entries: names.map((name) => ({ name, type: 'blob', object: {} })) });
+    checkCreated(h.api);
+    configYaml(h.api, 'trace:\n  enabled: false\n');
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
+    graphqlBlobs(h.api, { [path]: source });
+    // The PR's folder and the folder of the app it depends on, in one listing…
+    h.api.post('/graphql').reply(200, (_u, body: any) => {
+      expect([body.variables.d0, body.variables.d1, body.variables.d2]).toEqual([`${BASE}:accounts/migrations`, `${BASE}:shop/migrations`, undefined]);
+      return { data: { repository: { d0: listing('0001_initial.py', '__init__.py'), d1: listing('0001_initial.py', '0002_order_customer.py') } } };
+    });
+    graphqlBlobs(h.api, { 'accounts/migrations/0001_initial.py': history['accounts/migrations/0001_initial.py'], 'shop/migrations/0001_initial.py': history['shop/migrations/0001_initial.py'] });
+    // …then the app that one depends on.
+    h.api.post('/graphql').reply(200, (_u, body: any) => {
+      expect([body.variables.d0, body.variables.d1]).toEqual([`${BASE}:users/migrations`, undefined]);
+      return { data: { repository: { d0: listing('0001_initial.py') } } };
+    });
+    graphqlBlobs(h.api, { 'users/migrations/0001_initial.py': history['users/migrations/0001_initial.py'] });
+    await reviewOpened(h);
+    const done = lastCheckUpdate(h);
+    // accounts' history names the table (db_table) and the key type (UUID) the column and the FK follow.
+    const fk = done.output.annotations.find((a: any) => a.title === 'adding-foreign-key-constraint');
+    expect(fk).toMatchObject({ path, start_line: 7, annotation_level: 'failure' });
+    expect(fk.raw_details).toContain('FOREIGN KEY (customer_id) REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED NOT VALID;');
+    expect(done.output.annotations.find((a: any) => a.title === 'require-timeout-settings').raw_details).toContain('ALTER TABLE "shop_order" ADD COLUMN "customer_id" uuid NULL;');
+  }, 120_000);
+});

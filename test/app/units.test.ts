@@ -4,7 +4,8 @@ import type { ReviewJob } from '../../src/app/queue.js';
 import { InProcessQueue, SupersededError, dedupeKey } from '../../src/app/queue.js';
 import { buildAnnotations, buildCheckOutput, buildReviewComments, checkTitle, suggestionFor, truncate } from '../../src/app/render.js';
 import { deepMerge } from '../../src/app/config.js';
-import { historyDirsOf } from '../../src/app/select.js';
+import { collectHistory, historyDirsOf } from '../../src/app/select.js';
+import { djangoDependencyDirs } from '../../src/migrations/django-order.js';
 import { finding, report } from './helpers.js';
 
 describe('parsePatchHunks', () => {
@@ -221,5 +222,37 @@ describe('config and history helpers', () => {
       'migrations',
       'prisma/migrations',
     ]);
+  });
+  it('names the folders of the other Django apps a migration depends on (not its own, not swappable ones)', () => {
+    const source = 'dependencies = [\n    ("shop", "0001_initial"),\n    ("accounts", "0003_x"),\n    migrations.swappable_dependency(settings.AUTH_USER_MODEL),\n    ("accounts", "0004_y"),\n]\n';
+    expect(djangoDependencyDirs('saleor/shop/migrations/0002_z.py', source)).toEqual(['saleor/accounts/migrations']);
+    expect(djangoDependencyDirs('shop/migrations/0002_z.py', source)).toEqual(['accounts/migrations']);
+    expect(djangoDependencyDirs('alembic/versions/abc.py', source)).toEqual([]);
+  });
+  it('collects the history folder by folder along Django dependencies, within the cap', async () => {
+    const tree: Record<string, string> = {
+      'shop/migrations/0001_initial.py': '',
+      'accounts/migrations/0001_initial.py': 'dependencies = [("users", "0001_initial")]',
+      'users/migrations/0001_initial.py': '',
+      'users/migrations/0002_more.py': '',
+    };
+    const lists: string[][] = [];
+    const src = {
+      list: async (dirs: string[]) => {
+        lists.push(dirs);
+        return Object.keys(tree).filter((p) => dirs.some((d) => p.startsWith(`${d}/`)));
+      },
+      select: async (paths: string[]) => paths,
+      read: async (paths: string[]) => paths.map((path) => ({ path, content: tree[path]! })),
+    };
+    const sources = [{ path: 'shop/migrations/0002_x.py', content: 'dependencies = [("shop", "0001_initial"), ("accounts", "0001_initial")]' }];
+    const all = await collectHistory(src, { migrations: ['shop/migrations/0002_x.py'], sources, changed: new Set(['shop/migrations/0002_x.py']), max: 10 });
+    expect(lists).toEqual([['accounts/migrations', 'shop/migrations'], ['users/migrations']]);
+    expect(all.files.map((f) => f.path)).toEqual(['accounts/migrations/0001_initial.py', 'shop/migrations/0001_initial.py', 'users/migrations/0001_initial.py', 'users/migrations/0002_more.py']);
+    expect(all.capped).toBe(false);
+    lists.length = 0;
+    const capped = await collectHistory(src, { migrations: ['shop/migrations/0002_x.py'], sources, changed: new Set(), max: 3 });
+    expect(capped.files.map((f) => f.path)).toEqual(['accounts/migrations/0001_initial.py', 'shop/migrations/0001_initial.py', 'users/migrations/0001_initial.py']);
+    expect(capped).toMatchObject({ capped: true, dirs: ['accounts/migrations', 'shop/migrations', 'users/migrations'] });
   });
 });
