@@ -55,14 +55,20 @@ export function searchPathChange(ast: Node | undefined): { path: string[]; local
     return path.length ? { path, local } : undefined;
   }
   // SELECT set_config('search_path', 'a, b', is_local)
+  const call = setConfigCall(a, (name, value) => name === 'search_path' && value?.A_Const?.sval?.sval !== undefined);
+  return call ? { path: parseSearchPath(call.value!.A_Const.sval.sval), local: call.local } : undefined;
+}
+
+/** The first `set_config(name, value, is_local)` of a `SELECT` without FROM that `accept`s. */
+function setConfigCall(a: AnyNode, accept: (name: string | undefined, value: AnyNode | undefined) => boolean): { value: AnyNode | undefined; local: boolean } | undefined {
   const sel = a.SelectStmt as AnyNode | undefined;
   if (!sel || sel.fromClause) return undefined;
   for (const t of (sel.targetList ?? []) as AnyNode[]) {
     const fc = t.ResTarget?.val?.FuncCall as AnyNode | undefined;
     if (!fc || stringList(fc.funcname).at(-1) !== 'set_config') continue;
     const [name, value, isLocal] = (fc.args ?? []) as AnyNode[];
-    if (name?.A_Const?.sval?.sval !== 'search_path' || value?.A_Const?.sval?.sval === undefined) continue;
-    return { path: parseSearchPath(value.A_Const.sval.sval), local: isLocal?.A_Const?.boolval?.boolval === true };
+    if (!accept(name?.A_Const?.sval?.sval, value)) continue;
+    return { value, local: isLocal?.A_Const?.boolval?.boolval === true };
   }
   return undefined;
 }
@@ -85,16 +91,8 @@ export function timeZoneChange(ast: Node | undefined): { zone: string | undefine
     if (set.kind !== 'VAR_SET_VALUE') return undefined;
     return { zone: zoneValue(set.args?.[0] as AnyNode | undefined), local };
   }
-  const sel = a.SelectStmt as AnyNode | undefined;
-  if (!sel || sel.fromClause) return undefined;
-  for (const t of (sel.targetList ?? []) as AnyNode[]) {
-    const fc = t.ResTarget?.val?.FuncCall as AnyNode | undefined;
-    if (!fc || stringList(fc.funcname).at(-1) !== 'set_config') continue;
-    const [name, value, isLocal] = (fc.args ?? []) as AnyNode[];
-    if (name?.A_Const?.sval?.sval?.toLowerCase() !== 'timezone') continue;
-    return { zone: zoneValue(value), local: isLocal?.A_Const?.boolval?.boolval === true };
-  }
-  return undefined;
+  const call = setConfigCall(a, (name) => name?.toLowerCase() === 'timezone');
+  return call ? { zone: zoneValue(call.value), local: call.local } : undefined;
 }
 
 /** A zone as PostgreSQL reads it: a name, a number of hours, or an interval (`INTERVAL '+00:00' HOUR TO MINUTE`). */

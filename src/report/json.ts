@@ -12,12 +12,14 @@ export function toJsonReport(report: Report): unknown {
   };
 }
 
+/** The named fields of `from`, in this order (the order the JSON shows them). */
+function pick<T extends object, const K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<T, K>;
+}
+
 function fileJson(file: FileReport): Record<string, unknown> {
   return {
-    path: file.path,
-    framework: file.framework,
-    direction: file.direction,
-    transaction: file.transaction,
+    ...pick(file, ['path', 'framework', 'direction', 'transaction']),
     statements: file.statements.map(statementJson),
     findings: file.findings.map(findingJson),
     ...(file.suppressed?.length ? { suppressed: file.suppressed.map(findingJson) } : {}),
@@ -26,11 +28,7 @@ function fileJson(file: FileReport): Record<string, unknown> {
 
 function summaryJson(report: Report): Record<string, unknown> {
   return {
-    files: report.summary.files,
-    statements: report.summary.statements,
-    errors: report.summary.errors,
-    warnings: report.summary.warnings,
-    infos: report.summary.infos,
+    ...pick(report.summary, ['files', 'statements', 'errors', 'warnings', 'infos']),
     ...(report.summary.suppressed ? { suppressed: report.summary.suppressed } : {}),
   };
 }
@@ -112,30 +110,16 @@ export function writeJsonTexts(
 
 function statementJson(s: StatementReport): Record<string, unknown> {
   return {
-    line: s.line,
-    column: s.column,
-    endLine: s.endLine,
-    endColumn: s.endColumn,
-    kind: s.kind,
+    ...pick(s, ['line', 'column', 'endLine', 'endColumn', 'kind']),
     locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode })),
-    rewritesTable: s.rewritesTable,
-    inTransaction: s.inTransaction,
-    scansTable: s.scansTable,
-    transactional: s.transactional,
-    blocks: s.blocks,
+    ...pick(s, ['rewritesTable', 'inTransaction', 'scansTable', 'transactional', 'blocks']),
     ...(s.trace ? { trace: s.trace } : {}),
   };
 }
 
 function findingJson(f: Finding): Record<string, unknown> {
   return {
-    rule: f.rule,
-    severity: f.severity,
-    line: f.line,
-    column: f.column,
-    endLine: f.endLine,
-    endColumn: f.endColumn,
-    message: f.message,
+    ...pick(f, ['rule', 'severity', 'line', 'column', 'endLine', 'endColumn', 'message']),
     relation: f.relation ?? null,
     lockMode: f.lockMode ?? null,
     fix: f.fix
