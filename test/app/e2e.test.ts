@@ -1,6 +1,6 @@
 // End to end with the real analyzer (parser, lock model, rules, squawk): only GitHub is mocked.
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, HEAD1, REPO, addedPatch, checkCreated, configYaml, graphqlBlobs, lastCheckUpdate, prFile, reviewOpened, setup, teardown } from './helpers.js';
+import { BASE, HEAD1, REPO, addedPatch, checkCreated, configYaml, graphqlBlobs, lastCheckUpdate, prFile, reviewOpened, setup, teardown, type Harness } from './helpers.js';
 
 afterEach(teardown);
 
@@ -57,53 +57,55 @@ describe('real analyze with the trace (default config)', () => {
   }, 120_000);
 });
 
+/** A Django migration module with these lines in its Migration class. */
+const py = (...lines: string[]) => ['from django.db import migrations, models', '', '', 'class Migration(migrations.Migration):', ...lines, ''].join('\n');
+
+/**
+ * Reviews a PR adding one ORM migration, trace off: the App lists the earlier migrations at the
+ * base (one listing per round, exactly these folders) and fetches them, then posts its review.
+ */
+async function reviewWithHistory(path: string, source: string, rounds: { dirs: string[]; files: Record<string, string> }[]): Promise<Harness> {
+  const h = await setup({});
+  checkCreated(h.api);
+  configYaml(h.api, 'trace:\n  enabled: false\n');
+  h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
+  graphqlBlobs(h.api, { [path]: source });
+  for (const { dirs, files } of rounds) {
+    h.api.post('/graphql').reply(200, (_u, body: any) => {
+      expect(Object.keys(body.variables).filter((k) => k.startsWith('d')).map((k) => body.variables[k])).toEqual(dirs.map((d) => `${BASE}:${d}`));
+      const entries = (dir: string) => Object.keys(files).filter((p) => p.startsWith(`${dir}/`)).map((p) => ({ name: p.slice(dir.length + 1), type: 'blob', object: {} }));
+      return { data: { repository: Object.fromEntries(dirs.map((d, i) => [`d${i}`, { entries: entries(d) }])) } };
+    });
+    graphqlBlobs(h.api, files);
+  }
+  await reviewOpened(h);
+  return h;
+}
+
 describe('real analyze of an ORM migration (trace off)', () => {
   it('fetches the earlier migrations at the base so the model state knows the altered field', async () => {
-    const h = await setup({});
     const path = 'shop/migrations/0002_order_created_text.py';
-    const source = [
-      'from django.db import migrations, models',
-      '',
-      '',
-      'class Migration(migrations.Migration):',
+    const source = py(
       '    dependencies = [("shop", "0001_initial")]',
       '',
       '    operations = [',
       '        migrations.AlterField(model_name="order", name="created_at", field=models.CharField(max_length=40)),',
       '    ]',
-      '',
-    ].join('\n');
-    const initial = [
-      'from django.db import migrations, models',
-      '',
-      '',
-      'class Migration(migrations.Migration):',
+    );
+    const initial = py(
       '    initial = True',
       '    operations = [',
       '        migrations.CreateModel(name="Order", fields=[("id", models.BigAutoField(primary_key=True)), ("created_at", models.DateTimeField())]),',
       '    ]',
-      '',
-    ].join('\n');
-    checkCreated(h.api);
-    configYaml(h.api, 'trace:\n  enabled: false\n');
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
-    graphqlBlobs(h.api, { [path]: source });
-    h.api.post('/graphql').reply(200, (_u, body: any) => {
-      expect(body.variables.d0).toBe(`${BASE}:shop/migrations`);
-      return { data: { repository: { d0: { entries: [{ name: '0001_initial.py', type: 'blob', object: {} }] } } } };
-    });
-    graphqlBlobs(h.api, { 'shop/migrations/0001_initial.py': initial });
-    await reviewOpened(h);
+    );
+    const h = await reviewWithHistory(path, source, [{ dirs: ['shop/migrations'], files: { 'shop/migrations/0001_initial.py': initial } }]);
     const done = lastCheckUpdate(h);
     const annotation = done.output.annotations.find((a: any) => a.title === 'changing-column-type');
     expect(annotation).toMatchObject({ path, start_line: 8, end_line: 8, annotation_level: 'failure' });
     expect(done.output.annotations.find((a: any) => a.title === 'orm-not-analysed')).toBeUndefined();
   }, 120_000);
-});
 
-describe('real analyze of a Liquibase changelog (trace off)', () => {
   it('posts a one-click suggestion written as a Liquibase change, with the SQL beside it', async () => {
-    const h = await setup({});
     const path = 'db/changelog/changes/002-index.xml';
     const source = [
       '<?xml version="1.0" encoding="UTF-8"?>',
@@ -127,16 +129,7 @@ describe('real analyze of a Liquibase changelog (trace off)', () => {
       '</databaseChangeLog>',
       '',
     ].join('\n');
-    checkCreated(h.api);
-    configYaml(h.api, 'trace:\n  enabled: false\n');
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
-    graphqlBlobs(h.api, { [path]: source });
-    h.api.post('/graphql').reply(200, (_u, body: any) => {
-      expect(body.variables.d0).toBe(`${BASE}:db/changelog/changes`);
-      return { data: { repository: { d0: { entries: [{ name: '001-create-users.xml', type: 'blob', object: {} }] } } } };
-    });
-    graphqlBlobs(h.api, { 'db/changelog/changes/001-create-users.xml': initial });
-    await reviewOpened(h);
+    const h = await reviewWithHistory(path, source, [{ dirs: ['db/changelog/changes'], files: { 'db/changelog/changes/001-create-users.xml': initial } }]);
     const review = h.apiCalls().find((c) => c.path.endsWith('/reviews'))!.body;
     const inline = review.comments.find((c: any) => c.body.includes('require-concurrent-index-creation'));
     // The suggestion replaces the whole createIndex element (lines 4 to 6) with the sql change.
@@ -170,13 +163,8 @@ describe('real analyze of a Liquibase changelog (trace off)', () => {
     const timeout = review.comments.find((c: any) => c.body.includes('require-timeout-settings'));
     expect(timeout.body).not.toContain('```suggestion');
   }, 120_000);
-});
-
-describe('real analyze of a Django migration that depends on another app (trace off)', () => {
-  const py = (...lines: string[]) => ['from django.db import migrations, models', '', '', 'class Migration(migrations.Migration):', ...lines, ''].join('\n');
 
   it('fetches the other apps\' histories its dependencies name, transitively, so the ForeignKey meets the real table and key', async () => {
-    const h = await setup({});
     const path = 'shop/migrations/0002_order_customer.py';
     const source = py(
       '    dependencies = [("shop", "0001_initial"), ("accounts", "0001_initial")]',
@@ -184,7 +172,7 @@ describe('real analyze of a Django migration that depends on another app (trace 
       '        migrations.AddField(model_name="order", name="customer", field=models.ForeignKey(null=True, on_delete=models.CASCADE, to="accounts.customer")),',
       '    ]',
     );
-    const history = {
+    const first = {
       'shop/migrations/0001_initial.py': py('    initial = True', '    operations = [', '        migrations.CreateModel(name="Order", fields=[("id", models.BigAutoField(primary_key=True))]),', '    ]'),
       'accounts/migrations/0001_initial.py': py(
         '    dependencies = [("users", "0001_initial")]',
@@ -192,26 +180,15 @@ describe('real analyze of a Django migration that depends on another app (trace 
         '        migrations.CreateModel(name="Customer", fields=[("id", models.UUIDField(primary_key=True)), ("user", models.ForeignKey(on_delete=models.CASCADE, to="users.user"))], options={"db_table": "customers"}),',
         '    ]',
       ),
+    };
+    const second = {
       'users/migrations/0001_initial.py': py('    initial = True', '    operations = [', '        migrations.CreateModel(name="User", fields=[("id", models.BigAutoField(primary_key=True))]),', '    ]'),
     };
-    const listing = (...names: string[]) => ({ entries: names.map((name) => ({ name, type: 'blob', object: {} })) });
-    checkCreated(h.api);
-    configYaml(h.api, 'trace:\n  enabled: false\n');
-    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
-    graphqlBlobs(h.api, { [path]: source });
-    // The PR's folder and the folder of the app it depends on, in one listing…
-    h.api.post('/graphql').reply(200, (_u, body: any) => {
-      expect([body.variables.d0, body.variables.d1, body.variables.d2]).toEqual([`${BASE}:accounts/migrations`, `${BASE}:shop/migrations`, undefined]);
-      return { data: { repository: { d0: listing('0001_initial.py', '__init__.py'), d1: listing('0001_initial.py', '0002_order_customer.py') } } };
-    });
-    graphqlBlobs(h.api, { 'accounts/migrations/0001_initial.py': history['accounts/migrations/0001_initial.py'], 'shop/migrations/0001_initial.py': history['shop/migrations/0001_initial.py'] });
-    // …then the app that one depends on.
-    h.api.post('/graphql').reply(200, (_u, body: any) => {
-      expect([body.variables.d0, body.variables.d1]).toEqual([`${BASE}:users/migrations`, undefined]);
-      return { data: { repository: { d0: listing('0001_initial.py') } } };
-    });
-    graphqlBlobs(h.api, { 'users/migrations/0001_initial.py': history['users/migrations/0001_initial.py'] });
-    await reviewOpened(h);
+    // The PR's folder and the folder of the app it depends on in one listing, then the app that one depends on.
+    const h = await reviewWithHistory(path, source, [
+      { dirs: ['accounts/migrations', 'shop/migrations'], files: first },
+      { dirs: ['users/migrations'], files: second },
+    ]);
     const done = lastCheckUpdate(h);
     // accounts' history names the table (db_table) and the key type (UUID) the column and the FK follow.
     const fk = done.output.annotations.find((a: any) => a.title === 'adding-foreign-key-constraint');
