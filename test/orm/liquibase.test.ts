@@ -315,6 +315,32 @@ describe('Liquibase formatted SQL changelogs', () => {
     ]);
   });
 
+  it('expands --property values, honours endDelimiter:/ and CRLF line ends, and keeps each statement at its lines', () => {
+    const sql = [
+      '--liquibase formatted sql',
+      '--property name:tbl value:accounts',
+      '--changeset a:1 endDelimiter:/ rollbackEndDelimiter:/',
+      'CREATE INDEX idx_a ON ${tbl} (name)',
+      '/',
+      'ALTER TABLE ${tbl}',
+      '  ADD COLUMN note text',
+      '/',
+      '--rollback DROP INDEX idx_a',
+      '--rollback /',
+      '--rollback ALTER TABLE ${tbl} DROP COLUMN note',
+    ].join('\r\n');
+    const t = translateChangelog(sql, new ModelState(), { path: 'db/changes.sql' });
+    expect(t.notices).toEqual([]);
+    expect(t.statements.map((s) => [s.span.line, s.span.endLine, s.direction, s.sql])).toEqual([
+      [3, 11, 'up', 'BEGIN'],
+      [4, 4, 'up', 'CREATE INDEX idx_a ON accounts (name)'],
+      [6, 7, 'up', 'ALTER TABLE accounts ADD COLUMN note text'],
+      [11, 11, 'up', 'COMMIT'],
+      [9, 9, 'down', 'DROP INDEX idx_a'],
+      [11, 11, 'down', 'ALTER TABLE accounts DROP COLUMN note'],
+    ]);
+  });
+
   it('evaluates context and label expressions as Liquibase does', () => {
     const active = (...names: string[]) => (n: string) => names.includes(n);
     expect(evaluate('test, dev', active('dev'))).toBe(true);
