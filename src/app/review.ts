@@ -37,7 +37,7 @@ import {
   truncate,
 } from './render.js';
 import type { Selector } from './select.js';
-import { collectHistory, needsContent } from './select.js';
+import { collectHistory, needsContent, probeChangelogs } from './select.js';
 import { needsOrmHistory } from '../orm/index.js';
 
 export type { AnalyzeInput } from '../analyze.js';
@@ -404,7 +404,8 @@ async function fetchHistory(
   const history = await collectHistory(
     {
       list: (dirs) => listDirectories(octokit, { ...repo, dirs }),
-      select: async (paths) => deps.select(paths, ref.config),
+      select: async (paths, readFile) => deps.select(paths, ref.config, readFile),
+      probe: (paths) => probeChangelogs(paths, ref.config),
       read: async (paths) => {
         const contents = await fetchFiles(octokit, { ...repo, paths, maxBytes: ref.config.maxFileBytes });
         return [...contents.values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! }));

@@ -2,6 +2,7 @@
 // (the PR's files are not fetched before we know which ones matter).
 import type { DbarchConfig } from '../config/schema.js';
 import { discover } from '../migrations/index.js';
+import type { DiscoveryResult } from '../migrations/types.js';
 import { djangoDependencyDirs } from '../migrations/django-order.js';
 
 /** `readFile` gives the text of some files when discovery needs to look inside them. */
@@ -19,12 +20,22 @@ const SCRIPT = /\.(js|cjs|mjs|ts|cts|mts|py|rb)$/;
 /** Scripts discovery could not place from the path alone (e.g. TypeORM/Knex files in any folder): worth reading. */
 export function needsContent(paths: readonly string[], config: DbarchConfig): string[] {
   const found = discover({ paths: [...paths], config, readFile: () => undefined });
+  return [...found.ignored.filter((p) => SCRIPT.test(p)), ...changelogCandidates(paths, found)];
+}
+
+/** The changelog candidates among paths discovery does not select from the path alone. */
+export function probeChangelogs(paths: readonly string[], config: DbarchConfig): string[] {
+  return changelogCandidates(paths, discover({ paths: [...paths], config, readFile: () => undefined }));
+}
+
+/**
+ * Liquibase changelogs are told by their root element (XML/YAML/JSON) or their first line
+ * (formatted SQL): such files in a database folder that the path alone does not place.
+ */
+function changelogCandidates(paths: readonly string[], found: DiscoveryResult): string[] {
   const selected = new Set(found.migrations.map((m) => m.path));
-  // Liquibase changelogs are told by their root element (XML/YAML/JSON) or their first line
-  // (formatted SQL): such files in a database folder are read to tell.
   const dumps = new Set(found.schemas);
-  const changelogs = paths.filter((p) => CHANGELOG.test(p) && !selected.has(p) && !dumps.has(p) && p.split('/').slice(0, -1).some((d) => DB_DIR.test(d)));
-  return [...found.ignored.filter((p) => SCRIPT.test(p)), ...changelogs];
+  return paths.filter((p) => CHANGELOG.test(p) && !selected.has(p) && !dumps.has(p) && p.split('/').slice(0, -1).some((d) => DB_DIR.test(d)));
 }
 
 const CHANGELOG = /\.(xml|ya?ml|json|sql)$/i;
@@ -47,7 +58,10 @@ export function historyDirsOf(migrations: readonly string[]): string[] {
 export interface HistorySource {
   /** The files of these folders at the base (a folder's files and its subfolders' files). */
   list(dirs: string[]): Promise<string[]>;
-  select(paths: string[]): Promise<string[]>;
+  /** The migrations among the paths; `readFile` gives the text of the probed ones. */
+  select(paths: string[], readFile?: (path: string) => string | undefined): Promise<string[]>;
+  /** Paths the path alone does not place but their content may (formatted SQL changelogs). */
+  probe(paths: string[]): string[];
   read(paths: string[]): Promise<{ path: string; content: string | Uint8Array }[]>;
 }
 
@@ -70,12 +84,28 @@ export async function collectHistory(
   while (dirs.length > 0 && !capped) {
     for (const d of dirs) listed.add(d);
     const have = new Set(files.map((f) => f.path));
-    const candidates = (await src.select(await src.list(dirs))).filter((p) => !ref.changed.has(p) && !have.has(p)).sort();
+    const fresh = (p: string) => !ref.changed.has(p) && !have.has(p);
+    const atBase = await src.list(dirs);
+    let selected = await src.select(atBase);
+    // Files only their content places are read first, then the folder is selected again.
+    const chosen = new Set(selected);
+    const probes = src.probe(atBase.filter((p) => !chosen.has(p))).filter(fresh);
+    const probed = new Map((probes.length ? await src.read(probes) : []).map((f) => [f.path, f]));
+    if (probed.size) selected = await src.select(atBase, (p) => {
+      const c = probed.get(p)?.content;
+      return c === undefined ? undefined : text(c);
+    });
+    const candidates = selected.filter(fresh).sort();
     // Replay needs the oldest first; a cut keeps the start and says so.
     const picked = candidates.slice(0, ref.max - files.length);
     capped = candidates.length > picked.length;
     if (picked.length === 0) break;
-    const got = await src.read(picked);
+    const missing = picked.filter((p) => !probed.has(p));
+    const read = new Map((missing.length ? await src.read(missing) : []).map((f) => [f.path, f]));
+    const got = picked.flatMap((p) => {
+      const f = probed.get(p) ?? read.get(p);
+      return f ? [f] : [];
+    });
     files.push(...got);
     dirs = [...new Set(dependencyDirs(got))].filter((d) => !listed.has(d)).sort();
   }

@@ -11,7 +11,7 @@ import { ConfigError, parseConfig } from '../config/schema.js';
 import type { BlobContent, PrFile } from '../app/github.js';
 import type { AnalyzeInput, PullMigrations, ReviewSource } from '../app/review.js';
 import type { Selector } from '../app/select.js';
-import { collectHistory, needsContent } from '../app/select.js';
+import { collectHistory, needsContent, probeChangelogs } from '../app/select.js';
 
 export const CONFIG_PATHS = ['.github/dbarch.yml', '.github/dbarch.yaml', 'dbarch.yml', 'dbarch.yaml'];
 
@@ -202,7 +202,8 @@ export function gitReviewSource(opts: GitSourceOptions): ReviewSource {
               return rest !== undefined && rest.split('/').length <= 2;
             }));
           },
-          select: async (paths) => opts.select(paths, config),
+          select: async (paths, readFile) => opts.select(paths, config, readFile),
+          probe: (paths) => probeChangelogs(paths, config),
           read: async (paths) => [...readBlobs(cwd, baseSha, paths, config.maxFileBytes).values()].filter((b) => b.content !== undefined).map((b) => ({ path: b.path, content: b.content! })),
         },
         { migrations, sources: sources ?? [], changed: new Set(changed.map((f) => f.filename)), max: opts.maxHistoryFiles },

@@ -63,12 +63,14 @@ const py = (...lines: string[]) => ['from django.db import migrations, models', 
 /**
  * Reviews a PR adding one ORM migration, trace off: the App lists the earlier migrations at the
  * base (one listing per round, exactly these folders) and fetches them, then posts its review.
+ * `probed`: the PR's file is read once to tell what it is before it is fetched for the review.
  */
-async function reviewWithHistory(path: string, source: string, rounds: { dirs: string[]; files: Record<string, string> }[]): Promise<Harness> {
+async function reviewWithHistory(path: string, source: string, rounds: { dirs: string[]; files: Record<string, string> }[], probed = false): Promise<Harness> {
   const h = await setup({});
   checkCreated(h.api);
   configYaml(h.api, 'trace:\n  enabled: false\n');
   h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
+  if (probed) graphqlBlobs(h.api, { [path]: source });
   graphqlBlobs(h.api, { [path]: source });
   for (const { dirs, files } of rounds) {
     h.api.post('/graphql').reply(200, (_u, body: any) => {
@@ -162,6 +164,21 @@ describe('real analyze of an ORM migration (trace off)', () => {
     // The timeout advice has no Liquibase form: SQL beside the finding, never suggested into XML.
     const timeout = review.comments.find((c: any) => c.body.includes('require-timeout-settings'));
     expect(timeout.body).not.toContain('```suggestion');
+  }, 120_000);
+
+  it('reads formatted SQL changelogs at the head and the base to tell them, and suggests the SQL fix over the statement\'s lines', async () => {
+    const path = 'db/changelog/changes/002-index.sql';
+    const source = ['--liquibase formatted sql', '', '--changeset dev:2', 'CREATE INDEX idx_users_email', '    ON users (email);', '--rollback DROP INDEX idx_users_email;', ''].join('\n');
+    const initial = ['--liquibase formatted sql', '--changeset dev:1', 'CREATE TABLE users (id bigint PRIMARY KEY, email text);', ''].join('\n');
+    // The earlier changelog is only a migration by its first line: it is read (once) to tell.
+    const h = await reviewWithHistory(path, source, [{ dirs: ['db/changelog/changes'], files: { 'db/changelog/changes/001-init.sql': initial } }], true);
+    const review = h.apiCalls().find((c) => c.path.endsWith('/reviews'))!.body;
+    const inline = review.comments.find((c: any) => c.body.includes('require-concurrent-index-creation'));
+    expect(inline).toMatchObject({ path, start_line: 4, line: 5 });
+    expect(inline.body).toContain('```suggestion\nCREATE INDEX CONCURRENTLY idx_users_email ON users (email);\n```');
+    expect(inline.body).toContain('Put it in a changeset of its own with `runInTransaction:false` on its `--changeset` line');
+    // The base's CREATE TABLE makes users an existing table: the index build blocks its writes.
+    expect(lastCheckUpdate(h).output.summary).toContain('| `db/changelog/changes/002-index.sql:4` CREATE INDEX | `public.users` | SHARE |');
   }, 120_000);
 
   it('fetches the other apps\' histories its dependencies name, transitively, so the ForeignKey meets the real table and key', async () => {

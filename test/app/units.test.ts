@@ -243,6 +243,7 @@ describe('config and history helpers', () => {
         return Object.keys(tree).filter((p) => dirs.some((d) => p.startsWith(`${d}/`)));
       },
       select: async (paths: string[]) => paths,
+      probe: () => [],
       read: async (paths: string[]) => paths.map((path) => ({ path, content: tree[path]! })),
     };
     const sources = [{ path: 'shop/migrations/0002_x.py', content: 'dependencies = [("shop", "0001_initial"), ("accounts", "0001_initial")]' }];
