@@ -34,6 +34,8 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
   generic: ['trace-failed: migration fails on the base schema: null value in column "email" of relation "customers" violates not-null constraint'],
   // the newest Rails migration builds an index CONCURRENTLY without disable_ddl_transaction!
   rails: ['trace-failed: migration fails on the base schema: CREATE INDEX CONCURRENTLY cannot run inside a transaction block'],
+  // the newest changelog (formatted SQL) builds an index CONCURRENTLY in a changeset without runInTransaction:false
+  liquibase: ['trace-failed: migration fails on the base schema: CREATE INDEX CONCURRENTLY cannot run inside a transaction block'],
 };
 
 /** Known replay issues: Django binds RunSQL's `(sql, params)` at run time; the replay sees the `%s` placeholder. */
