@@ -38,7 +38,7 @@ import {
 } from './render.js';
 import type { Selector } from './select.js';
 import { collectHistory, needsContent, probeChangelogs } from './select.js';
-import { needsOrmHistory } from '../orm/index.js';
+import { companionPaths, needsOrmHistory } from '../orm/index.js';
 
 export type { AnalyzeInput } from '../analyze.js';
 export type AnalyzeFn = (input: AnalyzeInput) => Promise<Report>;

@@ -214,3 +214,31 @@ describe('real analyze of an ORM migration (trace off)', () => {
     expect(done.output.annotations.find((a: any) => a.title === 'require-timeout-settings').raw_details).toContain('ALTER TABLE "shop_order" ADD COLUMN "customer_id" uuid NULL;');
   }, 120_000);
 });
+
+describe('real analyze of a Rails migration that reads a Scenic view file', () => {
+  it('fetches db/views/<name>_vNN.sql at the head commit, so the view body is reviewed, not reported missing', async () => {
+    const h = await setup({});
+    const path = 'db/migrate/20240602090000_update_active_users.rb';
+    const source = 'class UpdateActiveUsers < ActiveRecord::Migration[7.1]\n  def change\n    update_view :active_users, version: 2, revert_to_version: 1\n  end\nend\n';
+    const view = 'SELECT id, email FROM users WHERE deleted_at IS NULL\n';
+    checkCreated(h.api);
+    configYaml(h.api, 'trace:\n  enabled: false\n');
+    h.api.get(`${REPO}/pulls/17/files?per_page=100`).reply(200, [prFile(path, addedPatch(source))]);
+    graphqlBlobs(h.api, { [path]: source });
+    h.api.post('/graphql').reply(200, (_u, body: any) => {
+      expect(body.variables.d0).toBe(`${BASE}:db/migrate`);
+      return { data: { repository: { d0: { entries: [] } } } };
+    });
+    h.api.post('/graphql').reply(200, (_u, body: any) => {
+      expect(body.variables).toMatchObject({ e0: `${HEAD1}:db/views/active_users_v02.sql` });
+      expect(body.variables.e1).toBeUndefined();
+      return { data: { repository: { f0: { oid: 'v2', byteSize: view.length, isBinary: false, isTruncated: false, text: view } } } };
+    });
+    await reviewOpened(h);
+    const done = lastCheckUpdate(h);
+    expect(done.output.title).not.toBe('dbarch could not finish');
+    expect(done.output.annotations.filter((a: any) => a.title === 'orm-not-analysed')).toEqual([]);
+    const comment = h.apiCalls().find((c) => c.method === 'POST' && c.path.endsWith('/issues/17/comments'))!.body.body;
+    expect(comment).not.toContain('active_users_v02.sql');
+  }, 120_000);
+});
