@@ -20,7 +20,7 @@ import { packageInfo } from '../report/version.js';
 import { SEVERITY_RANK, type FileReport, type Report, type ReportSummary, type Severity } from '../types.js';
 
 export const DEFAULT_CACHE_FILE = '.dbarchcache';
-const FORMAT = 2;
+const FORMAT = 3;
 
 export interface CacheFile {
   path: string;
@@ -190,25 +190,53 @@ interface EntryLine {
   json: number;
 }
 
+/** Reads a file of the checkout other than the migrations (undefined: not there). */
+export type ReadFile = (path: string) => string | undefined;
+
 export class LintCache {
   private entries = new Map<string, CacheEntry>();
   private dirty = false;
+  /**
+   * The other files analyses read (Scenic view bodies, Liquibase sqlFile, runner config beside a
+   * migration), with a digest of what they held: a change to any of them drops every entry.
+   */
+  private companions: Record<string, string> = {};
 
   private constructor(
     readonly file: string,
     private readonly global: string,
   ) {}
 
-  /** Opens the cache; a missing, unreadable or outdated file is an empty cache. */
-  static open(file: string, config: DbarchConfig): LintCache {
+  /**
+   * Opens the cache; a missing, unreadable or outdated file is an empty cache, and so is one
+   * whose runs read a file (through `read`) that has changed since.
+   */
+  static open(file: string, config: DbarchConfig, read?: ReadFile): LintCache {
     const cache = new LintCache(file, globalKey(config));
     try {
-      cache.entries = readEntries(readFileSync(file), cache.global);
+      const { entries, companions } = readEntries(readFileSync(file), cache.global);
+      const changed = Object.entries(companions).some(([path, was]) => companionDigest(read?.(path)) !== was);
+      if (changed) throw new Error('a file the migrations read has changed');
+      cache.entries = entries;
+      cache.companions = companions;
     } catch {
       cache.entries = new Map();
       cache.dirty = true;
     }
     return cache;
+  }
+
+  /** `read`, remembering what each file it reads held, for the next run to check. */
+  recording(read: ReadFile): ReadFile {
+    return (path) => {
+      const text = read(path);
+      const d = companionDigest(text);
+      if (this.companions[path] !== d) {
+        this.companions[path] = d;
+        this.dirty = true;
+      }
+      return text;
+    };
   }
 
   /** The cached entry of a file when its key matches. */
@@ -236,7 +264,7 @@ export class LintCache {
       mkdirSync(dirname(this.file), { recursive: true });
       const fd = openSync(tmp, 'w');
       try {
-        writeAll(fd, Buffer.from(`${JSON.stringify({ format: FORMAT, global: this.global })}\n`));
+        writeAll(fd, Buffer.from(`${JSON.stringify({ format: FORMAT, global: this.global, companions: this.companions })}\n`));
         for (const [path, entry] of this.entries) {
           const { reports, json } = entry.serialised();
           const line: EntryLine = { path, key: entry.key, facts: entry.facts, reports: reports.length, json: json.length };
@@ -265,11 +293,15 @@ function writeAll(fd: number, bytes: Buffer): void {
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }
 
-/** The entries of a cache file; throws when it is not one of this format and global key. */
-function readEntries(bytes: Buffer, global: string): Map<string, CacheEntry> {
+function companionDigest(text: string | undefined): string {
+  return text === undefined ? '-' : digest(text);
+}
+
+/** The entries of a cache file and the files its runs read; throws when it is not one of this format and global key. */
+function readEntries(bytes: Buffer, global: string): { entries: Map<string, CacheEntry>; companions: Record<string, string> } {
   const entries = new Map<string, CacheEntry>();
   let at = bytes.indexOf(0x0a);
-  const header = JSON.parse(bytes.toString('utf8', 0, at)) as { format: number; global: string };
+  const header = JSON.parse(bytes.toString('utf8', 0, at)) as { format: number; global: string; companions?: Record<string, string> };
   if (header.format !== FORMAT || header.global !== global) throw new Error('outdated');
   at++;
   while (at < bytes.length) {
@@ -282,7 +314,7 @@ function readEntries(bytes: Buffer, global: string): Map<string, CacheEntry> {
     if (at > bytes.length) throw new Error('truncated');
     entries.set(line.path, CacheEntry.fromStored(line.key, line.facts, bytes.subarray(reportsAt, jsonAt), bytes.subarray(jsonAt, at)));
   }
-  return entries;
+  return { entries, companions: header.companions ?? {} };
 }
 
 /**

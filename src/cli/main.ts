@@ -239,6 +239,8 @@ async function run(
   const traceOptions = { ...(traceUrl ? { databaseUrl: traceUrl } : {}), ...(cacheDir ? { cacheDir } : {}) };
   const trace = values.trace || traceUrl ? { trace: Object.keys(traceOptions).length > 0 ? traceOptions : (true as const) } : {};
   const historyFiles = history.map(asInput);
+  // with --cache, what the analyses read is recorded, so a later run sees when it changed
+  let readFile: (path: string) => string | undefined = readText;
   const run = (files: AnalyzeInput['files'], context: AnalyzeInput['files'] = []) =>
     analyze({
       files,
@@ -246,7 +248,7 @@ async function run(
       ...(historyFiles.length ? { history: historyFiles } : {}),
       config,
       // Files a migration reads at run time (Scenic's db/views/*.sql, Liquibase sqlFile), from the checkout.
-      readFile: readText,
+      readFile,
       ...trace,
       ...(parallel !== undefined ? { parallel } : {}),
     });
@@ -259,7 +261,8 @@ async function run(
   // The trace runs the migrations for real each time: its results are not cached here.
   if (values.cache && !('trace' in trace)) {
     const { LintCache, analyzeWithCache, cacheFilePath, entriesReport, entriesSummary } = await import('./cache.js');
-    const cache = LintCache.open(cacheFilePath(values['cache-location'], cwd), config);
+    const cache = LintCache.open(cacheFilePath(values['cache-location'], cwd), config, readText);
+    readFile = cache.recording(readText);
     const { entries } = await analyzeWithCache(cache, targets.map(asInput), historyFiles, sortMigrations, run);
     const problem = cache.save();
     if (problem) deps.stderr(`dbarch: ${problem}\n`);

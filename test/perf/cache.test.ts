@@ -1,5 +1,5 @@
 // Cache keys: what invalidates a file's cached report, and what does not.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,4 +72,49 @@ describe('LintCache', () => {
     expect(cacheFilePath(dir, '/repo')).toBe(join(dir, '.dbarchcache'));
     expect(cacheFilePath('c.json', '/repo')).toBe('/repo/c.json');
   });
+});
+
+describe('files the migrations read', () => {
+  it('a changed or removed file an earlier run read drops the cache; an unchanged one keeps it', () => {
+    const file = join(dir, 'companions.cache');
+    const config = parseConfig({});
+    const files: Record<string, string> = { 'db/views/v_v01.sql': 'SELECT 1' };
+    const read = (p: string) => files[p];
+    const cache = LintCache.open(file, config, read);
+    expect(cache.recording(read)('db/views/v_v01.sql')).toBe('SELECT 1');
+    expect(cache.recording(read)('db/views/absent_v01.sql')).toBeUndefined();
+    cache.set('db/migrate/1_v.rb', 'k', []);
+    expect(cache.save()).toBeUndefined();
+    expect(LintCache.open(file, config, read).get('db/migrate/1_v.rb', 'k')).toEqual([]);
+    files['db/views/v_v01.sql'] = 'SELECT 2';
+    expect(LintCache.open(file, config, read).get('db/migrate/1_v.rb', 'k')).toBeUndefined();
+    files['db/views/v_v01.sql'] = 'SELECT 1';
+    files['db/views/absent_v01.sql'] = 'SELECT 3'; // a file that was missing appears
+    expect(LintCache.open(file, config, read).get('db/migrate/1_v.rb', 'k')).toBeUndefined();
+  });
+
+  it('dbarch lint --cache reviews a Rails migration again when only its Scenic view file changed', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const root = mkdtempSync(join(tmpdir(), 'dbarch-scenic-'));
+    try {
+      mkdirSync(join(root, 'db/migrate'), { recursive: true });
+      mkdirSync(join(root, 'db/views'), { recursive: true });
+      writeFileSync(
+        join(root, 'db/migrate/20240601090000_create_active_users.rb'),
+        'class CreateActiveUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_view :active_users\n  end\nend\n',
+      );
+      const lint = async () => {
+        let out = '';
+        await main(['lint', '.', '--format', 'json', '--engines', 'builtin', '--cache'], { cwd: root, stdout: (s: string) => void (out += s), stderr: () => {} });
+        const report = JSON.parse(out) as { files: { statements: { kind: string }[]; findings: { rule: string; message: string }[] }[] };
+        return report.files.flatMap((f) => [...f.statements.map((s) => s.kind), ...f.findings.filter((x) => x.rule === 'orm-not-analysed').map((x) => x.message)]);
+      };
+      const missing = await lint();
+      expect(missing.some((m) => m.includes('db/views/active_users_v01.sql'))).toBe(true);
+      writeFileSync(join(root, 'db/views/active_users_v01.sql'), 'SELECT 1 AS id\n');
+      expect(await lint()).toEqual(['CREATE VIEW']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
