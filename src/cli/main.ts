@@ -53,8 +53,8 @@ Options:
   --max-file-bytes <N>                 skip larger files with an info finding (default 2097152)
   --var <name=value>                   value for a template placeholder ({{ .name }}, \${name}, :name);
                                        repeatable, overrides the config's vars
-  --concurrency <auto|off|N>           threads for the built-in engine (default auto: one per core
-                                       for large inputs, none for small ones)
+  --concurrency <auto|off|N>           threads for the built-in engine (default auto: one per free
+                                       core for large inputs when 3+ are free, else none)
   --cache                              reuse the results of unchanged files from earlier runs
                                        (not with --trace)
   --cache-location <path>              cache file or directory (default: .dbarchcache)
