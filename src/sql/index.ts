@@ -526,6 +526,4 @@ export function parseAll(sql: string): Node[] {
 export type { Token } from './tokens.js';
 
 /** PostgreSQL scanner tokens with string indexes; undefined when the input cannot be scanned. */
-export function scanTokens(sql: string): Token[] | undefined {
-  return tokenize(sql);
-}
+export { tokenize as scanTokens } from './tokens.js';

@@ -3,6 +3,7 @@
 // (which are not SQL and are blanked out, keeping every offset), and statement
 // boundaries (the fallback when the scanner itself gives up on unterminated input).
 import { StatementSplitter, type Segment } from './split.js';
+import { isIdentCont, isIdentStart, isSpace } from './tokens.js';
 import { templateAt, templatesInside, type TemplateRef } from './templates.js';
 
 export interface Comment {
@@ -54,25 +55,6 @@ const enum Ch {
   Underscore = 95,
 }
 
-const IDENT_START = 1;
-const IDENT_CONT = 2;
-const SPACE = 4;
-const CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === Ch.Underscore;
-  if (letter) CLASS[c] = IDENT_START | IDENT_CONT;
-  if ((c >= 48 && c <= 57) || c === Ch.Dollar) CLASS[c] = IDENT_CONT;
-  if (c === Ch.Space || c === Ch.LF || c === Ch.CR || c === Ch.Tab || c === 11 || c === 12) CLASS[c] = SPACE;
-}
-
-function isIdentStart(c: number): boolean {
-  return c >= 0x80 || (CLASS[c]! & IDENT_START) !== 0;
-}
-
-function isIdentCont(c: number): boolean {
-  return c >= 0x80 || (CLASS[c]! & IDENT_CONT) !== 0;
-}
-
 function isVarChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === Ch.Underscore || c >= 0x80;
 }
@@ -80,10 +62,6 @@ function isVarChar(c: number): boolean {
 /** `${` of a Flyway/Liquibase placeholder: a `$` that does not continue the word before it. */
 function isPlaceholderStart(text: string, k: number): boolean {
   return text.charCodeAt(k) === Ch.Dollar && text.charCodeAt(k + 1) === 123;
-}
-
-function isSpace(c: number): boolean {
-  return c < 0x80 && (CLASS[c]! & SPACE) !== 0;
 }
 
 /** psql meta-commands that send the query buffer, i.e. end the current statement. */
@@ -156,7 +134,7 @@ export function lex(text: string): LexResult {
       continue;
     }
     // Words and numbers; a `$` can continue an identifier but never starts one.
-    if (c < 0x80 && (CLASS[c]! & IDENT_CONT) !== 0 && c !== Ch.Dollar) {
+    if (c < 0x80 && isIdentCont(c) && c !== Ch.Dollar) {
       let k = i + 1;
       while (k < n && isIdentCont(text.charCodeAt(k)) && !isPlaceholderStart(text, k)) k++;
       if (splitter.wantsWords && isIdentStart(c)) splitter.token(i, k, 'word', text.slice(i, k).toUpperCase());

@@ -62,6 +62,10 @@ for (const c of '~!@#^&|`?%') CLASS[c.charCodeAt(0)]! |= OP_KEEPS_SIGN;
 const MAX_KEYWORD = Math.max(...[...KEYWORD_KIND.keys()].map((w) => w.length));
 
 const is = (c: number, flag: number) => (c >= 0x80 ? flag === IDENT_START || flag === IDENT_CONT : c >= 0 && (CLASS[c]! & flag) !== 0);
+/** Character classes of PostgreSQL's lexer (every non-ASCII UTF-16 unit is an identifier character), shared with src/sql/lexer.ts. */
+export const isIdentStart = (c: number) => is(c, IDENT_START);
+export const isIdentCont = (c: number) => is(c, IDENT_CONT);
+export const isSpace = (c: number) => is(c, SPACE);
 const SELF = new Set(',()[].;:+-*/%^<>=');
 const TWO_CHAR: Record<string, string> = { '=>': 'EQUALS_GREATER', '<=': 'LESS_EQUALS', '>=': 'GREATER_EQUALS', '<>': 'NOT_EQUALS', '!=': 'NOT_EQUALS' };
 
